@@ -1,0 +1,32 @@
+/**
+ * A recipe = a published (or baseline) method as data plus a few lines:
+ * a per-clip, label-free `extract` stage (cacheable; never sees labels or
+ * other clips) and a `learner` that is fitted per fold on training rows only.
+ */
+import type { ClipRef, ClipSource } from '../core/clip.ts';
+import type { Learner } from '../learn/types.ts';
+
+export interface PaperRef {
+  /** full citation, e.g. 'Liong et al., "Shallow triple stream …", FG 2019' */
+  readonly citation: string;
+  readonly url?: string;
+  /** the paper's settings this recipe reproduces, in words (shown by `merkit recipes`) */
+  readonly settings?: string;
+}
+
+export interface Recipe {
+  /** CLI name, e.g. 'flow-svm' */
+  readonly name: string;
+  readonly title: string;
+  readonly paper?: PaperRef;
+  /** clip source kinds this recipe can read */
+  readonly accepts: readonly ClipSource['kind'][];
+  /** protocol used when --protocol is not given */
+  readonly defaultProtocol: string;
+  /** every parameter of the recipe (part of the cache key and of the report) */
+  readonly params: Readonly<Record<string, unknown>>;
+  /** clip → feature vector. Pure and label-free: no fitting may happen here. */
+  extract(clip: ClipRef): Promise<Float32Array>;
+  /** a fresh, unfitted learner (transforms + model) for one fold */
+  learner(): Learner;
+}
