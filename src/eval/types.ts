@@ -27,4 +27,10 @@ export interface Metrics {
   /** confusion[true][pred] counts, rows/cols in class order */
   readonly confusion: number[][];
   readonly classes: readonly string[];
+  /**
+   * The classes UF1/UAR were averaged over: those present in the ground truth
+   * (support > 0), in class order. Added by eval/metrics.ts (optional so
+   * hand-built Metrics stay valid).
+   */
+  readonly averagedOver?: readonly string[];
 }

@@ -1,0 +1,22 @@
+import type { Command } from 'commander';
+import { listRecipes } from '../../recipes/index.ts';
+
+export function registerRecipesCommand(program: Command): void {
+  program
+    .command('recipes')
+    .description('list the recipes with the paper each reproduces')
+    .option('--json', 'machine-readable output')
+    .action((o) => {
+      const rs = listRecipes();
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(rs.map((r) => ({ name: r.name, title: r.title, paper: r.paper, accepts: r.accepts, defaultProtocol: r.defaultProtocol, params: r.params })), null, 2)}\n`);
+        return;
+      }
+      for (const r of rs) {
+        process.stdout.write(`${r.name.padEnd(16)} ${r.title}\n`);
+        process.stdout.write(`${''.padEnd(16)} reads: ${r.accepts.join(', ')}; default protocol: ${r.defaultProtocol}\n`);
+        if (r.paper) process.stdout.write(`${''.padEnd(16)} paper: ${r.paper.citation}\n`);
+        if (r.paper?.settings) process.stdout.write(`${''.padEnd(16)} settings: ${r.paper.settings}\n`);
+      }
+    });
+}

@@ -1,0 +1,49 @@
+/**
+ * svm-linear / svm-rbf — classical learners on a precomputed feature table
+ * (e.g. block-wise LBP-TOP): standardise (fitted on the training fold) →
+ * SVM. C = 1 and, for RBF, gamma = 'scale' (1 / (d · var(X)), sklearn's
+ * default) — library defaults, deliberately not tuned on test subjects.
+ */
+import type { ClipRef } from '../core/clip.ts';
+import { MerError } from '../core/errors.ts';
+import type { Recipe } from './types.ts';
+import { pipeline } from '../learn/types.ts';
+import { standardize } from '../learn/standardize.ts';
+import { svm } from '../learn/svm.ts';
+
+export interface FeatureSvmParams {
+  kernel: 'linear' | 'rbf';
+  C: number;
+  gamma?: number | 'scale';
+}
+
+export function featureValues(clip: ClipRef): Float32Array {
+  if (clip.source.kind !== 'features') {
+    throw new MerError('BAD_OPTION', `this recipe reads feature tables; clip is '${clip.source.kind}'`, {
+      clip: `${clip.dataset}/${clip.subject}/${clip.clip}`,
+      expected: 'a features:<file.csv> dataset',
+    });
+  }
+  return clip.source.values;
+}
+
+export function featureSvm(kernel: 'linear' | 'rbf', overrides: Partial<FeatureSvmParams> = {}): Recipe {
+  const params: FeatureSvmParams = kernel === 'linear' ? { kernel, C: 1, ...overrides } : { kernel, C: 1, gamma: 'scale', ...overrides };
+  return {
+    name: `svm-${kernel}`,
+    title: `Feature table + standardise + ${kernel === 'linear' ? 'linear' : 'RBF'} SVM (baseline)`,
+    accepts: ['features'],
+    defaultProtocol: 'loso',
+    params: { ...params },
+    async extract(clip: ClipRef): Promise<Float32Array> {
+      return featureValues(clip);
+    },
+    learner() {
+      return pipeline(
+        `standardize+${kernel}-svm`,
+        [standardize()],
+        svm(kernel === 'linear' ? { kernel, C: params.C } : { kernel, C: params.C, gamma: params.gamma ?? 'scale' }),
+      );
+    },
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * Shared per-clip stages used by several recipes (label-free, no fitting).
+ */
+import type { ClipRef } from '../core/clip.ts';
+import { MerError } from '../core/errors.ts';
+import { loadClipVolume, annotatedIndices } from '../io/clip.ts';
+
+export interface ClipFlowOptions {
+  /** frames are resized to frameSize × frameSize before flow */
+  frameSize: number;
+  /** side of the output flow image */
+  flowSize: number;
+}
+
+/** Onset→apex TV-L1 flow image of a frame clip, as planar RGB floats in [0, 1]. */
+export async function clipFlowImageFeatures(clip: ClipRef, opts: ClipFlowOptions): Promise<Float32Array> {
+  const vol = await loadClipVolume(clip, { size: { width: opts.frameSize, height: opts.frameSize } });
+  if (vol.frames < 2) {
+    throw new MerError('BAD_INPUT', `clip has ${vol.frames} frame(s); a flow needs an onset and an apex`, {
+      clip: `${clip.dataset}/${clip.subject}/${clip.clip}`,
+    });
+  }
+  const { onset, apex } = annotatedIndices(clip, vol.frames);
+  // loaded on first use: recipes that read flow images never pay for the flow code
+  const { clipFlowImage } = await import('../motion/clipFlow.ts');
+  const { image } = clipFlowImage(vol, { onset, apex: apex ?? 'spot', size: opts.flowSize });
+  const n = image.width * image.height;
+  const out = new Float32Array(3 * n);
+  for (let i = 0; i < n; i++) {
+    out[i] = image.data[3 * i] / 255;
+    out[n + i] = image.data[3 * i + 1] / 255;
+    out[2 * n + i] = image.data[3 * i + 2] / 255;
+  }
+  return out;
+}

@@ -1,0 +1,206 @@
+/**
+ * The evaluation runner: dataset → labels → per-clip features (cached,
+ * parallel) → protocol folds → per-fold fit on TRAINING rows only → pooled
+ * predictions → metrics → results (+ report files).
+ *
+ * No leakage by construction: the only data a learner ever receives is the
+ * fold's training rows (FoldTask.trainX/…); extraction is label-free and
+ * per-clip; `checkFolds` asserts train/test disjointness (and subject
+ * disjointness where the protocol promises it) on every run.
+ */
+import type { LabelledClip, LabelledDataset } from '../core/clip.ts';
+import { clipKey, subjectKey } from '../core/clip.ts';
+import { MerError, problemFromError, type Problem } from '../core/errors.ts';
+import { openDataset } from '../datasets/index.ts';
+import { applyLabels, getLabelScheme } from '../datasets/labelSchemes.ts';
+import { checkFolds, makeFolds, parseProtocol } from '../eval/protocols.ts';
+import type { Fold } from '../eval/types.ts';
+import { getRecipe } from '../recipes/index.ts';
+import { ArrayCache, cacheKey, defaultCacheDir } from './cache.ts';
+import { clipContentHash } from './clipHash.ts';
+import { createLocalExecutor, type Executor } from './pool.ts';
+import { silentProgress, type ProgressSink } from './progress.ts';
+import type { FoldResult } from './tasks.ts';
+import { assembleResults, type Results } from './results.ts';
+
+export interface EvaluateOptions {
+  /** '<kind>:<path>' */
+  dataset: string;
+  /** for the cross-dataset protocol: '<kind>:<path>' of the test database */
+  testDataset?: string;
+  /** label scheme name; default 'original' (the database's own emotions) */
+  labels?: string;
+  recipe: string;
+  recipeParams?: Record<string, unknown>;
+  /** protocol spec ('loso', 'kfold:5', 'cde', 'cross', 'holdout'); default: the recipe's */
+  protocol?: string;
+  seed?: number;
+  /** worker threads; 1 = in-process */
+  workers?: number;
+  /** cache folder, or false to disable */
+  cache?: string | false;
+  progress?: ProgressSink;
+  /** an executor to use instead of a fresh local pool (closed by the caller) */
+  executor?: Executor;
+}
+
+export const DEFAULT_SEED = 1;
+
+async function labelled(spec: string, labels: string | undefined): Promise<LabelledDataset> {
+  const ds = await openDataset(spec);
+  return applyLabels(ds, getLabelScheme(labels ?? 'original'));
+}
+
+interface Row {
+  clip: LabelledClip;
+  x: Float32Array;
+  /** from the test database (cross protocol) */
+  isTest: boolean;
+}
+
+export async function evaluate(opts: EvaluateOptions): Promise<Results> {
+  const t0 = performance.now();
+  const progress = opts.progress ?? silentProgress;
+  const seed = opts.seed ?? DEFAULT_SEED;
+  const recipe = getRecipe(opts.recipe, opts.recipeParams ?? {});
+  const protocol = parseProtocol(opts.protocol ?? recipe.defaultProtocol);
+  const isCross = protocol.kind === 'cross';
+  if (isCross && !opts.testDataset) {
+    throw new MerError('BAD_OPTION', 'the cross protocol needs --test-dataset <kind>:<path>');
+  }
+  if (!isCross && opts.testDataset) {
+    throw new MerError('BAD_OPTION', `--test-dataset is only used by the cross protocol (got --protocol ${protocol.kind})`);
+  }
+
+  const train = await labelled(opts.dataset, opts.labels);
+  const test = isCross ? await labelled(opts.testDataset as string, opts.labels) : undefined;
+  if (test && test.classes.join() !== train.classes.join()) {
+    throw new MerError('BAD_OPTION', `training and test datasets have different classes (${train.classes.join('/')} vs ${test.classes.join('/')})`, {
+      expected: 'a common --labels scheme such as megc3',
+    });
+  }
+  const classes = [...train.classes];
+  const skipped: Problem[] = [...train.problems, ...(test?.problems ?? [])];
+
+  // Clips the recipe cannot read at all are an option error, not a per-clip problem.
+  const allClips = [...train.clips, ...(test?.clips ?? [])];
+  const unreadable = allClips.filter((c) => !recipe.accepts.includes(c.source.kind));
+  if (unreadable.length > 0) {
+    throw new MerError('BAD_OPTION', `recipe '${recipe.name}' cannot read '${unreadable[0].source.kind}' clips (${unreadable.length} of ${allClips.length})`, {
+      expected: `a dataset of ${recipe.accepts.join(' / ')} clips`,
+    });
+  }
+  const keys = new Set<string>();
+  for (const c of allClips) {
+    const k = clipKey(c);
+    if (keys.has(k)) throw new MerError('DUPLICATE', `clip id ${k} appears twice`, { clip: k });
+    keys.add(k);
+  }
+
+  const executor = opts.executor ?? createLocalExecutor(opts.workers);
+  const cache = opts.cache === false ? undefined : new ArrayCache(opts.cache ?? defaultCacheDir());
+  try {
+    // 1. Per-clip features (label-free, cached by content).
+    const tExtract = performance.now();
+    progress.begin('features', allClips.length);
+    const features = await Promise.all(
+      allClips.map(async (clip) => {
+        try {
+          let key: string | undefined;
+          if (cache) {
+            key = cacheKey(`extract:${recipe.name}`, recipe.params, await clipContentHash(clip));
+            const hit = await cache.get(key);
+            if (hit) return hit;
+          }
+          const x = await executor.run({ type: 'extract', recipe: recipe.name, recipeParams: { ...recipe.params }, clip });
+          if (!x.every(Number.isFinite)) throw new MerError('BAD_INPUT', 'features contain NaN or infinite values', { clip: clipKey(clip) });
+          if (cache && key) await cache.put(key, x);
+          return x;
+        } catch (e) {
+          if (e instanceof MerError && e.code === 'INTERNAL') throw e;
+          if (!(e instanceof MerError)) {
+            skipped.push({ kind: 'error', message: `unexpected failure: ${e instanceof Error ? e.message : String(e)}`, clip: clipKey(clip) });
+            return undefined;
+          }
+          skipped.push(problemFromError(e, { clip: clipKey(clip) }));
+          return undefined;
+        } finally {
+          progress.tick();
+        }
+      }),
+    );
+    progress.end();
+    const extractSeconds = (performance.now() - tExtract) / 1000;
+
+    const rows: Row[] = [];
+    allClips.forEach((clip, i) => {
+      const x = features[i];
+      if (x) rows.push({ clip, x, isTest: i >= train.clips.length });
+    });
+    const dims = new Set(rows.map((r) => r.x.length));
+    if (dims.size > 1) throw new MerError('BAD_INPUT', `clips gave feature vectors of different lengths (${[...dims].join(', ')})`);
+    const trainRows = rows.filter((r) => !r.isTest);
+    const testRows = rows.filter((r) => r.isTest);
+    if (trainRows.length === 0) {
+      const first = skipped.slice(0, 3).map((p) => `${p.clip ?? p.file ?? ''}: ${p.message}`).join('; ');
+      throw new MerError('BAD_INPUT', `no usable clips left in ${opts.dataset} (${skipped.length} problems${first ? `, e.g. ${first}` : ''})`, {
+        expected: 'see `merkit inspect` for every problem',
+      });
+    }
+
+    // 2. Folds.
+    const items = rows.map((r) => r.clip);
+    const folds: Fold[] = makeFolds(protocol, trainRows.map((r) => r.clip), seed, isCross ? testRows.map((r) => r.clip) : undefined);
+    checkFolds(folds, items, protocol);
+
+    // 3. Fit per fold on training rows only, predict the fold's test rows.
+    const tTrain = performance.now();
+    progress.begin('folds', folds.length);
+    const foldResults: FoldResult[] = await Promise.all(
+      folds.map(async (fold) => {
+        const r = await executor.run({
+          type: 'fold',
+          recipe: recipe.name,
+          recipeParams: { ...recipe.params },
+          foldName: fold.name,
+          seed,
+          classes,
+          trainX: fold.train.map((i) => rows[i].x),
+          trainY: fold.train.map((i) => rows[i].clip.y),
+          trainIds: fold.train.map((i) => clipKey(rows[i].clip)),
+          trainSubjects: fold.train.map((i) => subjectKey(rows[i].clip)),
+          testX: fold.test.map((i) => rows[i].x),
+        });
+        progress.tick();
+        return r;
+      }),
+    );
+    progress.end();
+    const trainSeconds = (performance.now() - tTrain) / 1000;
+
+    return assembleResults({
+      recipe,
+      protocol: opts.protocol ?? recipe.defaultProtocol,
+      protocolKind: protocol.kind,
+      dataset: opts.dataset,
+      testDataset: opts.testDataset,
+      labels: train.scheme,
+      classes,
+      seed,
+      items,
+      folds,
+      foldResults,
+      skipped,
+      dropped: mergeCounts(train.dropped, test?.dropped ?? {}),
+      timing: { extractSeconds, trainSeconds, totalSeconds: (performance.now() - t0) / 1000, workers: executor.workers },
+    });
+  } finally {
+    if (!opts.executor) await executor.close();
+  }
+}
+
+function mergeCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
+  return out;
+}

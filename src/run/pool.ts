@@ -1,0 +1,57 @@
+/**
+ * The local executor: tasks run in worker threads (piscina), one wasm/libsvm
+ * instance per thread, or in-process when workers = 1. Both run the same job
+ * code (tasks.ts), and every task's randomness is derived from the task
+ * itself, so results are identical whatever the worker count or order.
+ */
+import { Piscina } from 'piscina';
+import { availableParallelism } from 'node:os';
+import { MerError, type MerErrorCode } from '../core/errors.ts';
+import { runTask, type Task, type FoldResult } from './tasks.ts';
+
+export interface Executor {
+  run(task: Task & { type: 'extract' }): Promise<Float32Array>;
+  run(task: Task & { type: 'fold' }): Promise<FoldResult>;
+  close(): Promise<void>;
+  readonly workers: number;
+}
+
+type WorkerReply =
+  | { ok: true; value: Float32Array | FoldResult }
+  | { ok: false; merError?: { code: MerErrorCode; message: string; file?: string; row?: number; clip?: string; expected?: string }; error?: string };
+
+export function defaultWorkers(): number {
+  return Math.max(1, availableParallelism());
+}
+
+export function createLocalExecutor(workers = defaultWorkers()): Executor {
+  if (workers <= 1) {
+    return {
+      workers: 1,
+      run: ((task: Task) => runTask(task)) as Executor['run'],
+      async close() {},
+    };
+  }
+  const pool = new Piscina({
+    filename: new URL('./worker.ts', import.meta.url).href,
+    minThreads: workers,
+    maxThreads: workers,
+    execArgv: ['--import', 'tsx'],
+    resourceLimits: { maxOldGenerationSizeMb: 4096 },
+  });
+  return {
+    workers,
+    run: (async (task: Task) => {
+      const r = (await pool.run(task)) as WorkerReply;
+      if (r.ok) return r.value;
+      if (r.merError) {
+        const m = r.merError;
+        throw new MerError(m.code, m.message, { file: m.file, row: m.row, clip: m.clip, expected: m.expected });
+      }
+      throw new Error(r.error);
+    }) as Executor['run'],
+    async close() {
+      await pool.destroy();
+    },
+  };
+}

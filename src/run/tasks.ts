@@ -1,0 +1,70 @@
+/**
+ * The job code shared by every executor (in-process, worker threads, and
+ * later BullMQ): pure functions of a serialisable task description.
+ */
+import type { ClipRef } from '../core/clip.ts';
+import { Rng } from '../core/rng.ts';
+import type { Prediction } from '../learn/types.ts';
+import { getRecipe } from '../recipes/index.ts';
+
+export interface ExtractTask {
+  type: 'extract';
+  recipe: string;
+  recipeParams: Record<string, unknown>;
+  clip: ClipRef;
+}
+
+export interface FoldTask {
+  type: 'fold';
+  recipe: string;
+  recipeParams: Record<string, unknown>;
+  foldName: string;
+  seed: number;
+  classes: string[];
+  trainX: Float32Array[];
+  trainY: number[];
+  trainIds: string[];
+  trainSubjects: string[];
+  testX: Float32Array[];
+}
+
+export interface FoldResult {
+  foldName: string;
+  predictions: Prediction[];
+  /** optional facts the learner reports (chosen C, gamma, …) */
+  info?: Record<string, unknown>;
+  seconds: number;
+}
+
+export type Task = ExtractTask | FoldTask;
+
+/** The fold's own random stream: depends only on (seed, fold name), never on scheduling. */
+export function foldRng(seed: number, foldName: string): Rng {
+  return new Rng(`${seed}/fold/${foldName}`);
+}
+
+export async function runExtractTask(t: ExtractTask): Promise<Float32Array> {
+  const recipe = getRecipe(t.recipe, t.recipeParams);
+  return recipe.extract(t.clip);
+}
+
+export async function runFoldTask(t: FoldTask): Promise<FoldResult> {
+  const t0 = performance.now();
+  const recipe = getRecipe(t.recipe, t.recipeParams);
+  const learner = recipe.learner();
+  const model = await learner.fit({
+    X: t.trainX,
+    y: t.trainY,
+    ids: t.trainIds,
+    subjects: t.trainSubjects,
+    classes: t.classes,
+    rng: foldRng(t.seed, t.foldName),
+  });
+  const predictions = model.predict(t.testX).map((p) => ({ pred: p.pred, scores: Array.from(p.scores) }));
+  const info = (model as { info?: Record<string, unknown> }).info;
+  return { foldName: t.foldName, predictions, info, seconds: (performance.now() - t0) / 1000 };
+}
+
+export async function runTask(t: Task): Promise<Float32Array | FoldResult> {
+  return t.type === 'extract' ? runExtractTask(t) : runFoldTask(t);
+}

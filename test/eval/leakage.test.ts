@@ -1,0 +1,125 @@
+/**
+ * The no-leakage property of the protocol runner: in every fold, every fitted
+ * step (transform and model) sees only that fold's training clips, train and
+ * test subjects are disjoint where the protocol says so, and a learner that
+ * could exploit leaked test rows (a memoriser) scores at chance.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { evaluate } from '../../src/run/evaluate.ts';
+import { registerRecipe } from '../../src/recipes/index.ts';
+import { pipeline, type Learner, type Transformer, type TrainingSet } from '../../src/learn/types.ts';
+import { Rng } from '../../src/core/rng.ts';
+import type { ClipRef } from '../../src/core/clip.ts';
+
+interface FitCall { step: string; ids: string[]; subjects: string[] }
+const calls: FitCall[] = [];
+
+const spyTransform: Transformer = {
+  name: 'spy-standardize',
+  fit(train: TrainingSet) {
+    calls.push({ step: 'transform', ids: [...train.ids], subjects: [...train.subjects] });
+    // a real normaliser: mean/std of what it was given, applied to anything
+    const d = train.X[0].length;
+    const mean = new Float64Array(d);
+    for (const x of train.X) for (let j = 0; j < d; j++) mean[j] += x[j] / train.X.length;
+    return { transform: (X) => X.map((x) => Float32Array.from(x, (v, j) => v - mean[j])) };
+  },
+};
+
+/** Predicts the label of the nearest training vector: perfect if test rows leaked into training. */
+const memoriser: Learner = {
+  name: 'memoriser',
+  fit(train: TrainingSet) {
+    calls.push({ step: 'model', ids: [...train.ids], subjects: [...train.subjects] });
+    const X = train.X, y = train.y, c = train.classes.length;
+    return {
+      predict: (T) =>
+        T.map((t) => {
+          let best = 0, bd = Infinity;
+          X.forEach((x, i) => {
+            let s = 0;
+            for (let j = 0; j < x.length; j++) s += (x[j] - t[j]) ** 2;
+            if (s < bd) { bd = s; best = i; }
+          });
+          const scores = new Array(c).fill(0);
+          scores[y[best]] = 1;
+          return { pred: y[best], scores };
+        }),
+    };
+  },
+};
+
+registerRecipe('test-spy', () => ({
+  name: 'test-spy',
+  title: 'spy (test only)',
+  accepts: ['features'],
+  defaultProtocol: 'loso',
+  params: {},
+  async extract(clip: ClipRef) {
+    if (clip.source.kind !== 'features') throw new Error('features only');
+    return clip.source.values;
+  },
+  learner: () => pipeline('spy', [spyTransform], memoriser),
+}));
+
+/** Random features and random labels: nothing is learnable, so only leakage could beat chance. */
+function writeRandomTable(dir: string, subjects: number, perSubject: number, seed: number): string {
+  const rng = new Rng(seed);
+  const lines = ['subject,clip,emotion,f0,f1,f2,f3,f4,f5'];
+  for (let s = 0; s < subjects; s++) {
+    for (let k = 0; k < perSubject; k++) {
+      const feats = Array.from({ length: 6 }, () => rng.normal().toFixed(6));
+      lines.push(`s${s},c${k},${['happiness', 'surprise', 'disgust'][rng.int(3)]},${feats.join(',')}`);
+    }
+  }
+  const file = join(dir, 'random.csv');
+  writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+
+for (const protocol of ['loso', 'kfold:4:subject', 'kfold:5', 'holdout']) {
+  test(`no fitted step sees a test clip (${protocol})`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'merkit-leak-'));
+    const file = writeRandomTable(dir, 12, 10, 3);
+    calls.length = 0;
+    const res = await evaluate({ dataset: `features:${file}`, recipe: 'test-spy', protocol, workers: 1, cache: false, seed: 5 });
+    const tested = res.predictions.map((p) => `${p.dataset}/${p.subject}/${p.clip}`);
+    assert.ok(tested.length > 0);
+    // every fold made exactly one transform fit and one model fit
+    assert.equal(calls.length, 2 * res.folds.length);
+    // pair fits with folds through their training-set sizes and contents
+    const subjectDisjoint = protocol !== 'kfold:5';
+    for (const fold of res.folds) {
+      const foldTest = new Set(res.predictions.filter((p) => p.fold === fold.name).map((p) => `${p.dataset}/${p.subject}/${p.clip}`));
+      assert.equal(foldTest.size, fold.nTest);
+      const fits = calls.filter((c) => c.ids.length === fold.nTrain && c.ids.every((id) => !foldTest.has(id)));
+      assert.ok(fits.length >= 2, `fold ${fold.name}: its transform and model fits saw only training clips`);
+      if (subjectDisjoint) {
+        const testSubjects = new Set(res.predictions.filter((p) => p.fold === fold.name).map((p) => `${p.dataset}/${p.subject}`));
+        for (const f of fits) for (const s of f.subjects) assert.ok(!testSubjects.has(s), `subject ${s} on both sides of ${fold.name}`);
+      }
+    }
+    for (const c of calls) {
+      // no fit ever saw every clip (which would mean the test rows were included)
+      assert.ok(c.ids.length < 120);
+    }
+    // the memoriser cannot beat chance (1/3) by much on random labels; with leakage it would score 1.0
+    assert.ok(res.metrics.acc < 0.6, `memoriser accuracy ${res.metrics.acc} suggests leakage`);
+  });
+}
+
+test('the memoriser does score 1.0 when evaluated on its own training data (the check can fail)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'merkit-leak-'));
+  const file = writeRandomTable(dir, 4, 10, 3);
+  const { readCsvRecords } = await import('../../src/io/csv.ts');
+  const { rows } = await readCsvRecords(file);
+  const X = rows.map((r) => Float32Array.from([0, 1, 2, 3, 4, 5].map((j) => Number(r[`f${j}`]))));
+  const y = rows.map((r) => ['happiness', 'surprise', 'disgust'].indexOf(r.emotion));
+  const model = await memoriser.fit({ X, y, ids: rows.map((_, i) => String(i)), subjects: rows.map((r) => r.subject), classes: ['a', 'b', 'c'], rng: new Rng(1) });
+  const pred = model.predict(X).map((p) => p.pred);
+  assert.deepEqual(pred, y);
+});
