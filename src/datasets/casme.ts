@@ -1,0 +1,29 @@
+/**
+ * CASME I (Yan et al., FG 2013): `subNN/EPxx_y/<frames numbered at the end>`
+ * plus its coding sheet(s) `*CASME*coding*.xlsx` / any `*coding*.xlsx` in the
+ * root (the release ships one per section: all are read). Columns as CASME II
+ * (Subject, Filename, OnsetFrame, ApexFrame, OffsetFrame, Action Units,
+ * Emotion). Recorded at 60 fps.
+ */
+import type { Dataset } from '../core/clip.ts';
+import { CASME_COLUMNS, casmeSubject, openCodedFrames, type CodedFramesConfig, type CodedFramesOptions } from './codedFrames.ts';
+
+/** CASME I camera rate (both sections) */
+export const CASME_FPS = 60;
+
+export const CASME_CONFIG: CodedFramesConfig = {
+  kind: 'casme',
+  dataset: 'casme',
+  database: 'casme',
+  fps: CASME_FPS,
+  subjectDir: /^sub\d+$/i,
+  subjectName: casmeSubject,
+  sheetPattern: /coding.*\.xlsx$/i,
+  sheets: 'all',
+  columns: CASME_COLUMNS,
+  layout: 'a CASME root: subNN/EPxx_y/<numbered frames> and *coding*.xlsx',
+};
+
+export function openCasme(path: string, opts: CodedFramesOptions = {}): Promise<Dataset> {
+  return openCodedFrames(path, CASME_CONFIG, opts);
+}
