@@ -1,0 +1,75 @@
+/**
+ * DepthwiseConv2dNativeBackpropFilter for the wasm backend (missing in
+ * tfjs-backend-wasm 4.x). Plain loops over the wasm heap:
+ *
+ * df[a, b, c, m] = Σ_{n, i, j} x[n, i·sh + a·dh − pt, j·sw + b·dw − pl, c] · dy[n, i, j, c·M + m]
+ */
+import * as tf from '@tensorflow/tfjs';
+import { heapF32, registerOnce, type WasmBackend } from './wasmCall.ts';
+
+interface DepthwiseBackpropFilterAttrs {
+  strides: [number, number] | number;
+  dilations: [number, number] | number;
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  filterShape: [number, number, number, number];
+}
+
+export function depthwiseConv2dNativeBackpropFilterWasm(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
+  const backend = args.backend as WasmBackend;
+  const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const { strides, dilations, pad, dimRoundingMode, filterShape } = args.attrs as unknown as DepthwiseBackpropFilterAttrs;
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
+    true,
+  );
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo, outChannels: CM } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
+  const M = CM / C;
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  const out = backend.makeOutput([kh, kw, C, M], 'float32');
+  const df = heapF32(backend, out);
+  df.fill(0);
+  const xs = heapF32(backend, x);
+  const g = heapF32(backend, dy);
+  for (let a = 0; a < kh; a++) {
+    for (let b = 0; b < kw; b++) {
+      const fBase = (a * kw + b) * CM;
+      for (let n = 0; n < N; n++) {
+        for (let i = 0; i < Ho; i++) {
+          const yy = i * sh + a * dh - pt;
+          if (yy < 0 || yy >= H) continue;
+          for (let j = 0; j < Wo; j++) {
+            const xx = j * sw + b * dw - pl;
+            if (xx < 0 || xx >= W) continue;
+            const xBase = ((n * H + yy) * W + xx) * C;
+            const gBase = ((n * Ho + i) * Wo + j) * CM;
+            for (let c = 0; c < C; c++) {
+              const xv = xs[xBase + c];
+              for (let m = 0; m < M; m++) df[fBase + c * M + m] += xv * g[gBase + c * M + m];
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+export function registerDepthwiseBackpropFilterWasm(): void {
+  registerOnce({
+    kernelName: 'DepthwiseConv2dNativeBackpropFilter',
+    backendName: 'wasm',
+    kernelFunc: depthwiseConv2dNativeBackpropFilterWasm as unknown as tf.KernelFunc,
+  });
+}

@@ -1,0 +1,28 @@
+/**
+ * Kernels tfjs-backend-wasm 4.x lacks for training, registered on the wasm
+ * backend. Found by training small conv nets on wasm and recording what
+ * throws "Kernel '…' not registered": Conv2DBackpropFilter,
+ * DepthwiseConv2dNativeBackpropInput, DepthwiseConv2dNativeBackpropFilter.
+ * MaxPoolGrad exists but is wrong with several channels, so it is replaced.
+ * (Conv2DBackpropInput and AvgPoolGrad exist and agree with the CPU backend;
+ * batch-norm gradients are composed of ordinary ops.)
+ */
+import { registerConv2DBackpropFilterWasm } from './conv2dBackpropFilter.ts';
+import { registerDepthwiseBackpropFilterWasm } from './depthwiseBackpropFilter.ts';
+import { registerDepthwiseBackpropInputWasm } from './depthwiseBackpropInput.ts';
+import { registerMaxPoolGradWasm } from './maxPoolGrad.ts';
+
+export const WASM_TRAINING_KERNELS = [
+  'Conv2DBackpropFilter',
+  'DepthwiseConv2dNativeBackpropInput',
+  'DepthwiseConv2dNativeBackpropFilter',
+  'MaxPoolGrad',
+] as const;
+
+/** Idempotent: registering twice is a no-op. */
+export function registerWasmTrainingKernels(): void {
+  registerConv2DBackpropFilterWasm();
+  registerDepthwiseBackpropInputWasm();
+  registerDepthwiseBackpropFilterWasm();
+  registerMaxPoolGradWasm();
+}
