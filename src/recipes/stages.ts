@@ -4,6 +4,7 @@
 import type { ClipRef } from '../core/clip.ts';
 import { MerError } from '../core/errors.ts';
 import { loadClipVolume, annotatedIndices } from '../io/clip.ts';
+import { clipFlowImage } from '../motion/clipFlow.ts';
 
 export interface ClipFlowOptions {
   /** frames are resized to frameSize × frameSize before flow */
@@ -21,8 +22,6 @@ export async function clipFlowImageFeatures(clip: ClipRef, opts: ClipFlowOptions
     });
   }
   const { onset, apex } = annotatedIndices(clip, vol.frames);
-  // loaded on first use: recipes that read flow images never pay for the flow code
-  const { clipFlowImage } = await import('../motion/clipFlow.ts');
   const { image } = clipFlowImage(vol, { onset, apex: apex ?? 'spot', size: opts.flowSize });
   const n = image.width * image.height;
   const out = new Float32Array(3 * n);

@@ -170,6 +170,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<Results> {
           trainIds: fold.train.map((i) => clipKey(rows[i].clip)),
           trainSubjects: fold.train.map((i) => subjectKey(rows[i].clip)),
           testX: fold.test.map((i) => rows[i].x),
+          testSubjects: [...new Set(fold.test.map((i) => subjectKey(rows[i].clip)))],
         });
         progress.tick();
         return r;

@@ -18,7 +18,7 @@ export interface Executor {
 
 type WorkerReply =
   | { ok: true; value: Float32Array | FoldResult }
-  | { ok: false; merError?: { code: MerErrorCode; message: string; file?: string; row?: number; clip?: string; expected?: string }; error?: string };
+  | { ok: false; merError?: { code: MerErrorCode; message: string; file?: string; row?: number; clip?: string; expected?: string }; error?: string; stack?: string };
 
 export function defaultWorkers(): number {
   return Math.max(1, availableParallelism());
@@ -48,7 +48,9 @@ export function createLocalExecutor(workers = defaultWorkers()): Executor {
         const m = r.merError;
         throw new MerError(m.code, m.message, { file: m.file, row: m.row, clip: m.clip, expected: m.expected });
       }
-      throw new Error(r.error);
+      const err = new Error(r.error);
+      if (r.stack) err.stack = r.stack;
+      throw err;
     }) as Executor['run'],
     async close() {
       await pool.destroy();

@@ -6,6 +6,7 @@ import type { ClipRef } from '../core/clip.ts';
 import { Rng } from '../core/rng.ts';
 import type { Prediction } from '../learn/types.ts';
 import { getRecipe } from '../recipes/index.ts';
+import { loadPlugins } from './plugins.ts';
 
 export interface ExtractTask {
   type: 'extract';
@@ -26,6 +27,8 @@ export interface FoldTask {
   trainIds: string[];
   trainSubjects: string[];
   testX: Float32Array[];
+  /** fold-result cache key (foldCache.ts): a BullMQ worker stores its result there itself */
+  resultKey?: string;
 }
 
 export interface FoldResult {
@@ -59,6 +62,7 @@ export async function runFoldTask(t: FoldTask): Promise<FoldResult> {
     subjects: t.trainSubjects,
     classes: t.classes,
     rng: foldRng(t.seed, t.foldName),
+    testSubjects: t.testSubjects,
   });
   const predictions = model.predict(t.testX).map((p) => ({ pred: p.pred, scores: Array.from(p.scores) }));
   const info = (model as { info?: Record<string, unknown> }).info;
@@ -66,5 +70,6 @@ export async function runFoldTask(t: FoldTask): Promise<FoldResult> {
 }
 
 export async function runTask(t: Task): Promise<Float32Array | FoldResult> {
+  await loadPlugins();
   return t.type === 'extract' ? runExtractTask(t) : runFoldTask(t);
 }

@@ -8,6 +8,6 @@ export default async function (task: Task) {
   } catch (e) {
     // MerErrors cross the thread boundary as plain data so the main thread can rebuild them.
     if (isMerError(e)) return { ok: false, merError: { code: e.code, message: e.message, file: e.file, row: e.row, clip: e.clip, expected: e.expected } };
-    return { ok: false, error: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) };
+    return { ok: false, error: e instanceof Error ? e.message : String(e), stack: e instanceof Error ? e.stack : undefined };
   }
 }

@@ -1,0 +1,116 @@
+/**
+ * The CLI end to end, as a user runs it: exit codes, one-line errors (never a
+ * stack trace), the evaluate → results.json/report files path, inspect, and
+ * bit-for-bit determinism across worker counts.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../helpers/shared.ts';
+import { Rng } from '../../src/core/rng.ts';
+
+function merkit(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [join(PROJECT_ROOT, 'bin', 'merkit.js'), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, MERKIT_CACHE: join(tmpdir(), 'merkit-cli-test-cache'), ...env },
+    timeout: 120_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const CLASSES = ['happiness', 'surprise', 'disgust'];
+
+/** A feature table with a learnable signal: class c shifts feature c by +2. */
+function learnableTable(dir: string): string {
+  const rng = new Rng(11);
+  const lines = ['subject,clip,emotion,' + Array.from({ length: 8 }, (_, j) => `f${j}`).join(',')];
+  for (let s = 1; s <= 6; s++) {
+    for (let k = 0; k < 9; k++) {
+      const c = k % 3;
+      const f = Array.from({ length: 8 }, (_, j) => (rng.normal() + (j === c ? 2.5 : 0)).toFixed(5));
+      lines.push(`sub${s},EP${k},${CLASSES[c]},${f.join(',')}`);
+    }
+  }
+  const file = join(dir, 'table.csv');
+  writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+
+test('recipes lists the baselines with what they read', () => {
+  const r = merkit(['recipes']);
+  assert.equal(r.code, 0, r.err);
+  for (const name of ['flow-svm', 'svm-linear', 'svm-rbf']) assert.match(r.out, new RegExp(`^${name}\\s`, 'm'));
+  const j = JSON.parse(merkit(['recipes', '--json']).out) as { name: string }[];
+  assert.ok(j.some((x) => x.name === 'flow-svm'));
+});
+
+test('user errors are one clear line with exit code 2, never a stack trace', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'merkit-cli-'));
+  const cases: [string[], RegExp][] = [
+    [['evaluate', '--dataset', 'nosuchkind:/x', '--recipe', 'svm-linear'], /kind/i],
+    [['evaluate', '--dataset', `features:${join(dir, 'missing.csv')}`, '--recipe', 'svm-linear'], /missing\.csv/],
+    [['evaluate', '--dataset', `features:${learnableTable(dir)}`, '--recipe', 'no-such-recipe'], /unknown recipe 'no-such-recipe'.*flow-svm/],
+    [['evaluate', '--dataset', `features:${join(dir, 'table.csv')}`, '--recipe', 'svm-linear', '--protocol', 'kfold:1'], /kfold/],
+    [['evaluate', '--dataset', `features:${join(dir, 'table.csv')}`, '--recipe', 'svm-linear', '--labels', 'nope'], /label scheme/],
+    [['evaluate', '--dataset', `features:${join(dir, 'table.csv')}`, '--recipe', 'flow-svm'], /cannot read 'features' clips/],
+    [['evaluate', '--dataset', `features:${join(dir, 'table.csv')}`, '--recipe', 'svm-linear', '--seed', 'abc'], /--seed/],
+  ];
+  for (const [args, re] of cases) {
+    const r = merkit(args);
+    assert.equal(r.code, 2, `${args.join(' ')} → ${r.code}: ${r.err}`);
+    assert.match(r.err, /^merkit: /, r.err);
+    assert.match(r.err, re);
+    assert.doesNotMatch(r.err, /^\s+at /m, 'no stack trace');
+  }
+});
+
+test('evaluate writes results.json, report.md and report.html and learns a learnable table', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'merkit-cli-'));
+  const file = learnableTable(dir);
+  const out = join(dir, 'out');
+  const r = merkit(['evaluate', '--dataset', `features:${file}`, '--labels', 'casme2-5', '--recipe', 'svm-linear', '--protocol', 'loso', '--out', out, '--workers', '1']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /overall\s+54\s+/);
+  for (const f of ['results.json', 'report.md', 'report.html']) assert.ok(existsSync(join(out, f)), f);
+  const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+  assert.equal(res.recipe, 'svm-linear');
+  assert.equal(res.labels, 'casme2-5');
+  assert.equal(res.predictions.length, 54);
+  assert.equal(res.folds.length, 6);
+  assert.ok(res.metrics.acc > 0.8, `acc ${res.metrics.acc}`);
+  for (const k of ['acc', 'uf1', 'uar', 'perClass', 'perPart']) assert.ok(k in res.metrics, k);
+  assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /<svg/);
+});
+
+test('same seed → identical numbers bit for bit, with 1 or 2 workers', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'merkit-cli-'));
+  const file = learnableTable(dir);
+  const run = (workers: string, out: string) => {
+    const r = merkit(['evaluate', '--dataset', `features:${file}`, '--recipe', 'svm-rbf', '--protocol', 'kfold:3', '--seed', '7', '--out', join(dir, out), '--workers', workers, '--no-cache']);
+    assert.equal(r.code, 0, r.err);
+    const j = JSON.parse(readFileSync(join(dir, out, 'results.json'), 'utf8'));
+    return JSON.stringify({ m: j.metrics, p: j.predictions, f: j.folds });
+  };
+  const a = run('1', 'a');
+  const b = run('2', 'b');
+  assert.equal(a, b);
+  const r = merkit(['evaluate', '--dataset', `features:${file}`, '--recipe', 'svm-rbf', '--protocol', 'kfold:3', '--seed', '8', '--out', join(dir, 'c'), '--workers', '1', '--no-cache']);
+  assert.equal(r.code, 0);
+  const c = JSON.parse(readFileSync(join(dir, 'c', 'results.json'), 'utf8'));
+  const clips = (j: { predictions: { clip: string }[] }) => j.predictions.map((p) => p.clip);
+  assert.notDeepEqual(clips(c), clips({ predictions: JSON.parse(a).p }), 'another seed gives other folds');
+});
+
+test('inspect counts classes and subjects and lists problems', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'merkit-cli-'));
+  const file = learnableTable(dir);
+  writeFileSync(file, readFileSync(file, 'utf8') + 'sub9,EPbad,happiness,1,2,abc,4,5,6,7,8\n');
+  const r = merkit(['inspect', `features:${file}`, '--labels', 'casme2-5']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /happiness/);
+  assert.match(r.out, /sub6/);
+  assert.match(r.out, /EPbad/);
+});
