@@ -27,6 +27,9 @@ import { packArrays, unpackArrays } from './pack.ts';
 import type { Executor } from './pool.ts';
 import type { FoldResult, FoldTask, Task } from './tasks.ts';
 
+/** the prefix marking a failed job's reason as a MerError (exported for tests) */
+export const MERERROR_PREFIX_FOR_TESTS = MERERROR_PREFIX;
+
 export const QUEUES = { extract: 'merkit-extract', fold: 'merkit-fold', experiment: 'merkit-experiment' } as const;
 
 /** attempts per job for transient failures (a crashed/killed worker is handled by stall recovery instead) */
@@ -119,6 +122,8 @@ export async function createBullmqExecutor(opts: BullmqExecutorOptions): Promise
   const foldEvents = new QueueEvents(QUEUES.fold, { connection });
   const experimentEvents = new QueueEvents(QUEUES.experiment, { connection });
   const flow = new FlowProducer({ connection });
+  // every job waited on adds a listener to its queue and to the queue's events
+  for (const em of [extractQ, experimentQ, extractEvents, foldEvents, experimentEvents]) em.setMaxListeners(0);
   try {
     await Promise.all([extractQ.waitUntilReady(), extractEvents.waitUntilReady(), foldEvents.waitUntilReady(), experimentEvents.waitUntilReady()]);
   } catch (e) {
@@ -233,7 +238,7 @@ export async function startBullmqWorkers(opts: BullmqWorkerOptions): Promise<Bul
     stalledInterval: opts.stalledMs ?? lockDuration,
     maxStalledCount: opts.maxStalledCount ?? DEFAULT_MAX_STALLED,
   };
-  const processorFile = fileURLToPath(new URL('./bullmqProcessor.ts', import.meta.url));
+  const processorFile = fileURLToPath(new URL('./bullmqProcessor.mjs', import.meta.url));
   const sandbox = {
     ...common,
     concurrency: Math.max(1, opts.concurrency ?? 1),

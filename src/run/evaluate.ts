@@ -20,7 +20,10 @@ import { ArrayCache, cacheKey, defaultCacheDir } from './cache.ts';
 import { clipContentHash } from './clipHash.ts';
 import { createLocalExecutor, type Executor } from './pool.ts';
 import { silentProgress, type ProgressSink } from './progress.ts';
-import type { FoldResult } from './tasks.ts';
+import type { FoldTask } from './tasks.ts';
+import { FoldCache } from './foldCache.ts';
+import { loadPlugins } from './plugins.ts';
+import { runFoldsResumable } from './runFolds.ts';
 import { assembleResults, type Results } from './results.ts';
 
 export interface EvaluateOptions {
@@ -62,6 +65,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<Results> {
   const t0 = performance.now();
   const progress = opts.progress ?? silentProgress;
   const seed = opts.seed ?? DEFAULT_SEED;
+  await loadPlugins();
   const recipe = getRecipe(opts.recipe, opts.recipeParams ?? {});
   const protocol = parseProtocol(opts.protocol ?? recipe.defaultProtocol);
   const isCross = protocol.kind === 'cross';
@@ -156,26 +160,23 @@ export async function evaluate(opts: EvaluateOptions): Promise<Results> {
     // 3. Fit per fold on training rows only, predict the fold's test rows.
     const tTrain = performance.now();
     progress.begin('folds', folds.length);
-    const foldResults: FoldResult[] = await Promise.all(
-      folds.map(async (fold) => {
-        const r = await executor.run({
-          type: 'fold',
-          recipe: recipe.name,
-          recipeParams: { ...recipe.params },
-          foldName: fold.name,
-          seed,
-          classes,
-          trainX: fold.train.map((i) => rows[i].x),
-          trainY: fold.train.map((i) => rows[i].clip.y),
-          trainIds: fold.train.map((i) => clipKey(rows[i].clip)),
-          trainSubjects: fold.train.map((i) => subjectKey(rows[i].clip)),
-          testX: fold.test.map((i) => rows[i].x),
-          testSubjects: [...new Set(fold.test.map((i) => subjectKey(rows[i].clip)))],
-        });
-        progress.tick();
-        return r;
+    const foldTasks: FoldTask[] = folds.map(
+      (fold): FoldTask => ({
+        type: 'fold',
+        recipe: recipe.name,
+        recipeParams: { ...recipe.params },
+        foldName: fold.name,
+        seed,
+        classes,
+        trainX: fold.train.map((i) => rows[i].x),
+        trainY: fold.train.map((i) => rows[i].clip.y),
+        trainIds: fold.train.map((i) => clipKey(rows[i].clip)),
+        trainSubjects: fold.train.map((i) => subjectKey(rows[i].clip)),
+        testX: fold.test.map((i) => rows[i].x),
+        testSubjects: [...new Set(fold.test.map((i) => subjectKey(rows[i].clip)))],
       }),
     );
+    const { results: foldResults } = await runFoldsResumable(foldTasks, executor, cache ? new FoldCache(cache.dir) : undefined, progress);
     progress.end();
     const trainSeconds = (performance.now() - tTrain) / 1000;
 

@@ -36,7 +36,7 @@ export function foldKey(t: FoldTask): string {
   h.update('\0');
   h.update(stableStringify({ recipe: t.recipe, params: t.recipeParams, fold: t.foldName, seed: t.seed, classes: t.classes }));
   h.update('\0');
-  h.update(stableStringify({ y: t.trainY, ids: t.trainIds, subjects: t.trainSubjects }));
+  h.update(stableStringify({ y: t.trainY, ids: t.trainIds, subjects: t.trainSubjects, testSubjects: t.testSubjects }));
   hashRows(h, t.trainX);
   hashRows(h, t.testX);
   return h.digest('hex');

@@ -27,6 +27,8 @@ export interface FoldTask {
   trainIds: string[];
   trainSubjects: string[];
   testX: Float32Array[];
+  /** subject keys of the fold's test clips (names only, see TrainingSet.testSubjects) */
+  testSubjects?: string[];
   /** fold-result cache key (foldCache.ts): a BullMQ worker stores its result there itself */
   resultKey?: string;
 }

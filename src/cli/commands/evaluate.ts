@@ -1,10 +1,25 @@
 import type { Command } from 'commander';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { evaluate } from '../../run/evaluate.ts';
 import { writeReport, formatSummaryTable } from '../../eval/report.ts';
 import { terminalProgress } from '../progressBar.ts';
 import { intOption } from '../options.ts';
-import { defaultWorkers } from '../../run/pool.ts';
+import { defaultWorkers, type Executor } from '../../run/pool.ts';
+import { MerError } from '../../core/errors.ts';
+import { defaultCacheDir } from '../../run/cache.ts';
+import { createBullmqExecutor } from '../../run/bullmq.ts';
+
+/** undefined = the runner's own local pool */
+async function executorFromOptions(o: { executor: string; redis?: string; cache: string | boolean; workers: number }): Promise<Executor | undefined> {
+  if (o.executor === 'local') {
+    if (o.redis) throw new MerError('BAD_OPTION', '--redis is only used with --executor bullmq');
+    return undefined;
+  }
+  if (o.executor !== 'bullmq') throw new MerError('BAD_OPTION', `unknown --executor '${o.executor}'`, { expected: 'local or bullmq' });
+  if (!o.redis) throw new MerError('BAD_OPTION', '--executor bullmq needs --redis <url>', { expected: 'e.g. --redis redis://127.0.0.1:6379' });
+  if (o.cache === false) throw new MerError('BAD_OPTION', '--executor bullmq passes arrays through the cache folder; --no-cache cannot be used', { expected: '--cache DIR shared with the workers' });
+  return createBullmqExecutor({ redis: o.redis, cacheDir: resolve(typeof o.cache === 'string' ? o.cache : defaultCacheDir()) });
+}
 
 export function registerEvaluateCommand(program: Command): void {
   program
@@ -20,19 +35,29 @@ export function registerEvaluateCommand(program: Command): void {
     .option('--workers <n>', 'worker threads (1 = in-process)', intOption('--workers', 1), defaultWorkers())
     .option('--cache <dir>', 'feature cache folder (default ~/.cache/merkit or $MERKIT_CACHE)')
     .option('--no-cache', 'do not read or write the feature cache')
+    .option('--executor <kind>', 'local (worker threads) | bullmq (`merkit worker` processes via Redis; needs --redis and a --cache they share)', 'local')
+    .option('--redis <url>', 'Redis for --executor bullmq: redis://host:port or a unix socket path')
+    .option('--pretrained-dir <dir>', 'network recipes (ststnet): load DIR/<test subject>.pth in each LOSO fold instead of training')
+    .option('--epochs <n>', 'network recipes: training epochs per fold (default: the paper\'s)', intOption('--epochs', 1))
     .action(async (o) => {
       const progress = terminalProgress();
+      const executor = await executorFromOptions(o);
       const results = await evaluate({
+        executor,
         dataset: o.dataset,
         testDataset: o.testDataset,
         labels: o.labels,
         recipe: o.recipe,
+        recipeParams: {
+          ...(o.pretrainedDir ? { pretrainedDir: resolve(o.pretrainedDir) } : {}),
+          ...(o.epochs !== undefined ? { epochs: o.epochs } : {}),
+        },
         protocol: o.protocol,
         seed: o.seed,
         workers: o.workers,
         cache: o.cache === false ? false : typeof o.cache === 'string' ? o.cache : undefined,
         progress,
-      });
+      }).finally(() => executor?.close());
       const out = o.out ?? join('out', `${o.recipe}-${results.protocol.replace(/[^A-Za-z0-9.-]/g, '_')}`);
       const files = await writeReport(out, results);
       process.stdout.write(`${formatSummaryTable(results)}\n`);

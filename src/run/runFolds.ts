@@ -1,0 +1,72 @@
+/**
+ * Running a list of fold tasks with resume: a fold whose result is in the
+ * fold cache (foldCache.ts) is not recomputed; every other fold goes to the
+ * executor (as one fan-in flow when the executor offers `runFolds`, as with
+ * BullMQ) and its result is cached the moment it arrives, so a run killed
+ * half way loses only the folds in flight.
+ */
+import type { Executor } from './pool.ts';
+import type { ProgressSink } from './progress.ts';
+import { FoldCache, foldKey } from './foldCache.ts';
+import type { FoldResult, FoldTask } from './tasks.ts';
+
+/** an executor that can run many folds as one experiment (bullmq.ts) */
+interface FanInExecutor extends Executor {
+  runFolds(tasks: FoldTask[], onDone: (index: number) => void): Promise<FoldResult[]>;
+}
+
+function hasFanIn(e: Executor): e is FanInExecutor {
+  return typeof (e as Partial<FanInExecutor>).runFolds === 'function';
+}
+
+export interface FoldRunStats {
+  /** folds taken from the cache */
+  cached: number;
+  /** folds computed by the executor */
+  computed: number;
+}
+
+export async function runFoldsResumable(
+  tasks: FoldTask[],
+  executor: Executor,
+  cache: FoldCache | undefined,
+  progress: ProgressSink,
+): Promise<{ results: FoldResult[]; stats: FoldRunStats }> {
+  const results: (FoldResult | undefined)[] = new Array(tasks.length);
+  const keys = cache ? tasks.map(foldKey) : [];
+  if (cache) {
+    await Promise.all(
+      tasks.map(async (t, i) => {
+        t.resultKey = keys[i];
+        results[i] = await cache.get(keys[i]);
+        if (results[i]) progress.tick();
+      }),
+    );
+  }
+  const todo = tasks.map((_, i) => i).filter((i) => !results[i]);
+  const stats = { cached: tasks.length - todo.length, computed: todo.length };
+  if (cache && stats.cached > 0) progress.info(`folds: ${stats.cached} of ${tasks.length} from the cache, ${stats.computed} to compute`);
+  const store = async (i: number, r: FoldResult) => {
+    results[i] = r;
+    if (cache) await cache.put(keys[i], r);
+  };
+  if (hasFanIn(executor) && todo.length > 0) {
+    const out = await executor.runFolds(todo.map((i) => tasks[i]), () => progress.tick());
+    await Promise.all(out.map((r, j) => store(todo[j], r)));
+  } else if (executor.workers <= 1) {
+    // in-process: one fold at a time, so each result is cached before the next
+    // (CPU-bound) fold starts and a killed run loses at most one fold
+    for (const i of todo) {
+      await store(i, await executor.run(tasks[i] as FoldTask & { type: 'fold' }));
+      progress.tick();
+    }
+  } else {
+    await Promise.all(
+      todo.map(async (i) => {
+        await store(i, await executor.run(tasks[i] as FoldTask & { type: 'fold' }));
+        progress.tick();
+      }),
+    );
+  }
+  return { results: results as FoldResult[], stats };
+}
