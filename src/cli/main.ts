@@ -11,6 +11,12 @@ import { registerRecipesCommand } from './commands/recipes.ts';
 import { registerSynthCommand } from './commands/synth.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerFlowCommand } from './commands/flow.ts';
+import { registerNetPredictCommand } from './commands/netPredict.ts';
+import { registerWorkerCommand } from './commands/worker.ts';
+import { registerServeCommand } from './commands/serve.ts';
+import { registerTrainCommand } from './commands/train.ts';
+import { registerPredictCommand } from './commands/predict.ts';
+import { registerAnalyzeCommand } from './commands/analyze.ts';
 import { MERKIT_VERSION } from '../version.ts';
 
 export function buildProgram(): Command {
@@ -27,6 +33,12 @@ export function buildProgram(): Command {
   registerSynthCommand(program);
   registerDemoCommand(program);
   registerFlowCommand(program);
+  registerNetPredictCommand(program);
+  registerWorkerCommand(program);
+  registerServeCommand(program);
+  registerTrainCommand(program);
+  registerPredictCommand(program);
+  registerAnalyzeCommand(program);
   return program;
 }
 

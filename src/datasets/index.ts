@@ -51,6 +51,7 @@ const KINDS: Readonly<Record<string, { open: Opener; layout: string }>> = {
   flowdir: { open: (p) => openFlowdir(p), layout: 'labels.csv + flow/*.png [+ apex/*.jpg]' },
   features: { open: (p, o) => openFeatures(p, { dataset: o.dataset }), layout: 'a CSV: subject, clip, emotion, numeric features' },
   synthetic: { open: (p, o) => openSynthetic(p, { sheet: o.sheet }), layout: 'merkit synth output: subNN/EPxx_xx/imgN.jpg + synthetic-coding.xlsx' },
+  ckplus: { open: async (p) => (await import('./ckplus.ts')).openCkplus(p), layout: '<emotion>/S<subject>_<seq>_<frame>.png (CK+ 48×48)' },
 };
 
 export function datasetKinds(): string[] {

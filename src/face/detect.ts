@@ -198,3 +198,46 @@ export async function detectFaces(img: RgbImage8, opts: DetectOptions = {}): Pro
     input.dispose();
   }
 }
+
+/**
+ * The 68 landmarks of the face inside `box` (no detector run): the region is
+ * cut from the image and fed to the landmark net, exactly as face-api does
+ * after a detection (extractFaceTensors → faceLandmark68Net → shift by the
+ * box origin). For tracking: the box comes from the previous landmarks.
+ */
+export async function landmarksInBox(img: RgbImage8, box: FaceBox): Promise<Float32Array> {
+  if (img.data.length !== img.width * img.height * 3) {
+    throw new MerError('BAD_INPUT', `image data has ${img.data.length} bytes`, { expected: `${img.width}×${img.height}×3 interleaved RGB bytes` });
+  }
+  const x = Math.max(0, Math.floor(box.x));
+  const y = Math.max(0, Math.floor(box.y));
+  const w = Math.min(img.width, Math.ceil(box.x + box.width)) - x;
+  const h = Math.min(img.height, Math.ceil(box.y + box.height)) - y;
+  if (!(w >= 8 && h >= 8)) throw new MerError('BAD_INPUT', `face box ${JSON.stringify(box)} is outside the ${img.width}×${img.height} image`);
+  const faceapi = await faceApi();
+  await ensureNet(faceapi, 'landmarks');
+  const tf = faceapi.tf as unknown as {
+    tensor3d(d: Int32Array, shape: [number, number, number], dtype: 'int32'): { dispose(): void };
+  };
+  // copy the box region only: converting the whole frame would cost more than the net
+  const crop = new Int32Array(w * h * 3);
+  for (let r = 0; r < h; r++) {
+    const src = ((y + r) * img.width + x) * 3;
+    for (let k = 0; k < w * 3; k++) crop[r * w * 3 + k] = img.data[src + k];
+  }
+  const input = tf.tensor3d(crop, [h, w, 3], 'int32');
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const res = await faceapi.nets.faceLandmark68Net.detectLandmarks(input as any);
+    const lm = Array.isArray(res) ? res[0] : res;
+    const pts = lm.positions;
+    const out = new Float32Array(pts.length * 2);
+    pts.forEach((p, i) => {
+      out[2 * i] = p.x + x;
+      out[2 * i + 1] = p.y + y;
+    });
+    return out;
+  } finally {
+    input.dispose();
+  }
+}

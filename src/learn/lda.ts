@@ -20,8 +20,9 @@
  */
 import { inverse, Matrix } from 'ml-matrix';
 import { MerError } from '../core/errors.ts';
-import type { FittedModel, FittedTransform, Learner, Prediction, Transformer, TrainingSet } from './types.ts';
+import type { FittedModel, FittedTransform, Learner, Prediction, SavedModel, Transformer, TrainingSet } from './types.ts';
 import { checkLabels, checkRows } from './kernels.ts';
+import { registerSavedModelLoader, savedArray, savedJson } from './persist.ts';
 import { centre, gramEigen, rankKeep, symmetricEigen } from './pca.ts';
 
 export interface LdaOptions {
@@ -188,11 +189,29 @@ export function fitLdaAxes(train: Pick<TrainingSet, 'X' | 'y' | 'classes'>, opts
     axes.push(axis);
     ratios.push(em.values[e]);
   }
+  return ldaAxesFitted(mean, axes, ratios, present);
+}
+
+function flatten(rows: readonly ArrayLike<number>[], width: number): Float64Array {
+  const out = new Float64Array(rows.length * width);
+  rows.forEach((r, i) => out.set(r, i * width));
+  return out;
+}
+
+function unflatten(flat: Float64Array, count: number, width: number): Float64Array[] {
+  return Array.from({ length: count }, (_, i) => flat.slice(i * width, (i + 1) * width));
+}
+
+function ldaAxesFitted(mean: Float64Array, axes: Float64Array[], ratios: number[], present: number[]): FittedLdaTransform {
+  const d = mean.length;
   return {
     mean,
     axes,
     ratios,
     classesSeen: present,
+    save(): SavedModel {
+      return { kind: 'lda-transform', json: { features: d, axes: axes.length, ratios, classesSeen: present }, arrays: { mean, axes: flatten(axes, d) } };
+    },
     transform(Xt: readonly Float32Array[]): Float32Array[] {
       if (Xt.length === 0) return [];
       checkRows(Xt, 'lda transform', d);
@@ -222,16 +241,7 @@ export function fitLda(train: TrainingSet, opts: LdaOptions = {}): FittedLda {
   const d = train.X[0].length;
   const present = [...new Set(train.y)].sort((a, b) => a - b);
   const shrinkage = opts.shrinkage ?? DEFAULT_SHRINKAGE;
-  if (present.length < 2) {
-    const only = present[0];
-    return {
-      info: { shrinkage, classesSeen: present, ratios: [] },
-      predict: (Xt) => {
-        if (Xt.length) checkRows(Xt, 'lda predict', d);
-        return Xt.map(() => ({ pred: only, scores: Array.from({ length: nClasses }, (_, c) => (c === only ? 1 : 0)) }));
-      },
-    };
-  }
+  if (present.length < 2) return ldaSingleClass(nClasses, d, shrinkage, present[0]);
   const ax = fitLdaAxes(train, opts);
   const m = ax.axes.length;
   const k = present.length;
@@ -264,6 +274,25 @@ export function fitLda(train: TrainingSet, opts: LdaOptions = {}): FittedLda {
   for (let a = 0; a < m; a++) cov[a][a] += ridge;
   const P = inverse(new Matrix(cov)).to2DArray();
   const logPrior = counts.map((c) => Math.log(opts.priors === 'uniform' ? 1 / k : c / n));
+  return ldaClassifier({ nClasses, d, shrinkage, present, ax, cm, P, logPrior });
+}
+
+interface LdaClassifierState {
+  nClasses: number;
+  d: number;
+  shrinkage: number;
+  present: number[];
+  ax: FittedLdaTransform;
+  /** class means in the projected space (k × m) */
+  cm: Float64Array[];
+  /** inverse pooled covariance (m × m) */
+  P: number[][];
+  logPrior: number[];
+}
+
+function ldaClassifier(st: LdaClassifierState): FittedLda {
+  const { nClasses, d, shrinkage, present, ax, cm, P, logPrior } = st;
+  const m = ax.axes.length;
   const z = new Float64Array(m);
   const dv = new Float64Array(m);
   return {
@@ -289,8 +318,53 @@ export function fitLda(train: TrainingSet, opts: LdaOptions = {}): FittedLda {
         return { pred, scores };
       });
     },
+    save(): SavedModel {
+      return {
+        kind: 'lda',
+        json: { nClasses, features: d, shrinkage, present, logPrior },
+        arrays: { classMeans: flatten(cm, m), precision: flatten(P, m) },
+        children: [ax.save!() as SavedModel],
+      };
+    },
   };
 }
+
+function ldaSingleClass(nClasses: number, d: number, shrinkage: number, only: number): FittedLda {
+  return {
+    info: { shrinkage, classesSeen: [only], ratios: [] },
+    predict: (Xt) => {
+      if (Xt.length) checkRows(Xt, 'lda predict', d);
+      return Xt.map(() => ({ pred: only, scores: Array.from({ length: nClasses }, (_, c) => (c === only ? 1 : 0)) }));
+    },
+    save: () => ({ kind: 'lda', json: { nClasses, features: d, shrinkage, present: [only], logPrior: [0] } }),
+  };
+}
+
+registerSavedModelLoader('lda-transform', (saved) => {
+  const j = savedJson<{ features: number; axes: number; ratios: number[]; classesSeen: number[] }>(saved);
+  const mean = savedArray(saved, 'mean', Float64Array, j.features);
+  const axes = unflatten(savedArray(saved, 'axes', Float64Array, j.axes * j.features), j.axes, j.features);
+  return ldaAxesFitted(mean, axes, j.ratios, j.classesSeen);
+});
+
+registerSavedModelLoader('lda', (saved) => {
+  const j = savedJson<{ nClasses: number; features: number; shrinkage: number; present: number[]; logPrior: number[] }>(saved);
+  if (j.present.length < 2) return ldaSingleClass(j.nClasses, j.features, j.shrinkage, j.present[0]);
+  const child = saved.children?.[0];
+  if (!child) throw new MerError('BAD_INPUT', "saved 'lda' lacks its projection", { expected: "one child of kind 'lda-transform'" });
+  const axSaved = savedJson<{ features: number; axes: number; ratios: number[]; classesSeen: number[] }>(child);
+  const ax = ldaAxesFitted(
+    savedArray(child, 'mean', Float64Array, axSaved.features),
+    unflatten(savedArray(child, 'axes', Float64Array, axSaved.axes * axSaved.features), axSaved.axes, axSaved.features),
+    axSaved.ratios,
+    axSaved.classesSeen,
+  );
+  const m = ax.axes.length;
+  const k = j.present.length;
+  const cm = unflatten(savedArray(saved, 'classMeans', Float64Array, k * m), k, m);
+  const P = unflatten(savedArray(saved, 'precision', Float64Array, m * m), m, m).map((r) => Array.from(r));
+  return ldaClassifier({ nClasses: j.nClasses, d: j.features, shrinkage: j.shrinkage, present: j.present, ax, cm, P, logPrior: j.logPrior });
+});
 
 /** LDA classifier learner. */
 export function lda(opts: LdaOptions = {}): Learner {

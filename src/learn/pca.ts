@@ -12,8 +12,9 @@
  */
 import { EVD, Matrix } from 'ml-matrix';
 import { MerError } from '../core/errors.ts';
-import type { FittedTransform, Transformer, TrainingSet } from './types.ts';
+import type { FittedTransform, SavedModel, Transformer, TrainingSet } from './types.ts';
 import { checkRows } from './kernels.ts';
+import { registerSavedModelLoader, savedArray, savedJson } from './persist.ts';
 
 export interface PcaOptions {
   /** keep this many components (at most the rank) */
@@ -183,7 +184,13 @@ export function fitPca(X: readonly Float32Array[], opts: PcaOptions = {}): Fitte
   const explainedVariance = eig.slice(0, k).map((v) => v / denom);
   const explainedVarianceRatio = eig.slice(0, k).map((v) => v / total);
   const scale = components.map((_, i) => (opts.whiten ? 1 / Math.sqrt(explainedVariance[i]) : 1));
+  return pcaFitted(mean, components, explainedVariance, explainedVarianceRatio, scale);
+}
 
+/** The fitted PCA from its state (used by fitPca and by the saved-model loader). */
+function pcaFitted(mean: Float64Array, components: Float64Array[], explainedVariance: number[], explainedVarianceRatio: number[], scale: number[]): FittedPca {
+  const d = mean.length;
+  const k = components.length;
   return {
     mean,
     components,
@@ -218,8 +225,21 @@ export function fitPca(X: readonly Float32Array[], opts: PcaOptions = {}): Fitte
         return Float32Array.from(x);
       });
     },
+    save(): SavedModel {
+      const flat = new Float64Array(k * d);
+      components.forEach((u, c) => flat.set(u, c * d));
+      return { kind: 'pca', json: { features: d, components: k, explainedVariance, explainedVarianceRatio, scale }, arrays: { mean, components: flat } };
+    },
   };
 }
+
+registerSavedModelLoader('pca', (saved) => {
+  const j = savedJson<{ features: number; components: number; explainedVariance: number[]; explainedVarianceRatio: number[]; scale: number[] }>(saved);
+  const mean = savedArray(saved, 'mean', Float64Array, j.features);
+  const flat = savedArray(saved, 'components', Float64Array, j.components * j.features);
+  const comps = Array.from({ length: j.components }, (_, c) => flat.slice(c * j.features, (c + 1) * j.features));
+  return pcaFitted(mean, comps, j.explainedVariance, j.explainedVarianceRatio, j.scale);
+});
 
 /** PCA transformer (fitted per fold on the training rows only). */
 export function pca(opts: PcaOptions = {}): Transformer {

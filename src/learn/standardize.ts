@@ -3,8 +3,9 @@
  * min–max (`minMaxScale`), and per-row L2 normalisation (`l2Normalize`, no
  * fitting). Statistics are accumulated in float64; outputs are Float32Array.
  */
-import type { FittedTransform, Transformer, TrainingSet } from './types.ts';
+import type { FittedTransform, SavedModel, Transformer, TrainingSet } from './types.ts';
 import { checkRows } from './kernels.ts';
+import { registerSavedModelLoader, savedArray, savedJson } from './persist.ts';
 
 export interface StandardizeOptions {
   /**
@@ -38,8 +39,18 @@ function affine(shift: Float64Array, mul: Float64Array, who: string): FittedAffi
         return z;
       });
     },
+    save(): SavedModel {
+      return { kind: 'affine', json: { who, features: d }, arrays: { shift, mul } };
+    },
   };
 }
+
+registerSavedModelLoader('affine', (saved) => {
+  const j = savedJson<{ who?: string; features?: number }>(saved);
+  const d = j.features ?? -1;
+  return affine(savedArray(saved, 'shift', Float64Array, d), savedArray(saved, 'mul', Float64Array, d), j.who ?? 'affine');
+});
+registerSavedModelLoader('l2normalize', () => l2NormalizeFitted());
 
 /** z-score with the training mean and population standard deviation (ddof 0, as scikit-learn's StandardScaler). */
 export function fitStandardize(X: readonly Float32Array[], opts: StandardizeOptions = {}): FittedAffine {
@@ -106,5 +117,9 @@ export function l2NormalizeRows(X: readonly Float32Array[]): Float32Array[] {
 
 /** Per-row L2 normalisation; fitting learns nothing. */
 export function l2Normalize(): Transformer {
-  return { name: 'l2normalize', fit: () => ({ transform: l2NormalizeRows }) };
+  return { name: 'l2normalize', fit: () => l2NormalizeFitted() };
+}
+
+function l2NormalizeFitted(): FittedTransform {
+  return { transform: l2NormalizeRows, save: () => ({ kind: 'l2normalize', json: {} }) };
 }

@@ -39,7 +39,8 @@
 import { createRequire } from 'node:module';
 import { MerError } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
-import type { FittedModel, Learner, Prediction, TrainingSet } from './types.ts';
+import type { FittedModel, Learner, Prediction, SavedModel, TrainingSet } from './types.ts';
+import { registerSavedModelLoader, savedArray, savedJson } from './persist.ts';
 import {
   applyKernel,
   baseCross,
@@ -676,12 +677,36 @@ export function fitSvm(train: TrainingSet, opts: SvmOptions): FittedSvm {
     grid: gridInfo,
   };
 
+  return svmPredictor({ info, d, nClasses, spec: r.spec, multiclass: r.multiclass, probability: r.probability, machines, present, svX, linearW, machineSv });
+}
+
+/** Everything a fitted SVM needs to predict (and what `save()` writes). */
+interface SvmState {
+  info: SvmInfo;
+  d: number;
+  nClasses: number;
+  spec: KernelSpec;
+  multiclass: 'ovo' | 'ovr';
+  probability: boolean;
+  machines: Machine[];
+  present: number[];
+  /** support-vector rows (non-linear kernels) */
+  svX: Float64Array[];
+  /** one primal weight vector per machine (linear kernel) */
+  linearW?: Float64Array[];
+  /** per machine, indices into svX of its support vectors (aligned with its coef) */
+  machineSv: Int32Array[];
+}
+
+function svmPredictor(st: SvmState): FittedSvm {
+  const { info, d, nClasses, machines, present, svX, linearW, machineSv } = st;
+  const r = { spec: st.spec, multiclass: st.multiclass, probability: st.probability };
   return {
     info,
     predict(Xtest: readonly Float32Array[]): Prediction[] {
       if (Xtest.length === 0) return [];
       checkRows(Xtest, 'svm predict', d);
-      if (opts.kernel === 'chi2') checkNonNegative(Xtest, 'svm predict (chi2 kernel)');
+      if (r.spec.kernel === 'chi2') checkNonNegative(Xtest, 'svm predict (chi2 kernel)');
       const dec = new Float64Array(machines.length);
       const kx = new Float64Array(svX.length);
       return Xtest.map((x) => {
@@ -704,8 +729,77 @@ export function fitSvm(train: TrainingSet, opts: SvmOptions): FittedSvm {
         return combine(machines, dec, present, nClasses, r);
       });
     },
+    save(): SavedModel {
+      const cat64 = (parts: readonly Float64Array[]) => {
+        const out = new Float64Array(parts.reduce((a, p) => a + p.length, 0));
+        let o = 0;
+        for (const p of parts) {
+          out.set(p, o);
+          o += p.length;
+        }
+        return out;
+      };
+      const svIdx = new Int32Array(machineSv.reduce((a, p) => a + p.length, 0));
+      let o = 0;
+      for (const p of machineSv) {
+        svIdx.set(p, o);
+        o += p.length;
+      }
+      const arrays: Record<string, Float64Array | Int32Array> = { coef: cat64(machines.map((m) => m.coef)), machineSv: svIdx };
+      if (linearW) arrays.linearW = cat64(linearW);
+      else arrays.svX = cat64(svX);
+      return {
+        kind: 'svm',
+        json: {
+          info,
+          features: d,
+          nClasses,
+          spec: st.spec,
+          multiclass: st.multiclass,
+          probability: st.probability,
+          present,
+          supportVectorRows: svX.length,
+          linear: Boolean(linearW),
+          machines: machines.map((m) => ({ pos: m.pos, neg: m.neg, rho: m.rho, sigmoid: m.sigmoid, sv: m.coef.length })),
+        },
+        arrays,
+      };
+    },
   };
 }
+
+interface SavedSvmJson {
+  info: SvmInfo;
+  features: number;
+  nClasses: number;
+  spec: KernelSpec;
+  multiclass: 'ovo' | 'ovr';
+  probability: boolean;
+  present: number[];
+  supportVectorRows: number;
+  linear: boolean;
+  machines: { pos: number; neg: number; rho: number; sigmoid?: { A: number; B: number }; sv: number }[];
+}
+
+registerSavedModelLoader('svm', (saved) => {
+  const j = savedJson<SavedSvmJson>(saved);
+  const d = j.features;
+  const totalSv = j.machines.reduce((a, m) => a + m.sv, 0);
+  const coef = savedArray(saved, 'coef', Float64Array, totalSv);
+  const svIdx = savedArray(saved, 'machineSv', Int32Array, totalSv);
+  const machineSv: Int32Array[] = [];
+  const machines: Machine[] = [];
+  let o = 0;
+  for (const m of j.machines) {
+    machineSv.push(svIdx.slice(o, o + m.sv));
+    machines.push({ pos: m.pos, neg: m.neg, rho: m.rho, sv: [], coef: coef.slice(o, o + m.sv), ...(m.sigmoid ? { sigmoid: m.sigmoid } : {}) });
+    o += m.sv;
+  }
+  const rows = (flat: Float64Array, count: number) => Array.from({ length: count }, (_, i) => flat.slice(i * d, (i + 1) * d));
+  const linearW = j.linear ? rows(savedArray(saved, 'linearW', Float64Array, machines.length * d), machines.length) : undefined;
+  const svX = j.linear ? [] : rows(savedArray(saved, 'svX', Float64Array, j.supportVectorRows * d), j.supportVectorRows);
+  return svmPredictor({ info: j.info, d, nClasses: j.nClasses, spec: j.spec, multiclass: j.multiclass, probability: j.probability, machines, present: j.present, svX, linearW, machineSv });
+});
 
 /** An SVM learner (see `fitSvm`). */
 export function svm(opts: SvmOptions): Learner {

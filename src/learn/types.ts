@@ -6,6 +6,8 @@
  * "no leakage" a property the runner can test (see test/eval/leakage.test.ts).
  */
 import type { Rng } from '../core/rng.ts';
+import { MerError } from '../core/errors.ts';
+import { loadSavedModel, registerSavedModelLoader, isFittedModel, isFittedTransform } from './persist.ts';
 
 export interface TrainingSet {
   /** one feature vector per training clip */
@@ -19,6 +21,12 @@ export interface TrainingSet {
   readonly classes: readonly string[];
   /** seeded stream for this fit (fold-specific) */
   readonly rng: Rng;
+  /**
+   * subject keys (dataset/subject) of the fold's TEST clips — only their
+   * names, never their data (e.g. to load the authors' per-subject
+   * checkpoint `DIR/<test subject>.pth`). Optional: absent outside the runner.
+   */
+  readonly testSubjects?: readonly string[];
 }
 
 export interface Prediction {
@@ -30,6 +38,8 @@ export interface Prediction {
 
 export interface FittedTransform {
   transform(X: readonly Float32Array[]): Float32Array[];
+  /** see FittedModel.save */
+  save?(): SavedModel | Promise<SavedModel>;
 }
 
 export interface Transformer {
@@ -39,6 +49,25 @@ export interface Transformer {
 
 export interface FittedModel {
   predict(X: readonly Float32Array[]): Prediction[];
+  /**
+   * Serialise the fitted state (for `merkit train` model folders). Optional:
+   * a learner whose models cannot be saved simply omits it, and `merkit train`
+   * says so. Loaded back by `loadSavedModel` (src/learn/persist.ts) through
+   * the loader registered for `kind`.
+   */
+  save?(): SavedModel | Promise<SavedModel>;
+}
+
+/** A fitted model as data: small JSON plus named binary arrays (weights, support vectors). */
+export interface SavedModel {
+  /** loader key, e.g. 'pipeline', 'standardize', 'svm', 'network:ststnet' */
+  readonly kind: string;
+  /** small JSON-serialisable state (options, shapes, class names, …) */
+  readonly json: unknown;
+  /** large numeric state, stored as separate binary files in a model folder */
+  readonly arrays?: Readonly<Record<string, Float32Array | Float64Array | Int32Array>>;
+  /** nested models (e.g. a pipeline's transforms then its learner) */
+  readonly children?: readonly SavedModel[];
 }
 
 export interface Learner {
@@ -59,13 +88,52 @@ export function pipeline(name: string, transforms: readonly Transformer[], learn
         X = f.transform(X);
       }
       const model = await learner.fit({ ...train, X, rng: train.rng.fork(learner.name) });
-      return {
-        predict(Xtest: readonly Float32Array[]): Prediction[] {
-          let Z = Xtest;
-          for (const f of fitted) Z = f.transform(Z);
-          return model.predict(Z);
-        },
-      };
+      return fittedPipeline(name, fitted, model);
     },
   };
 }
+
+/**
+ * A fitted pipeline: transforms applied in order, then the model. `save()`
+ * exists when every step can be saved: kind 'pipeline', json { name,
+ * transforms: count }, children = the transforms then the model.
+ */
+export function fittedPipeline(name: string, fitted: readonly FittedTransform[], model: FittedModel): FittedModel {
+  const out: FittedModel = {
+    predict(Xtest: readonly Float32Array[]): Prediction[] {
+      let Z = Xtest;
+      for (const f of fitted) Z = f.transform(Z);
+      return model.predict(Z);
+    },
+  };
+  if (model.save && fitted.every((f) => f.save)) {
+    return {
+      ...out,
+      async save(): Promise<SavedModel> {
+        const children: SavedModel[] = [];
+        for (const f of fitted) children.push(await f.save!());
+        children.push(await model.save!());
+        return { kind: 'pipeline', json: { name, transforms: fitted.length }, children };
+      },
+    };
+  }
+  return out;
+}
+
+registerSavedModelLoader('pipeline', async (saved) => {
+  const j = saved.json as { name?: unknown; transforms?: unknown } | null;
+  const children = saved.children ?? [];
+  const nT = j && typeof j.transforms === 'number' ? j.transforms : -1;
+  if (!j || typeof j.name !== 'string' || nT < 0 || children.length !== nT + 1) {
+    throw new MerError('BAD_INPUT', `saved pipeline lists ${children.length} children`, { expected: 'json { name, transforms: n } and n + 1 children (transforms then model)' });
+  }
+  const fitted: FittedTransform[] = [];
+  for (const c of children.slice(0, nT)) {
+    const f = await loadSavedModel(c);
+    if (!isFittedTransform(f)) throw new MerError('BAD_INPUT', `saved pipeline step '${c.kind}' is not a transform`);
+    fitted.push(f);
+  }
+  const m = await loadSavedModel(children[nT]);
+  if (!isFittedModel(m)) throw new MerError('BAD_INPUT', `saved pipeline's last step '${children[nT].kind}' is not a model`);
+  return fittedPipeline(j.name, fitted, m);
+});

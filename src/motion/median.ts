@@ -2,6 +2,13 @@
  * Square median filter of a float plane with replicated borders — the
  * behaviour of cv::medianBlur(src, dst, k) for CV_32F (k = 3 or 5 there; any
  * odd k here). Not in place: `dst` must not alias `src`.
+ *
+ * The 5×5 case (TV-L1's, once per outer iteration for u and v) has two exact
+ * implementations giving identical results: a WebAssembly SIMD kernel
+ * (4 pixels per step, a 25-input selection network of f32x4 min/max, built
+ * at load time by the small assembler below) used wherever the runtime
+ * supports wasm SIMD (Node ≥ 16, current browsers), and the portable
+ * JavaScript network `median5Js`, used otherwise.
  */
 import { MerError } from '../core/errors.ts';
 
@@ -54,7 +61,7 @@ function selectMedian(a: Float64Array, n: number): number {
  * the larger one, far below a float32 ulp of the result); NaN/±∞ are not
  * supported (flow fields have neither).
  */
-function median5(src: Float32Array, dst: Float32Array, w: number, h: number, cols: Float64Array): void {
+export function median5Js(src: Float32Array, dst: Float32Array, w: number, h: number, cols: Float64Array): void {
   const c0 = cols.subarray(0, w), c1 = cols.subarray(w, 2 * w), c2 = cols.subarray(2 * w, 3 * w);
   const c3 = cols.subarray(3 * w, 4 * w), c4 = cols.subarray(4 * w, 5 * w);
   const cx = new Int32Array(6);
@@ -162,6 +169,234 @@ function median5(src: Float32Array, dst: Float32Array, w: number, h: number, col
   }
 }
 
+// ---------------------------------------------------------------------------
+// WebAssembly SIMD 5×5 median
+// ---------------------------------------------------------------------------
+
+/**
+ * A selection network for the median of n values (n ≤ 32): Batcher's
+ * odd–even merge sort on 32 wires, the wires ≥ n fed +∞ (so every
+ * compare-exchange touching them is known in advance and dropped or turned
+ * into a renaming), then pruned backwards to the exchanges the middle output
+ * depends on. Each op is [a, b, keepMin, keepMax]: wire a gets min(a, b)
+ * (when keepMin), wire b gets max(a, b) (when keepMax). For n = 25: 113
+ * exchanges, 89 of them needing both outputs. Returns the wire holding the
+ * median at the end. Exact for any inputs without NaN.
+ */
+export function medianNetwork(n: number): { ops: [number, number, boolean, boolean][]; result: number } {
+  const N = BATCHER_WIRES;
+  if (!(n >= 1 && n <= N)) throw new MerError('INTERNAL', `median network of ${n} inputs`, { expected: `1..${N}` });
+  const ces: [number, number][] = [];
+  for (let p = 1; p < N; p <<= 1) {
+    for (let k = p; k >= 1; k >>= 1) {
+      for (let j = k % p; j + k < N; j += 2 * k) {
+        for (let i = 0; i < k; i++) {
+          if (Math.floor((i + j) / (2 * p)) === Math.floor((i + j + k) / (2 * p))) ces.push([i + j, i + j + k]);
+        }
+      }
+    }
+  }
+  const inf: boolean[] = Array.from({ length: N }, (_, i) => i >= n);
+  const wire = Array.from({ length: N }, (_, i) => i); // network position → variable
+  const live: [number, number][] = [];
+  for (const [a, b] of ces) {
+    if (inf[b]) continue; // min(x, ∞) = x stays at a, ∞ stays at b
+    if (inf[a]) { const t = wire[a]; wire[a] = wire[b]; wire[b] = t; inf[a] = false; inf[b] = true; continue; }
+    live.push([wire[a], wire[b]]);
+  }
+  const result = wire[n >> 1];
+  const need = new Set([result]);
+  const ops: [number, number, boolean, boolean][] = [];
+  for (let t = live.length - 1; t >= 0; t--) {
+    const [a, b] = live[t];
+    const na = need.has(a), nb = need.has(b);
+    if (!na && !nb) continue;
+    ops.push([a, b, na, nb]);
+    need.add(a); need.add(b);
+  }
+  ops.reverse();
+  return { ops, result };
+}
+/** Batcher's network size: the power of two ≥ 25. */
+const BATCHER_WIRES = 32;
+/** Bytes per f32x4 vector = pixels per SIMD step × 4. */
+const VEC_BYTES = 16;
+const PX_PER_VEC = 4;
+/** Replicated border width of the padded input (5×5 window radius). */
+const PAD = 2;
+/** WebAssembly page size (bytes). */
+const WASM_PAGE = 65536;
+
+// Minimal WebAssembly binary assembler: just what the motion kernels
+// (this median, the TV-L1 iteration in tvl1.ts) need. Opcodes from the
+// WebAssembly core spec 2.0 (SIMD proposal merged).
+const uleb = (n: number): number[] => {
+  const o: number[] = [];
+  do { let b = n & 0x7f; n >>>= 7; if (n) b |= 0x80; o.push(b); } while (n);
+  return o;
+};
+const sleb = (n: number): number[] => {
+  const o: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && !(b & 0x40)) || (n === -1 && (b & 0x40))) { o.push(b); return o; }
+    o.push(b | 0x80);
+  }
+};
+const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+const name = (s: string): number[] => vec([...s].map((c) => [c.charCodeAt(0)]));
+const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+/** Value types. */
+export const WT = { i32: 0x7f, f64: 0x7c, v128: 0x7b } as const;
+const T_FUNC = 0x60, VOID_BLOCK = 0x40;
+/** Instruction encoders (each returns its bytes). */
+export const W = {
+  block: () => [0x02, VOID_BLOCK], loop: () => [0x03, VOID_BLOCK], if: () => [0x04, VOID_BLOCK], end: () => [0x0b],
+  br: (l: number) => [0x0c, ...uleb(l)], brIf: (l: number) => [0x0d, ...uleb(l)],
+  get: (i: number) => [0x20, ...uleb(i)], set: (i: number) => [0x21, ...uleb(i)], tee: (i: number) => [0x22, ...uleb(i)],
+  i32: (v: number) => [0x41, ...sleb(v)],
+  i32add: () => [0x6a], i32sub: () => [0x6b], i32mul: () => [0x6c], i32ltS: () => [0x48], i32leS: () => [0x4c], i32gtS: () => [0x4a],
+  f32load: (off = 0) => [0x2a, 2, ...uleb(off)], f32store: (off = 0) => [0x38, 2, ...uleb(off)],
+  f64add: () => [0xa0],
+  simd: (op: number, ...imm: number[]) => [0xfd, ...uleb(op), ...imm],
+  /** v128.load / v128.store with a constant byte offset (alignment hint 1 byte). */
+  load: (off = 0) => [0xfd, 0, 0, ...uleb(off)], store: (off = 0) => [0xfd, 11, 0, ...uleb(off)],
+  /** two float32 → f64x2 (v128.load64_zero + f64x2.promote_low_f32x4) */
+  loadF32x2: (off = 0) => [0xfd, 93, 0, ...uleb(off), 0xfd, 95],
+  /** f64x2 → two float32 rounded to nearest (f32x4.demote_f64x2_zero + v128.store64_lane 0) */
+  storeF32x2: (off = 0) => [0xfd, 94, 0xfd, 91, 0, ...uleb(off), 0],
+  /** lane 0 only (f32x4.demote_f64x2_zero + v128.store32_lane 0) */
+  storeF32x1: (off = 0) => [0xfd, 94, 0xfd, 90, 0, ...uleb(off), 0],
+} as const;
+/** SIMD sub-opcodes used. */
+export const SIMD = {
+  pmin32: 234, pmax32: 235, f64splat: 20, f64extract: 33,
+  f64abs: 236, f64neg: 237, f64sqrt: 239, f64add: 240, f64sub: 241, f64mul: 242, f64div: 243,
+  and: 78,
+} as const;
+
+export interface WasmFunc { name: string; params: number[]; results: number[]; locals: [number, number][]; body: number[] }
+
+/** A module importing memory `m.mem` and exporting the given functions. */
+export function wasmModule(funcs: WasmFunc[]): Uint8Array<ArrayBuffer> {
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+    ...section(1, vec(funcs.map((f) => [T_FUNC, ...vec(f.params.map((t) => [t])), ...vec(f.results.map((t) => [t]))]))),
+    ...section(2, vec([[...name('m'), ...name('mem'), 0x02, 0x00, ...uleb(1)]])),
+    ...section(3, vec(funcs.map((_, i) => uleb(i)))),
+    ...section(7, vec(funcs.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
+    ...section(10, vec(funcs.map((f) => {
+      const code = [...vec(f.locals.map(([n, t]) => [...uleb(n), t])), ...f.body, 0x0b];
+      return [...uleb(code.length), ...code];
+    }))),
+  ]);
+}
+
+/** Instantiate `bytes` over a fresh memory; null where wasm (SIMD) is unavailable. */
+export function instantiateWasm(bytes: Uint8Array<ArrayBuffer>): { mem: WebAssembly.Memory; exports: WebAssembly.Exports } | null {
+  try {
+    if (typeof WebAssembly !== 'object' || !WebAssembly.validate(bytes)) return null;
+    const mem = new WebAssembly.Memory({ initial: 1 });
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: { mem } });
+    return { mem, exports: inst.exports };
+  } catch {
+    return null;
+  }
+}
+
+/** Grow `mem` to at least `bytes`; returns whether it had to grow (views on it are then stale). */
+export function ensureWasmMemory(mem: WebAssembly.Memory, bytes: number): boolean {
+  const have = mem.buffer.byteLength;
+  if (have >= bytes) return false;
+  mem.grow(Math.ceil((bytes - have) / WASM_PAGE));
+  return true;
+}
+
+/**
+ * The kernel median5(src, srcStride, dst, dstStride, nvec, h): for h rows and
+ * nvec groups of 4 pixels, dst[x..x+3] = median of the 5×5 windows whose
+ * top-left corners are src[x..x+3] (strides in bytes; the caller pads the
+ * source by 2 replicated pixels on every side).
+ */
+function assembleMedian5(): Uint8Array<ArrayBuffer> {
+  const { ops, result } = medianNetwork(25);
+  // params 0 src, 1 srcStride, 2 dst, 3 dstStride, 4 nvec, 5 h; locals 6 x, 7 ps, 8 pd, 9 r, 10.. the 25 vectors
+  const V = (k: number) => 10 + k;
+  const { get, set } = W;
+  const b: number[] = [];
+  const e = (...xs: number[][]) => { for (const x of xs) b.push(...x); };
+  e(W.block(), W.loop());
+  e(get(0), set(7), get(2), set(8), get(4), set(6));
+  e(W.loop());
+  e(get(7), set(9));
+  for (let dy = 0; dy < 5; dy++) {
+    for (let dx = 0; dx < 5; dx++) e(get(9), W.load(4 * dx), set(V(5 * dy + dx)));
+    if (dy < 4) e(get(9), get(1), W.i32add(), set(9));
+  }
+  for (const [p, q, lo, hi] of ops) {
+    if (lo && hi) e(get(V(p)), get(V(q)), W.simd(SIMD.pmin32), get(V(p)), get(V(q)), W.simd(SIMD.pmax32), set(V(q)), set(V(p)));
+    else if (lo) e(get(V(p)), get(V(q)), W.simd(SIMD.pmin32), set(V(p)));
+    else e(get(V(p)), get(V(q)), W.simd(SIMD.pmax32), set(V(q)));
+  }
+  e(get(8), get(V(result)), W.store());
+  e(get(7), W.i32(VEC_BYTES), W.i32add(), set(7), get(8), W.i32(VEC_BYTES), W.i32add(), set(8));
+  e(get(6), W.i32(1), W.i32sub(), W.tee(6), W.brIf(0), W.end());
+  e(get(0), get(1), W.i32add(), set(0), get(2), get(3), W.i32add(), set(2));
+  e(get(5), W.i32(1), W.i32sub(), W.tee(5), W.brIf(0), W.end(), W.end());
+  const I = WT.i32;
+  return wasmModule([{ name: 'median5', params: [I, I, I, I, I, I], results: [], locals: [[4, I], [25, WT.v128]], body: b }]);
+}
+
+interface WasmMedian { mem: WebAssembly.Memory; run: (src: number, ss: number, dst: number, ds: number, nvec: number, h: number) => void }
+let wasmMedian: WasmMedian | null | undefined;
+
+function loadWasmMedian(): WasmMedian | null {
+  if (wasmMedian === undefined) {
+    const m = instantiateWasm(assembleMedian5());
+    // null: no wasm SIMD here, the JavaScript network is used
+    wasmMedian = m ? { mem: m.mem, run: m.exports.median5 as WasmMedian['run'] } : null;
+  }
+  return wasmMedian;
+}
+
+/** Whether the WebAssembly SIMD 5×5 median is in use in this runtime. */
+export function wasmMedianAvailable(): boolean {
+  return loadWasmMedian() !== null;
+}
+
+/**
+ * 5×5 median by the wasm kernel: the plane is copied into wasm memory with 2
+ * replicated pixels on every side (row length rounded up to whole vectors),
+ * filtered, and the valid part copied to `dst`. Returns false (and does
+ * nothing) when wasm SIMD is unavailable.
+ */
+export function median5Wasm(src: Float32Array, dst: Float32Array, w: number, h: number): boolean {
+  const k = loadWasmMedian();
+  if (!k || w < 1 || h < 1) return false;
+  const nvec = Math.ceil(w / PX_PER_VEC);
+  const wd = nvec * PX_PER_VEC; // output row length
+  const wp = wd + 2 * PAD; // padded input row length
+  const srcLen = wp * (h + 2 * PAD);
+  const bytes = (srcLen + wd * h) * 4;
+  ensureWasmMemory(k.mem, bytes);
+  const f = new Float32Array(k.mem.buffer);
+  for (let y = -PAD; y < h + PAD; y++) {
+    const sy = y < 0 ? 0 : y >= h ? h - 1 : y;
+    const so = sy * w;
+    const o = (y + PAD) * wp;
+    f.set(src.subarray(so, so + w), o + PAD);
+    f.fill(src[so], o, o + PAD);
+    f.fill(src[so + w - 1], o + PAD + w, o + wp);
+  }
+  k.run(0, wp * 4, srcLen * 4, wd * 4, nvec, h);
+  for (let y = 0; y < h; y++) {
+    const o = srcLen + y * wd;
+    dst.set(f.subarray(o, o + w), y * w);
+  }
+  return true;
+}
+
 /**
  * `scratch` (optional, reused by callers that filter repeatedly): at least
  * max(5·w, ksize²) values; allocated per call when absent or too small.
@@ -170,8 +405,7 @@ export function medianFilter(src: Float32Array, dst: Float32Array, w: number, h:
   if (ksize % 2 !== 1 || ksize < 1) throw new MerError('BAD_OPTION', `median filter size ${ksize}`, { expected: 'an odd size ≥ 1' });
   if (src === dst) throw new MerError('INTERNAL', 'medianFilter cannot run in place');
   if (ksize === 5 && w > 0) {
-    const cols = scratch && scratch.length >= 5 * w ? scratch : new Float64Array(5 * w);
-    median5(src, dst, w, h, cols);
+    if (!median5Wasm(src, dst, w, h)) median5Js(src, dst, w, h, scratch && scratch.length >= 5 * w ? scratch : new Float64Array(5 * w));
     return;
   }
   const r = ksize >> 1;

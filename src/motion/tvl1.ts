@@ -25,7 +25,7 @@
  */
 import { MerError } from '../core/errors.ts';
 import type { FlowField, Image } from '../core/image.ts';
-import { medianFilter } from './median.ts';
+import { ensureWasmMemory, instantiateWasm, medianFilter, SIMD, W, wasmModule, WT } from './median.ts';
 import { remapCubic3, resizeLinear, scaledSize } from './resample.ts';
 
 export interface Tvl1Params {
@@ -119,12 +119,13 @@ class Work {
   readonly tmp: Float32Array;
   /** median filter work space: 5 sorted columns of the widest level */
   readonly scratch: Float64Array;
-  constructor(n: number, width: number) {
+  /** `jsState`: allocate coef/pd for the JavaScript iteration (the wasm kernel keeps its own) */
+  constructor(n: number, width: number, jsState: boolean) {
     this.scratch = new Float64Array(Math.max(5 * width, 64));
     this.I1x = new Float32Array(n); this.I1y = new Float32Array(n);
     this.I1w = new Float32Array(n); this.I1wx = new Float32Array(n); this.I1wy = new Float32Array(n);
-    this.coef = new Float64Array(4 * n);
-    this.pd = new Float32Array(4 * n);
+    this.coef = new Float64Array(jsState ? 4 * n : 0);
+    this.pd = new Float32Array(jsState ? 4 * n : 0);
     this.tmp = new Float32Array(n);
   }
 }
@@ -215,7 +216,165 @@ function iterate(
   return error;
 }
 
-function procOneScale(I0: Float32Array, I1: Float32Array, w: number, h: number, u1: Float32Array, u2: Float32Array, p: Tvl1Params, wk: Work): void {
+// ---------------------------------------------------------------------------
+// The same iteration as a WebAssembly SIMD kernel (two pixels per step in
+// f64x2 lanes). It performs exactly the double-precision operations of
+// `iterate` above, in the same order, with the same float32 rounding of u and
+// p on store, so u and p come out bit-identical; only Σ|Δu|² is summed in two
+// interleaved partial sums (even / odd columns), a difference of rounding in
+// the last bit of the stopping quantity.
+//
+// Layout (built by `WasmPlanes`): every plane has row stride S = w + 2
+// elements and one pad row above and one pad column left and right of the
+// data. The p planes' pads are 0, so the backward differences of the
+// divergence need no border tests (p(−1) = 0 is OpenCV's convention); the
+// kernel copies u's last column into its right pad after each primal row,
+// which makes the forward difference at the last column exactly 0 (and
+// √(0 + u_y²) = |u_y| exactly, since u_y, a difference of two floats, has an
+// exact double square), i.e. OpenCV's border rule. An odd last pixel is done
+// with lane 1 discarded (stored lane 0 only, its error masked out).
+// ---------------------------------------------------------------------------
+
+/** f64 constant instruction. */
+const f64const = (v: number): number[] => [0x44, ...new Uint8Array(new Float64Array([v]).buffer)];
+/** v128.const with lane 0 all ones, lane 1 zero (the odd-pixel error mask). */
+const LANE0_MASK = [0xfd, 12, ...new Array<number>(8).fill(0xff), ...new Array<number>(8).fill(0)];
+
+function assembleIterate(): Uint8Array<ArrayBuffer> {
+  const { get, set, tee } = W;
+  const F = (op: number) => W.simd(op);
+  // params
+  const U1 = 0, U2 = 1, P11 = 2, P12 = 3, P21 = 4, P22 = 5, CX = 6, CY = 7, CR = 8, CG = 9, WD = 10, HT = 11, ST = 12, LTs = 13, THs = 14, TAs = 15;
+  // i32 locals
+  const Y = 16, X = 17, O4 = 18, O8 = 19, S4 = 20, DN = 21, RB4 = 22, RB8 = 23;
+  // v128 locals
+  const LT = 24, TH = 25, TA = 26, HALF = 27, ONE = 28, ERR = 29, MASK = 30, A1 = 31, A2 = 32, IX = 33, IY = 34, Q = 35,
+    N1 = 36, N2 = 37, D1 = 38, D2 = 39, E = 40, B1 = 41, B2 = 42, U1X = 43, U1Y = 44, U2X = 45, U2Y = 46, R1 = 47, R2 = 48;
+  const b: number[] = [];
+  const e = (...xs: number[][]) => { for (const x of xs) b.push(...x); };
+  const at4 = (plane: number) => [...get(plane), ...get(O4), ...W.i32add()];
+  const at8 = (plane: number) => [...get(plane), ...get(O8), ...W.i32add()];
+
+  const primal = (tail: boolean) => {
+    e(at4(U1), W.loadF32x2(), set(A1), at4(U2), W.loadF32x2(), set(A2));
+    e(at8(CX), W.load(), set(IX), at8(CY), W.load(), set(IY));
+    // q = −(ρc + (ix·a1 + iy·a2))·(1/|∇I|²)
+    e(at8(CR), W.load(), get(IX), get(A1), F(SIMD.f64mul), get(IY), get(A2), F(SIMD.f64mul), F(SIMD.f64add), F(SIMD.f64add), F(SIMD.f64neg));
+    e(at8(CG), W.load(), F(SIMD.f64mul), set(Q));
+    // f = ½(|q + λθ| − |q − λθ|)
+    e(get(HALF), get(Q), get(LT), F(SIMD.f64add), F(SIMD.f64abs), get(Q), get(LT), F(SIMD.f64sub), F(SIMD.f64abs), F(SIMD.f64sub), F(SIMD.f64mul), set(Q));
+    // div = ((p·1 + p·2) − p·1(x−1)) − p·2(y−1)
+    for (const [pa, pb, D] of [[P11, P12, D1], [P21, P22, D2]]) {
+      e(at4(pa), W.loadF32x2(), at4(pb), W.loadF32x2(), F(SIMD.f64add));
+      e(at4(pa), W.i32(4), W.i32sub(), W.loadF32x2(), F(SIMD.f64sub));
+      e(at4(pb), get(S4), W.i32sub(), W.loadF32x2(), F(SIMD.f64sub), set(D));
+    }
+    // n = (a + f·i) + θ·div
+    e(get(A1), get(Q), get(IX), F(SIMD.f64mul), F(SIMD.f64add), get(TH), get(D1), F(SIMD.f64mul), F(SIMD.f64add), set(N1));
+    e(get(A2), get(Q), get(IY), F(SIMD.f64mul), F(SIMD.f64add), get(TH), get(D2), F(SIMD.f64mul), F(SIMD.f64add), set(N2));
+    const st = tail ? W.storeF32x1 : W.storeF32x2;
+    e(at4(U1), get(N1), st(), at4(U2), get(N2), st());
+    e(get(N1), get(A1), F(SIMD.f64sub), tee(E), get(E), F(SIMD.f64mul), get(N2), get(A2), F(SIMD.f64sub), tee(E), get(E), F(SIMD.f64mul), F(SIMD.f64add));
+    if (tail) e(get(MASK), F(SIMD.and));
+    e(get(ERR), F(SIMD.f64add), set(ERR));
+  };
+  const dual = (tail: boolean) => {
+    e(at4(U1), W.loadF32x2(), set(B1), at4(U2), W.loadF32x2(), set(B2));
+    e(at4(U1), W.loadF32x2(4), get(B1), F(SIMD.f64sub), set(U1X), at4(U2), W.loadF32x2(4), get(B2), F(SIMD.f64sub), set(U2X));
+    e(at4(U1), get(DN), W.i32add(), W.loadF32x2(), get(B1), F(SIMD.f64sub), set(U1Y));
+    e(at4(U2), get(DN), W.i32add(), W.loadF32x2(), get(B2), F(SIMD.f64sub), set(U2Y));
+    // r = 1 / (1 + τ/θ·√(ux² + uy²))
+    for (const [ux, uy, R] of [[U1X, U1Y, R1], [U2X, U2Y, R2]]) {
+      e(get(ONE), get(ONE), get(TA), get(ux), get(ux), F(SIMD.f64mul), get(uy), get(uy), F(SIMD.f64mul), F(SIMD.f64add), F(SIMD.f64sqrt));
+      e(F(SIMD.f64mul), F(SIMD.f64add), F(SIMD.f64div), set(R));
+    }
+    const st = tail ? W.storeF32x1 : W.storeF32x2;
+    // p = (p + τ/θ·∇u)·r
+    for (const [pl, g, R] of [[P11, U1X, R1], [P12, U1Y, R1], [P21, U2X, R2], [P22, U2Y, R2]]) {
+      e(at4(pl), at4(pl), W.loadF32x2(), get(TA), get(g), F(SIMD.f64mul), F(SIMD.f64add), get(R), F(SIMD.f64mul), st());
+    }
+  };
+  /** loop over the pixel pairs of the row at (RB4, RB8), then the odd last pixel */
+  const row = (body: (tail: boolean) => void) => {
+    e(W.i32(0), set(X), get(RB4), set(O4), get(RB8), set(O8));
+    e(W.block(), W.loop());
+    e(get(X), W.i32(2), W.i32add(), get(WD), W.i32gtS(), W.brIf(1));
+    body(false);
+    e(get(X), W.i32(2), W.i32add(), set(X), get(O4), W.i32(8), W.i32add(), set(O4), get(O8), W.i32(16), W.i32add(), set(O8));
+    e(W.br(0), W.end(), W.end());
+    e(get(X), get(WD), W.i32ltS(), W.if());
+    body(true);
+    e(W.end());
+  };
+
+  e(get(ST), W.i32(4), W.i32mul(), set(S4));
+  e(get(LTs), F(SIMD.f64splat), set(LT), get(THs), F(SIMD.f64splat), set(TH), get(TAs), F(SIMD.f64splat), set(TA));
+  e(f64const(0.5), F(SIMD.f64splat), set(HALF), f64const(1), F(SIMD.f64splat), set(ONE), LANE0_MASK, set(MASK));
+  e(W.i32(0), set(Y));
+  e(W.loop());
+  // primal row y (y < h), then u's last column copied into its right pad
+  e(get(Y), get(HT), W.i32ltS(), W.if());
+  e(get(Y), get(S4), W.i32mul(), tee(RB4), W.i32(2), W.i32mul(), set(RB8));
+  row(primal);
+  for (const pl of [U1, U2]) {
+    e(get(pl), get(RB4), W.i32add(), get(WD), W.i32(4), W.i32mul(), W.i32add(), W.i32(4), W.i32sub(), tee(O4), get(O4), W.f32load(), W.f32store(4));
+  }
+  e(W.end());
+  // dual row y − 1 (y > 0); forward difference down is 0 on the last row
+  e(get(Y), W.i32(0), W.i32gtS(), W.if());
+  e(get(Y), W.i32(1), W.i32sub(), get(S4), W.i32mul(), tee(RB4), W.i32(2), W.i32mul(), set(RB8));
+  e(get(Y), get(HT), W.i32ltS(), W.if(), get(S4), set(DN), [0x05], W.i32(0), set(DN), W.end());
+  row(dual);
+  e(W.end());
+  e(get(Y), W.i32(1), W.i32add(), tee(Y), get(HT), W.i32leS(), W.brIf(0), W.end());
+  e(get(ERR), F(SIMD.f64extract), [0], get(ERR), F(SIMD.f64extract), [1], W.f64add());
+  const I = WT.i32, D = WT.f64;
+  return wasmModule([{
+    name: 'iterate', params: [I, I, I, I, I, I, I, I, I, I, I, I, I, D, D, D], results: [D],
+    locals: [[8, I], [25, WT.v128]], body: b,
+  }]);
+}
+
+type IterateFn = (u1: number, u2: number, p11: number, p12: number, p21: number, p22: number,
+  cx: number, cy: number, cr: number, cg: number, w: number, h: number, s: number, lt: number, theta: number, taut: number) => number;
+let wasmIterate: { mem: WebAssembly.Memory; run: IterateFn } | null | undefined;
+
+function loadWasmIterate(): { mem: WebAssembly.Memory; run: IterateFn } | null {
+  if (wasmIterate === undefined) {
+    const m = instantiateWasm(assembleIterate());
+    wasmIterate = m ? { mem: m.mem, run: m.exports.iterate as IterateFn } : null;
+  }
+  return wasmIterate;
+}
+
+/** Whether TV-L1 runs its iterations in WebAssembly SIMD in this runtime. */
+export function wasmTvl1Available(): boolean {
+  return loadWasmIterate() !== null;
+}
+
+/** The padded planes of the wasm kernel for images up to W×H, in its memory. */
+class WasmPlanes {
+  readonly f32: Float32Array[] = [];
+  readonly f64: Float64Array[] = [];
+  /** byte address of each plane's start */
+  readonly at32: number[] = [];
+  readonly at64: number[] = [];
+  readonly run: IterateFn;
+  constructor(W0: number, H0: number, k: { mem: WebAssembly.Memory; run: IterateFn }) {
+    // (H + 2) rows of W + 2, plus slack for the discarded lane's reads past the end
+    const len = (H0 + 2) * (W0 + 2) + PLANE_SLACK;
+    const b32 = len * 4, b64 = len * 8;
+    ensureWasmMemory(k.mem, 4 * b64 + 6 * b32);
+    for (let i = 0; i < 4; i++) { this.at64.push(i * b64); this.f64.push(new Float64Array(k.mem.buffer, i * b64, len)); }
+    for (let i = 0; i < 6; i++) { const a = 4 * b64 + i * b32; this.at32.push(a); this.f32.push(new Float32Array(k.mem.buffer, a, len)); }
+    this.run = k.run;
+  }
+}
+/** Elements past a plane's last pad row that the discarded lane may read. */
+const PLANE_SLACK = 4;
+
+
+function procOneScale(I0: Float32Array, I1: Float32Array, w: number, h: number, u1: Float32Array, u2: Float32Array, p: Tvl1Params, wk: Work, wp: WasmPlanes | null): void {
   const n = w * h;
   const sub = (a: Float32Array) => a.subarray(0, n);
   const I1x = sub(wk.I1x), I1y = sub(wk.I1y);
@@ -224,6 +383,9 @@ function procOneScale(I0: Float32Array, I1: Float32Array, w: number, h: number, 
   const pd = wk.pd.subarray(0, 4 * n);
   const tmp = sub(wk.tmp);
   pd.fill(0);
+  // wasm layout of this level: stride S, element (x, y) at org + y·S + x (see WasmPlanes)
+  const S = w + 2, org = S + 1, padded = (h + 2) * S + PLANE_SLACK;
+  if (wp) for (let i = 2; i < 6; i++) wp.f32[i].fill(0, 0, padded);
 
   const scaledEpsilon = Math.fround(p.epsilon * p.epsilon * n);
   const lt = Math.fround(p.lambda * p.theta);
@@ -234,16 +396,30 @@ function procOneScale(I0: Float32Array, I1: Float32Array, w: number, h: number, 
 
   for (let warp = 0; warp < p.warps; warp++) {
     remapCubic3(w, h, u1, u2, I1, I1x, I1y, I1w, I1wx, I1wy);
-    for (let i = 0; i < n; i++) {
-      const ix = I1wx[i], iy = I1wy[i];
-      const g = ix * ix + iy * iy;
-      // 1/|∇I1w|²; where OpenCV treats the gradient as zero (≤ FLT_EPSILON) TH gives ±λθ or 0,
-      // which the clamp reproduces with an effectively infinite 1/g (ρ = 0 → 0)
-      const k = 4 * i;
-      coef[k] = ix;
-      coef[k + 1] = iy;
-      coef[k + 2] = I1w[i] - ix * u1[i] - iy * u2[i] - I0[i]; // constant part of ρ
-      coef[k + 3] = g > FLT_EPSILON ? 1 / g : INV_G_ZERO;
+    if (wp) {
+      const [cx, cy, cr, cg] = wp.f64;
+      for (let y = 0; y < h; y++) {
+        for (let x = 0, i = y * w, j = org + y * S; x < w; x++, i++, j++) {
+          const ix = I1wx[i], iy = I1wy[i];
+          const g = ix * ix + iy * iy;
+          cx[j] = ix;
+          cy[j] = iy;
+          cr[j] = I1w[i] - ix * u1[i] - iy * u2[i] - I0[i];
+          cg[j] = g > FLT_EPSILON ? 1 / g : INV_G_ZERO;
+        }
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const ix = I1wx[i], iy = I1wy[i];
+        const g = ix * ix + iy * iy;
+        // 1/|∇I1w|²; where OpenCV treats the gradient as zero (≤ FLT_EPSILON) TH gives ±λθ or 0,
+        // which the clamp reproduces with an effectively infinite 1/g (ρ = 0 → 0)
+        const k = 4 * i;
+        coef[k] = ix;
+        coef[k + 1] = iy;
+        coef[k + 2] = I1w[i] - ix * u1[i] - iy * u2[i] - I0[i]; // constant part of ρ
+        coef[k + 3] = g > FLT_EPSILON ? 1 / g : INV_G_ZERO;
+      }
     }
 
     let error = Number.MAX_VALUE;
@@ -254,8 +430,19 @@ function procOneScale(I0: Float32Array, I1: Float32Array, w: number, h: number, 
         tmp.set(u2);
         medianFilter(tmp, u2, w, h, p.medianFiltering, wk.scratch);
       }
-      for (let inner = 0; error > scaledEpsilon && inner < p.innerIterations; inner++) {
-        error = iterate(w, h, coef, pd, u1, u2, lt, theta, taut);
+      if (wp) {
+        if (!(error > scaledEpsilon)) continue;
+        const U1 = wp.f32[0], U2 = wp.f32[1];
+        for (let y = 0; y < h; y++) { U1.set(u1.subarray(y * w, y * w + w), org + y * S); U2.set(u2.subarray(y * w, y * w + w), org + y * S); }
+        const a32 = wp.at32.map((a) => a + 4 * org), a64 = wp.at64.map((a) => a + 8 * org);
+        for (let inner = 0; error > scaledEpsilon && inner < p.innerIterations; inner++) {
+          error = wp.run(a32[0], a32[1], a32[2], a32[3], a32[4], a32[5], a64[0], a64[1], a64[2], a64[3], w, h, S, lt, theta, taut);
+        }
+        for (let y = 0; y < h; y++) { u1.set(U1.subarray(org + y * S, org + y * S + w), y * w); u2.set(U2.subarray(org + y * S, org + y * S + w), y * w); }
+      } else {
+        for (let inner = 0; error > scaledEpsilon && inner < p.innerIterations; inner++) {
+          error = iterate(w, h, coef, pd, u1, u2, lt, theta, taut);
+        }
       }
     }
   }
@@ -267,6 +454,15 @@ function procOneScale(I0: Float32Array, I1: Float32Array, w: number, h: number, 
  * pixels, u right, v down, at the input resolution.
  */
 export function tvl1Flow(a: Image, b: Image, params: Partial<Tvl1Params> = {}): FlowField {
+  return tvl1FlowWith(a, b, params, 'auto');
+}
+
+/**
+ * `tvl1Flow` with the iteration kernel chosen: 'auto' = WebAssembly SIMD
+ * where available, else JavaScript; 'js' forces the portable JavaScript loop
+ * (the two give identical flows; exported for the tests that prove it).
+ */
+export function tvl1FlowWith(a: Image, b: Image, params: Partial<Tvl1Params>, kernel: 'auto' | 'js'): FlowField {
   const p: Tvl1Params = { ...TVL1_DEFAULTS, ...params };
   checkParams(p);
   if (a.channels !== 1 || b.channels !== 1) {
@@ -303,7 +499,9 @@ export function tvl1Flow(a: Image, b: Image, params: Partial<Tvl1Params> = {}): 
     I0s.push(i0); I1s.push(i1); ws.push(nw); hs.push(nh);
   }
 
-  const wk = new Work(N, W);
+  const k = kernel === 'auto' ? loadWasmIterate() : null;
+  const wp = k ? new WasmPlanes(W, H, k) : null;
+  const wk = new Work(N, W, !wp);
   // flow planes: two full-size pairs, ping-ponged between levels
   const bufU = [new Float32Array(N), new Float32Array(N)];
   const bufV = [new Float32Array(N), new Float32Array(N)];
@@ -314,7 +512,7 @@ export function tvl1Flow(a: Image, b: Image, params: Partial<Tvl1Params> = {}): 
   u1.fill(0); u2.fill(0);
   const up = 1 / p.scaleStep;
   for (; s >= 0; s--) {
-    procOneScale(I0s[s], I1s[s], ws[s], hs[s], u1, u2, p, wk);
+    procOneScale(I0s[s], I1s[s], ws[s], hs[s], u1, u2, p, wk, wp);
     if (s === 0) break;
     const nw = ws[s - 1], nh = hs[s - 1];
     const nxt = 1 - cur;

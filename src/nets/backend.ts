@@ -37,7 +37,17 @@ export function wasmDistDir(): string {
  * namespace. Idempotent: calling it again with the same backend is free.
  */
 export async function initBackend(opts: BackendOptions = {}): Promise<typeof tf> {
+  // concurrent callers (e.g. in-process folds started together) share one initialisation
   const backend = opts.backend ?? 'wasm';
+  const prev = pending;
+  const next = prev.then(() => initBackendNow(backend));
+  pending = next.catch(() => undefined);
+  return next;
+}
+
+let pending: Promise<unknown> = Promise.resolve();
+
+async function initBackendNow(backend: BackendName): Promise<typeof tf> {
   if (backend !== 'wasm' && backend !== 'cpu') {
     throw new MerError('BAD_OPTION', `unknown tfjs backend '${String(backend)}'`, { expected: "'wasm' or 'cpu'" });
   }

@@ -28,6 +28,11 @@ import * as tf from '@tensorflow/tfjs';
 import { MerError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
 import { requireTensor, type TensorMap } from './pth.ts';
+import { FastBatchNorm } from './fastBatchNorm.ts';
+import { ReluBnPool } from './fusedHead.ts';
+import { PlainConv2D } from './plainConv.ts';
+import { layersNetwork } from './layersNetwork.ts';
+import type { Network, NetworkBuildOptions } from './types.ts';
 
 /** Input side (pixels) of the flow image. */
 export const STSTNET_INPUT_SIZE = 28;
@@ -46,6 +51,24 @@ export interface StstnetOptions {
   dropout?: number;
   /** seed of the weight initialisation and of the dropout masks (default 0) */
   seed?: number;
+  /**
+   * 'fast' (default): FastBatchNorm (src/nets/fastBatchNorm.ts: fused
+   * training kernels, PyTorch's unbiased running variance); 'tfjs':
+   * tf.layers.batchNormalization (reference for tests)
+   */
+  batchNorm?: 'fast' | 'tfjs';
+  /**
+   * 'streams' (default): the published module layout, one conv/bn/pool per
+   * stream (layer names conv1…3, bn1…3, as in the PyTorch code);
+   * 'fused': the three streams as ONE bias-free 16-filter conv ('conv')
+   * followed by one ReluBnPool layer ('head': bias, ReLU, BatchNorm,
+   * max-pool, dropout and the avg-pool with one fused training kernel,
+   * src/nets/kernels/reluBnPool.ts). The same function — the streams share
+   * the input, every later op before the concat is per channel, and the
+   * concat order [3 | 5 | 8] is the fused channel order — at a fraction of
+   * the cost (used for training). `batchNorm` applies to 'streams' only.
+   */
+  layout?: 'streams' | 'fused';
 }
 
 // ---------------------------------------------------------------------------
@@ -143,6 +166,30 @@ export function buildStstnet(opts: StstnetOptions = {}): tf.LayersModel {
   const rng = new Rng(seed);
   const input = tf.input({ shape: [STSTNET_INPUT_SIZE, STSTNET_INPUT_SIZE, 3], name: 'flow' });
   const padded = tf.layers.zeroPadding2d({ padding: 2, name: 'pad' }).apply(input) as tf.SymbolicTensor;
+  const makeBn = (name: string) =>
+    opts.batchNorm === 'tfjs'
+      ? tf.layers.batchNormalization({ axis: -1, epsilon: BN_EPSILON, momentum: BN_MOMENTUM_KERAS, name })
+      : new FastBatchNorm({ epsilon: BN_EPSILON, momentum: 1 - BN_MOMENTUM_KERAS, name });
+  if (opts.layout === 'fused') {
+    const channels = STSTNET_FILTERS.reduce((a, b) => a + b, 0);
+    // each stream's kernel from its own Glorot draw (fan_out = 9·filters of that stream), as in 'streams'
+    const seeds = STSTNET_FILTERS.map(() => [rng.nextUint32(), rng.nextUint32()]);
+    const kernel = tf.tidy(() =>
+      tf.concat(STSTNET_FILTERS.map((f, k) => tf.initializers.glorotUniform({ seed: seeds[k][0] }).apply([3, 3, 3, f]) as tf.Tensor4D), 3),
+    );
+    const convLayer = new PlainConv2D({ filters: channels, kernelSize: 3, name: 'conv' });
+    let x = convLayer.apply(padded) as tf.SymbolicTensor;
+    // conv bias → ReLU → BatchNorm → max-pool 3/3 pad 1 → dropout → avg-pool 2, one fused layer
+    x = new ReluBnPool({ poolSize: 3, poolStride: 3, poolPad: 1, rate, epsilon: BN_EPSILON, momentum: 1 - BN_MOMENTUM_KERAS, seed: seeds[0][1], name: 'head' }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.flatten({ name: 'flatten' }).apply(x) as tf.SymbolicTensor;
+    const out = tf.layers
+      .dense({ units: classes, kernelInitializer: tf.initializers.glorotUniform({ seed: rng.nextUint32() }), name: 'fc' })
+      .apply(x) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: out, name: 'ststnet' });
+    convLayer.setWeights([kernel]);
+    kernel.dispose();
+    return model;
+  }
   const streams = STSTNET_FILTERS.map((filters, k) => {
     const i = k + 1;
     let x = tf.layers
@@ -156,7 +203,7 @@ export function buildStstnet(opts: StstnetOptions = {}): tf.LayersModel {
         name: `conv${i}`,
       })
       .apply(padded) as tf.SymbolicTensor;
-    x = tf.layers.batchNormalization({ axis: -1, epsilon: BN_EPSILON, momentum: BN_MOMENTUM_KERAS, name: `bn${i}` }).apply(x) as tf.SymbolicTensor;
+    x = makeBn(`bn${i}`).apply(x) as tf.SymbolicTensor;
     x = new PaddedMaxPool2D({ poolSize: 3, strides: 3, pad: 1, name: `maxpool${i}` }).apply(x) as tf.SymbolicTensor;
     return new SeededDropout({ rate, seed: rng.nextUint32(), name: `dropout${i}` }).apply(x) as tf.SymbolicTensor;
   });
@@ -202,21 +249,8 @@ export function linearNchwToNhwc(w: Float32Array, out: number, c: number, h: num
  */
 export function loadStstnetPth(model: tf.LayersModel, tensors: TensorMap, file?: string): void {
   const classes = (model.outputs[0].shape[1] as number) ?? 3;
-  const channels = STSTNET_FILTERS.reduce((a, b) => a + b, 0);
-  tf.tidy(() => {
-    STSTNET_FILTERS.forEach((f, k) => {
-      const i = k + 1;
-      const w = requireTensor(tensors, `conv${i}.weight`, [f, 3, 3, 3], file);
-      const b = requireTensor(tensors, `conv${i}.bias`, [f], file);
-      model.getLayer(`conv${i}`).setWeights([tf.tensor4d(oihwToHwio(w.data, w.shape), [3, 3, 3, f]), tf.tensor1d(b.data)]);
-      const bn = ['weight', 'bias', 'running_mean', 'running_var'].map((p) => tf.tensor1d(requireTensor(tensors, `bn${i}.${p}`, [f], file).data));
-      model.getLayer(`bn${i}`).setWeights(bn);
-    });
-    const fc = requireTensor(tensors, 'fc.weight', [classes, channels * POOLED_SIDE * POOLED_SIDE], file);
-    const fb = requireTensor(tensors, 'fc.bias', [classes], file);
-    const kernel = linearNchwToNhwc(fc.data, classes, channels, POOLED_SIDE, POOLED_SIDE);
-    model.getLayer('fc').setWeights([tf.tensor2d(kernel, [channels * POOLED_SIDE * POOLED_SIDE, classes]), tf.tensor1d(fb.data)]);
-  });
+  const fused = model.layers.some((l) => l.name === 'conv');
+  layersNetwork(model).setWeights(ststnetPthToWeights(tensors, file, classes, fused ? 'fused' : 'streams'));
 }
 
 /**
@@ -237,5 +271,77 @@ export function ststnetInputFromRgb8(pixels: Uint8Array, width: number, height: 
     out[3 * i + 1] = pixels[channels * i + 1];
     out[3 * i + 2] = pixels[channels * i];
   }
+  return out;
+}
+
+/**
+ * STSTNet as a trainable Network (the NetworkFactory of the `ststnet`
+ * recipe): options classes, seed, and optionally dropout, batchNorm and
+ * layout (default 'fused': the fast, equivalent layout).
+ */
+export function ststnetNetwork(opts: NetworkBuildOptions): Network {
+  const model = buildStstnet({
+    classes: opts.classes,
+    seed: opts.seed,
+    dropout: typeof opts.dropout === 'number' ? opts.dropout : undefined,
+    batchNorm: opts.batchNorm === 'tfjs' ? 'tfjs' : 'fast',
+    layout: opts.layout === 'streams' ? 'streams' : 'fused',
+  });
+  return layersNetwork(model, { name: 'ststnet' });
+}
+
+/** concatenate same-shaped-but-last-axis arrays along the last axis */
+function concatLast(parts: { shape: readonly number[]; data: Float32Array }[]): { shape: readonly number[]; data: Float32Array } {
+  const lead = parts[0].shape.slice(0, -1);
+  const rows = lead.reduce((a, b) => a * b, 1);
+  const widths = parts.map((p) => p.shape[p.shape.length - 1]);
+  const total = widths.reduce((a, b) => a + b, 0);
+  const data = new Float32Array(rows * total);
+  for (let r = 0; r < rows; r++) {
+    let off = r * total;
+    parts.forEach((p, k) => {
+      data.set(p.data.subarray(r * widths[k], (r + 1) * widths[k]), off);
+      off += widths[k];
+    });
+  }
+  return { shape: [...lead, total], data };
+}
+
+/**
+ * A PyTorch STSTNet state dict (from `readPth`) as weights by merkit name
+ * (those of layersNetwork(buildStstnet({layout})).getWeights()): conv OIHW →
+ * HWIO; fc [classes, 400] over the NCHW flatten → [400, classes] over the
+ * NHWC flatten; BatchNorm weight/bias/running_mean/running_var → gamma/beta/
+ * moving_mean/moving_variance; for the fused layout the three streams are
+ * concatenated along the channel axis. A missing or misshapen tensor throws
+ * a MerError naming it.
+ */
+export function ststnetPthToWeights(tensors: TensorMap, file?: string, classes = 3, layout: 'streams' | 'fused' = 'fused'): Map<string, { shape: readonly number[]; data: Float32Array }> {
+  const channels = STSTNET_FILTERS.reduce((a, b) => a + b, 0);
+  const out = new Map<string, { shape: readonly number[]; data: Float32Array }>();
+  const bnNames = [['weight', 'gamma'], ['bias', 'beta'], ['running_mean', 'moving_mean'], ['running_var', 'moving_variance']];
+  const perStream = STSTNET_FILTERS.map((f, k) => {
+    const i = k + 1;
+    const w = requireTensor(tensors, `conv${i}.weight`, [f, 3, 3, 3], file);
+    const m = new Map<string, { shape: readonly number[]; data: Float32Array }>();
+    m.set('kernel', { shape: [3, 3, 3, f], data: oihwToHwio(w.data, w.shape) });
+    m.set('bias', { shape: [f], data: requireTensor(tensors, `conv${i}.bias`, [f], file).data });
+    for (const [p, q] of bnNames) m.set(q, { shape: [f], data: requireTensor(tensors, `bn${i}.${p}`, [f], file).data });
+    return m;
+  });
+  if (layout === 'fused') {
+    out.set('conv/kernel', concatLast(perStream.map((m) => m.get('kernel')!)));
+    out.set('head/bias', concatLast(perStream.map((m) => m.get('bias')!)));
+    for (const [, q] of bnNames) out.set(`head/${q}`, concatLast(perStream.map((m) => m.get(q)!)));
+  } else {
+    perStream.forEach((m, k) => {
+      for (const n of ['kernel', 'bias']) out.set(`conv${k + 1}/${n}`, m.get(n)!);
+      for (const [, q] of bnNames) out.set(`bn${k + 1}/${q}`, m.get(q)!);
+    });
+  }
+  const n = channels * POOLED_SIDE * POOLED_SIDE;
+  const fc = requireTensor(tensors, 'fc.weight', [classes, n], file);
+  out.set('fc/kernel', { shape: [n, classes], data: linearNchwToNhwc(fc.data, classes, channels, POOLED_SIDE, POOLED_SIDE) });
+  out.set('fc/bias', { shape: [classes], data: requireTensor(tensors, 'fc.bias', [classes], file).data });
   return out;
 }

@@ -35,6 +35,7 @@ export function featureSvm(kernel: 'linear' | 'rbf', overrides: Partial<FeatureS
     accepts: ['features'],
     defaultProtocol: 'loso',
     params: { ...params },
+    extractParams: {},
     async extract(clip: ClipRef): Promise<Float32Array> {
       return featureValues(clip);
     },

@@ -44,6 +44,7 @@ export function flowSvm(overrides: Partial<FlowSvmParams> = {}): Recipe {
     accepts: ['flow', 'frames', 'video', 'memory'],
     defaultProtocol: 'loso',
     params: { ...params },
+    extractParams: { flowSize: params.flowSize, frameSize: params.frameSize },
     async extract(clip: ClipRef): Promise<Float32Array> {
       const id = `${clip.dataset}/${clip.subject}/${clip.clip}`;
       if (clip.source.kind === 'flow') return flowImageFeatures(clip.source.file, params.flowSize, id);

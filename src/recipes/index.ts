@@ -7,13 +7,31 @@ import { MerError } from '../core/errors.ts';
 import type { Recipe } from './types.ts';
 import { flowSvm } from './flowSvm.ts';
 import { featureSvm } from './featureSvm.ts';
+import { offApexNetRecipe } from './offApexNet.ts';
+import { dualInceptionRecipe } from './dualInception.ts';
+import { frRecipe } from './fr.ts';
+import { ststnetRecipe } from './ststnet.ts';
+import { emrRecipe } from './emr.ts';
+import { tlcnnRecipe } from './tlcnn.ts';
+import { lbptopSvm } from './lbptopSvm.ts';
+import { mmflRecipe } from './mmfl.ts';
+import { ltogpRankpool } from './ltogpRankpool.ts';
 
 export type RecipeFactory = (overrides?: Record<string, unknown>) => Recipe;
 
 const REGISTRY: Record<string, RecipeFactory> = {
   'flow-svm': (o) => flowSvm(o),
+  'off-apexnet': (o) => offApexNetRecipe(o),
+  'dual-inception': (o) => dualInceptionRecipe(o),
+  fr: (o) => frRecipe(o),
   'svm-linear': (o) => featureSvm('linear', o),
   'svm-rbf': (o) => featureSvm('rbf', o),
+  ststnet: (o) => ststnetRecipe(o),
+  emr: (o) => emrRecipe(o),
+  tlcnn: (o) => tlcnnRecipe(o),
+  'lbptop-svm': (o) => lbptopSvm(o),
+  mmfl: (o) => mmflRecipe(o),
+  'ltogp-rankpool': (o) => ltogpRankpool(o),
 };
 
 /**

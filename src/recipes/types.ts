@@ -23,8 +23,15 @@ export interface Recipe {
   readonly accepts: readonly ClipSource['kind'][];
   /** protocol used when --protocol is not given */
   readonly defaultProtocol: string;
-  /** every parameter of the recipe (part of the cache key and of the report) */
+  /** every parameter of the recipe (shown in the report) */
   readonly params: Readonly<Record<string, unknown>>;
+  /**
+   * The parameters that change `extract`'s output: the feature cache key.
+   * Default: all of `params`. Recipes whose learner has its own settings
+   * (epochs, C, …) list only the extraction ones, so changing those does not
+   * recompute every clip's features.
+   */
+  readonly extractParams?: Readonly<Record<string, unknown>>;
   /** clip → feature vector. Pure and label-free: no fitting may happen here. */
   extract(clip: ClipRef): Promise<Float32Array>;
   /** a fresh, unfitted learner (transforms + model) for one fold */

@@ -112,7 +112,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<Results> {
         try {
           let key: string | undefined;
           if (cache) {
-            key = cacheKey(`extract:${recipe.name}`, recipe.params, await clipContentHash(clip));
+            key = cacheKey(`extract:${recipe.name}`, recipe.extractParams ?? recipe.params, await clipContentHash(clip));
             const hit = await cache.get(key);
             if (hit) return hit;
           }

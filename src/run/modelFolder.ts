@@ -14,10 +14,21 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MerError } from '../core/errors.ts';
+import { MerError, problemFromError, type Problem } from '../core/errors.ts';
 import type { SavedModel } from '../learn/types.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { MERKIT_VERSION } from '../version.ts';
+import type { ClipRef, LabelledClip } from '../core/clip.ts';
+import { clipKey, subjectKey } from '../core/clip.ts';
+import { Rng } from '../core/rng.ts';
+import { openDataset } from '../datasets/index.ts';
+import { applyLabels, getLabelScheme } from '../datasets/labelSchemes.ts';
+import { computeMetrics } from '../eval/metrics.ts';
+import type { FittedModel } from '../learn/types.ts';
+import { isFittedModel, loadSavedModel } from '../learn/persist.ts';
+import { getRecipe, type Recipe } from '../recipes/index.ts';
+import { createLocalExecutor, type Executor } from './pool.ts';
+import { silentProgress, type ProgressSink } from './progress.ts';
 
 export const MODEL_FORMAT = 'merkit-model/1';
 export const MODEL_JSON = 'merkit-model.json';
@@ -149,20 +160,6 @@ export async function readModelFolder(dir: string): Promise<{ meta: ModelFile; s
 }
 
 /* ------------------------------------------------------- train and predict */
-
-import type { ClipRef, LabelledClip } from '../core/clip.ts';
-import { clipKey, subjectKey } from '../core/clip.ts';
-import { problemFromError, type Problem } from '../core/errors.ts';
-import { Rng } from '../core/rng.ts';
-import { openDataset } from '../datasets/index.ts';
-import { applyLabels, getLabelScheme } from '../datasets/labelSchemes.ts';
-import { computeMetrics } from '../eval/metrics.ts';
-import type { FittedModel } from '../learn/types.ts';
-import { isFittedModel, loadSavedModel } from '../learn/persist.ts';
-import { getRecipe, type Recipe } from '../recipes/index.ts';
-import { createLocalExecutor, type Executor } from './pool.ts';
-import { silentProgress, type ProgressSink } from './progress.ts';
-
 export interface TrainOptions {
   /** '<kind>:<path>' */
   dataset: string;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { medianFilter } from '../../src/motion/median.ts';
+import { median5Js, median5Wasm, medianFilter, medianNetwork, wasmMedianAvailable } from '../../src/motion/median.ts';
 import { Rng } from '../../src/core/rng.ts';
 
 function bruteMedian(s: Float32Array, w: number, h: number, k: number): Float32Array {
@@ -25,6 +25,40 @@ test('5×5 median (the sorting-network path) equals a brute-force median with re
       const d = new Float32Array(w * h);
       medianFilter(s, d, w, h, 5);
       assert.deepEqual(d, bruteMedian(s, w, h, 5), `${w}×${h}, ${levels} levels`);
+    }
+  }
+});
+
+test('both 5×5 implementations (wasm SIMD and portable JS) equal a brute-force median', () => {
+  const rng = new Rng(6);
+  assert.equal(wasmMedianAvailable(), true, 'Node 20 has wasm SIMD: the fast path must load');
+  for (const [w, h, levels] of [[1, 1, 10], [3, 2, 10], [4, 4, 3], [5, 9, 7], [37, 19, 1000], [64, 6, 4]] as const) {
+    for (let rep = 0; rep < 4; rep++) {
+      // values of both signs (the network must order negatives too), with ties
+      const s = new Float32Array(w * h).map(() => Math.floor(rng.next() * levels) / levels - 0.5);
+      const want = bruteMedian(s, w, h, 5);
+      const a = new Float32Array(w * h).fill(NaN), b = new Float32Array(w * h).fill(NaN);
+      assert.equal(median5Wasm(s, a, w, h), true);
+      median5Js(s, b, w, h, new Float64Array(5 * w));
+      assert.deepEqual(a, want, `wasm ${w}×${h}, ${levels} levels`);
+      assert.deepEqual(b, want, `js ${w}×${h}, ${levels} levels`);
+    }
+  }
+});
+
+test('median selection network: 25 inputs, exact on 0/1 inputs with every count of ones', () => {
+  const { ops, result } = medianNetwork(25);
+  assert.ok(ops.length < 120, `${ops.length} exchanges`);
+  // 0-1 principle for selection: for each count of ones c, many random placements; the median is 1 iff c ≥ 13
+  const rng = new Rng(2);
+  for (let c = 0; c <= 25; c++) {
+    for (let rep = 0; rep < 40; rep++) {
+      const x = new Array(25).fill(0);
+      const idx = Array.from({ length: 25 }, (_, i) => i);
+      for (let i = 24; i > 0; i--) { const j = Math.floor(rng.next() * (i + 1)); [idx[i], idx[j]] = [idx[j], idx[i]]; }
+      for (let i = 0; i < c; i++) x[idx[i]] = 1;
+      for (const [p, q] of ops) { const lo = Math.min(x[p], x[q]), hi = Math.max(x[p], x[q]); x[p] = lo; x[q] = hi; }
+      assert.equal(x[result], c >= 13 ? 1 : 0, `${c} ones`);
     }
   }
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tvl1Flow } from '../../src/motion/tvl1.ts';
+import { tvl1Flow, tvl1FlowWith, wasmTvl1Available } from '../../src/motion/tvl1.ts';
 import { MerError } from '../../src/core/errors.ts';
 import { bump, epe, makePair, makeTexture } from './synth.ts';
 
@@ -53,4 +53,19 @@ test('TV-L1 rejects bad inputs and parameters with MerError', () => {
   assert.throws(() => tvl1Flow(a, a, { scaleStep: 1 }), MerError);
   const rgb = { width: 16, height: 16, channels: 3 as const, data: new Float32Array(768) };
   assert.throws(() => tvl1Flow(rgb, rgb), MerError);
+});
+
+test('the WebAssembly SIMD iteration gives bit-identical flows to the JavaScript one (even and odd sizes)', () => {
+  assert.equal(wasmTvl1Available(), true, 'Node 20 has wasm SIMD: the fast kernel must load');
+  // odd widths exercise the single last pixel of a row; sizes straddle the pyramid's 16-px floor
+  for (const [w, h] of [[40, 24], [33, 21], [17, 30], [3, 3]] as const) {
+    const { a, b } = makePair(tex, w, h, bump(w / 2, h / 2, 6, 0.9, -0.5));
+    const fast = tvl1FlowWith(a, b, {}, 'auto');
+    const js = tvl1FlowWith(a, b, {}, 'js');
+    assert.deepEqual(fast.u, js.u, `u ${w}×${h}`);
+    assert.deepEqual(fast.v, js.v, `v ${w}×${h}`);
+    let m = 0;
+    for (let i = 0; i < js.u.length; i++) m = Math.max(m, Math.abs(js.u[i]), Math.abs(js.v[i]));
+    if (w > 3) assert.ok(m > 0.1, `${w}×${h}: the flow is not trivially zero (max ${m})`);
+  }
 });

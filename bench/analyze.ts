@@ -1,0 +1,136 @@
+/**
+ * bench:analyze — the `merkit analyze` pipeline (decode once at reduced size
+ * → face detection on key frames + tracking → aligned crops → spotting →
+ * recognition of every interval → report) on:
+ *
+ * 1. speed: a 25 fps 1920×1080 video made from a real video of
+ *    ../shared/data/videos (scaled to 1080 lines, padded to 1920 wide, looped
+ *    to --seconds), or, without the real videos, a synthetic long video
+ *    placed in a 1920×1080 frame. Reported: seconds of video per second of
+ *    processing (wall clock, this machine). Target ≥ 1.0×.
+ * 2. spotting accuracy: synthetic long videos (known micro/macro intervals)
+ *    encoded to mp4 and analysed end to end; MEGC F1 (IoU ≥ 0.5).
+ * 3. the real posed videos of ../shared/data/videos (2880×2160): what it
+ *    finds (no labels asserted: posed expressions are not micro-expressions).
+ *
+ *   node --import tsx bench/analyze.ts [--quick] [--seconds N] [--no-model] [--no-real]
+ *
+ * The model is a flow-svm trained on a small synthetic set (classification
+ * cost included in the timings unless --no-model).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ffmpegPath, probeVideo } from '../src/io/video.ts';
+import { analyzeVideo } from '../src/run/analyze.ts';
+import { trainModel } from '../src/run/modelFolder.ts';
+import { writeSyntheticDataset } from '../src/datasets/synthetic/generate.ts';
+import { writeLongVideo } from '../src/datasets/synthetic/longVideo.ts';
+import { spottingMetrics } from '../src/temporal/spotEval.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const VIDEOS = join(process.env.MERKIT_SHARED_DATA ?? join(ROOT, '..', 'shared', 'data'), 'videos');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const secondsArg = args.indexOf('--seconds');
+const SECONDS = secondsArg >= 0 ? Number(args[secondsArg + 1]) : quick ? 8 : 20;
+const withModel = !args.includes('--no-model');
+const withReal = !args.includes('--no-real');
+
+const tmp = mkdtempSync(join(tmpdir(), 'merkit-bench-analyze-'));
+
+function ffmpeg(a: string[]): void {
+  const r = spawnSync(ffmpegPath(), ['-hide_banner', '-v', 'error', '-y', ...a], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`);
+}
+
+async function make1080p(): Promise<{ file: string; source: string }> {
+  const out = join(tmp, 'bench-1080p.mp4');
+  const real = existsSync(VIDEOS) ? readdirSync(VIDEOS).filter((f) => f.endsWith('.mp4')).sort() : [];
+  if (real.length) {
+    const src = join(VIDEOS, real.includes('metv-hap-1.mp4') ? 'metv-hap-1.mp4' : real[0]);
+    ffmpeg(['-stream_loop', '-1', '-i', src, '-t', String(SECONDS), '-vf', 'scale=-2:1080,pad=1920:1080:(ow-iw)/2:0,fps=25', '-c:v', 'libx264', '-crf', '20', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', out]);
+    return { file: out, source: `${src} scaled to 1080 lines, padded to 1920, looped to ${SECONDS} s` };
+  }
+  const lv = join(tmp, 'synthetic.mp4');
+  await writeLongVideo(lv, { seed: 7, seconds: SECONDS, size: 320 });
+  ffmpeg(['-i', lv, '-vf', 'pad=1920:1080:800:380', '-c:v', 'libx264', '-crf', '20', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', out]);
+  return { file: out, source: `synthetic long video (320 px face) in a 1920×1080 frame (real videos absent: ${VIDEOS})` };
+}
+
+async function main(): Promise<void> {
+  let model: string | undefined;
+  if (withModel) {
+    const data = join(tmp, 'syn');
+    await writeSyntheticDataset(data, { seed: 3, subjects: 3, clipsPerClass: 2, size: 128, frames: [16, 20], classes: ['happiness', 'surprise', 'disgust'] });
+    model = join(tmp, 'model');
+    const t0 = performance.now();
+    await trainModel({ recipe: 'flow-svm', dataset: `synthetic:${data}`, out: model });
+    console.log(`model: flow-svm on 18 synthetic clips, trained in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+
+  // 0. start-up: tfjs wasm + face-api models (once per process), timed apart
+  const tw = performance.now();
+  const { detectOnImage } = await import('../src/face/track.ts');
+  const { readImage } = await import('../src/io/image.ts');
+  const { samplePhotoDir } = await import('../src/datasets/synthetic/faces.ts');
+  await detectOnImage(await readImage(join(samplePhotoDir(), 'sample1.jpg'), { mode: 'rgb' }));
+  console.log(`start-up (tfjs wasm, face-api models, first detection): ${((performance.now() - tw) / 1000).toFixed(1)} s`);
+
+  // 1. speed on 1080p
+  const { file, source } = await make1080p();
+  const info = await probeVideo(file);
+  console.log(`\n1. speed — ${info.width}×${info.height} @ ${info.fps} fps, ${info.duration.toFixed(1)} s: ${source}`);
+  const t0 = performance.now();
+  const { analysis } = await analyzeVideo(file, { model, out: join(tmp, 'out-1080p') });
+  const wall = (performance.now() - t0) / 1000;
+  console.log(`   ${analysis.video.frames} frames analysed at ${analysis.video.width}×${analysis.video.height}; face on ${analysis.face.detectedKeyFrames}/${analysis.face.keyFrames} key frames; ${analysis.intervals.length} interval(s)`);
+  const st = Object.entries(analysis.timing.stages ?? {}).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ');
+  console.log(`   wall ${wall.toFixed(1)} s (${st}) → ${(analysis.video.duration / wall).toFixed(2)}× real time with the model (target ≥ 1.0×)`);
+  if (model) {
+    const t2 = performance.now();
+    const { analysis: a2 } = await analyzeVideo(file, { out: join(tmp, 'out-1080p-nomodel') });
+    const w2 = (performance.now() - t2) / 1000;
+    console.log(`   without the model (spotting only): wall ${w2.toFixed(1)} s → ${(a2.video.duration / w2).toFixed(2)}× real time`);
+  }
+
+  // 2. spotting F1 on synthetic long videos (end to end through mp4 + face tracking)
+  console.log('\n2. spotting on synthetic long videos (mp4, H.264), MEGC F1 at IoU ≥ 0.5');
+  const seeds = quick ? [21] : [21, 22, 23];
+  let tp = 0, ns = 0, ng = 0;
+  for (const seed of seeds) {
+    const lv = join(tmp, `long-${seed}.mp4`);
+    const { truth } = await writeLongVideo(lv, { seed, seconds: 30 });
+    const { analysis: a } = await analyzeVideo(lv, { overlays: 0 });
+    const m = spottingMetrics(a.intervals, truth.intervals);
+    tp += m.tp;
+    ns += a.intervals.length;
+    ng += truth.intervals.length;
+    const microHits = m.matches.filter((g) => g >= 0 && truth.intervals[g].kind === 'micro').length;
+    console.log(`   seed ${seed}: ${truth.intervals.length} true (${truth.intervals.filter((i) => i.kind === 'micro').length} micro), ${a.intervals.length} spotted, TP ${m.tp} (micro ${microHits}), P ${m.precision.toFixed(2)} R ${m.recall.toFixed(2)} F1 ${m.f1.toFixed(2)}`);
+  }
+  const P = ns ? tp / ns : 0, R = ng ? tp / ng : 0;
+  console.log(`   overall: P ${P.toFixed(2)} R ${R.toFixed(2)} F1 ${(P + R ? (2 * P * R) / (P + R) : 0).toFixed(2)}`);
+
+  // 3. the real posed videos
+  if (withReal && existsSync(VIDEOS)) {
+    console.log(`\n3. real videos (${VIDEOS}; posed, no onset/apex labels: what merkit finds)`);
+    const vids = readdirSync(VIDEOS).filter((f) => f.endsWith('.mp4')).sort();
+    for (const v of quick ? vids.slice(0, 1) : vids) {
+      const t1 = performance.now();
+      const { analysis: a } = await analyzeVideo(join(VIDEOS, v), { model, out: join(tmp, `out-${v}`) });
+      const w = (performance.now() - t1) / 1000;
+      const ivs = a.intervals.map((i) => `${i.kind} ${i.onsetTime.toFixed(1)}–${i.offsetTime.toFixed(1)}s${i.class ? ' ' + i.class.label : ''}`).join('; ');
+      console.log(`   ${v}: ${a.video.sourceWidth}×${a.video.sourceHeight}, ${a.video.duration.toFixed(1)} s, face ${a.face.detectedKeyFrames}/${a.face.keyFrames} key frames (max ${a.face.maxFaces} faces), ${(a.video.duration / w).toFixed(2)}× real time; ${a.intervals.length} interval(s): ${ivs || '—'}`);
+    }
+  } else if (withReal) console.log(`\n3. real videos: skipped (${VIDEOS} absent)`);
+  console.log(`\nreports: ${tmp}/out-*/analysis.html (kept: delete the folder when done)`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  rmSync(tmp, { recursive: true, force: true });
+  process.exitCode = 1;
+});

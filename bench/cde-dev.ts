@@ -1,0 +1,61 @@
+/**
+ * `npm run bench:cde-dev` — every network recipe under the MEGC 2019 CDE
+ * protocol on ../shared/data/megc2019-cde-dev (309 of the 442 composite
+ * clips: SMIC-HS + CASME II), i.e.
+ *   merkit evaluate --dataset flowdir:../shared/data/megc2019-cde-dev --labels megc3 --protocol cde --recipe R
+ * printing UF1/UAR overall and per part next to the published numbers
+ * (../shared/data/README.md). Trained per fold on training subjects only;
+ * nothing is tuned on the test folds.
+ *
+ *   node --import tsx bench/cde-dev.ts [--epochs N] [--recipes ststnet,fr] [--workers W]
+ *
+ * `--epochs` overrides the paper's epochs for a quick run (said in the output).
+ * Colleagues: add your recipe to RECIPES with its published numbers.
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { evaluate } from '../src/run/evaluate.ts';
+import { getRecipe } from '../src/recipes/index.ts';
+import { defaultWorkers } from '../src/run/pool.ts';
+
+interface Published {
+  overall?: [number, number];
+  smic?: [number, number];
+  casme2?: [number, number];
+  /** where the numbers come from */
+  source: string;
+}
+
+/** recipe → published UF1/UAR (MEGC 2019 composite, ../shared/data/README.md); the dev set lacks SAMM */
+const RECIPES: Record<string, Published> = {
+  ststnet: { overall: [0.7353, 0.7605], smic: [0.6801, 0.7013], casme2: [0.8382, 0.8686], source: 'Liong et al., FG 2019' },
+  emr: { overall: [0.7885, 0.7824], smic: [0.7461, 0.753], casme2: [0.8293, 0.8209], source: 'Liu et al., FG 2019 (Part + Adversarial + EMR)' },
+};
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+const data = join(HERE, '..', '..', 'shared', 'data', 'megc2019-cde-dev');
+if (!existsSync(data)) {
+  console.log(`skipped: ${data} is absent (licensed data is read from ../shared/data)`);
+  process.exit(0);
+}
+const epochs = arg('--epochs') !== undefined ? Number(arg('--epochs')) : undefined;
+const names = (arg('--recipes') ?? Object.keys(RECIPES).join(',')).split(',').filter(Boolean);
+const workers = Number(arg('--workers') ?? defaultWorkers());
+const f = (v: number | undefined) => (v === undefined ? '   —  ' : v.toFixed(4));
+
+for (const name of names) {
+  const paperEpochs = getRecipe(name).params['epochs'];
+  const params = epochs !== undefined ? { epochs } : {};
+  const note = epochs !== undefined && typeof paperEpochs === 'number' && epochs < paperEpochs ? ` — QUICK RUN: ${epochs} epochs < paper's ${paperEpochs}; not comparable` : '';
+  console.log(`\n${name} · cde · megc3 · ${workers} worker(s)${note}`);
+  const r = await evaluate({ dataset: `flowdir:${data}`, labels: 'megc3', recipe: name, recipeParams: params, protocol: 'cde', workers, cache: false });
+  const pub = RECIPES[name] ?? { source: '(no published numbers)' };
+  console.log('part        n   UF1     UAR     | published UF1   UAR');
+  const row = (label: string, m: { n: number; uf1: number; uar: number }, p?: [number, number]) =>
+    console.log(`${label.padEnd(9)} ${String(m.n).padStart(4)}  ${f(m.uf1)}  ${f(m.uar)}  |          ${f(p?.[0])}  ${f(p?.[1])}`);
+  row('overall', r.metrics, undefined);
+  for (const [part, m] of Object.entries(r.metrics.perPart)) row(part, m, (pub as unknown as Record<string, [number, number] | undefined>)[part]);
+  console.log(`published overall (all 442 clips incl. SAMM): UF1 ${f(pub.overall?.[0])} UAR ${f(pub.overall?.[1])} — ${pub.source}; train ${r.timing.trainSeconds?.toFixed(0)} s`);
+}

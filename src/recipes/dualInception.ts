@@ -1,0 +1,24 @@
+/**
+ * dual-inception — Zhou, Mao, Xue, "Dual-Inception network for cross-database
+ * micro-expression recognition", FG 2019 (src/nets/dualInception.ts).
+ * Settings from the authors' code (github.com/xly135846/MEGC2019): Adam
+ * lr 1e-4, batch 3, 40 epochs. Input: the flow image as in off-apexnet.
+ */
+import type { Recipe } from './types.ts';
+import { dualInception } from '../nets/dualInception.ts';
+import { flowNetRecipe, type FlowNetParams } from './offApexNet.ts';
+
+export const DUAL_INCEPTION_DEFAULTS: FlowNetParams = { flowSize: 28, frameSize: 128, epochs: 40, batchSize: 3, optimizer: 'adam', lr: 1e-4, momentum: 0 };
+
+export function dualInceptionRecipe(overrides: Partial<FlowNetParams> = {}): Recipe {
+  return flowNetRecipe(
+    {
+      name: 'dual-inception',
+      title: 'Dual-Inception: two Inception streams on flow u, v',
+      citation: 'Zhou, Mao, Xue, "Dual-Inception network for cross-database micro-expression recognition", FG 2019',
+      settings: 'u, v streams: Inception(4×6) → pool2 → Inception(4×16) → pool2; concat → FC1024 → softmax; Adam 1e-4, batch 3, 40 epochs (authors\' code)',
+      factory: dualInception,
+    },
+    { ...DUAL_INCEPTION_DEFAULTS, ...overrides },
+  );
+}

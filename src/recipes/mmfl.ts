@@ -1,0 +1,253 @@
+/**
+ * mmfl — He, Hu, Qin & Zhao, "Multi-task mid-level feature learning for
+ * micro-expression recognition", Pattern Recognition 66 (2017) 44–52
+ * (/work/shared/papers/mmfl-multitask-midlevel-feature-learning.txt).
+ *
+ * From frames (Sec. 4.1.1–4.1.2): every clip resized (bicubic) to 150×120
+ * (height × width) and TIM-interpolated to 30 frames (CASME II) / 20 (SMIC);
+ * block grid 5×4 (CASME II) / 5×1 (SMIC); LBP-TOP radii (3, 3, 3) (CASME II) /
+ * (4, 4, 2) (SMIC), P = 8, uniform mapping (59 bins per plane, 177 per block),
+ * bilinear; then the MMFL learner (learn/mmfl.ts) with σ = 100, k_inter = 15,
+ * k_intra = 5, α = 0.001, h = 0.6·d, nummost 9 (CASME II) / 2 (SMIC).
+ *
+ * From a block-wise feature table (`features` clips, e.g.
+ * casme2-lbptop-5x5/features.csv): the row is the low-level feature; the block
+ * count is read from the column names b{block}_… (every feature column must
+ * follow it, all blocks the same length).
+ *
+ * Weighting (Sec. 3.3): 'none' (w_no, default), 'active', 'balance' need the
+ * per-block mean optical strain of every clip. From frames it is computed in
+ * `extract` (label-free): TV-L1 from the onset to the apex frame (annotated,
+ * else spotted) of the resized clip, optical strain (motion/strain.ts), mean
+ * per block of the same grid; the t values are appended after the LBP-TOP
+ * values and the learner splits them off again. A feature table carries no
+ * strain: 'active' / 'balance' on a table fail with a message (no silent
+ * fallback to w_no).
+ *
+ * Variants: 'mmfl' (default), 'nr' (α = 0) and 'lda' for the paper's
+ * comparison tables; init 'eigen' (default: W_i start at the α = 0 optimum)
+ * or 'random' (the paper's QR(randn), seeded from the fold's Rng).
+ */
+import type { ClipRef } from '../core/clip.ts';
+import { clipKey } from '../core/clip.ts';
+import { MerError } from '../core/errors.ts';
+import type { Volume } from '../core/image.ts';
+import type { FittedModel, Learner, Prediction, TrainingSet } from '../learn/types.ts';
+import type { Recipe } from './types.ts';
+import { mmfl, type MmflOptions } from '../learn/mmfl.ts';
+import { loadClipVolume, annotatedIndices } from '../io/clip.ts';
+import { tim } from '../temporal/tim.ts';
+import { resizeVolume } from '../core/resize.ts';
+import { clipFlowImage } from '../motion/clipFlow.ts';
+import { lbpTop } from '../features/lbpTop.ts';
+import { blocks } from '../features/blocks.ts';
+import { lbpMapping, type LbpMappingKind } from '../features/mappings.ts';
+
+export type MmflDatabase = 'casme2' | 'smic';
+
+/** the paper's per-database settings (Sec. 4.1.1–4.1.2) */
+export const MMFL_PRESETS: Record<MmflDatabase, { timFrames: number; grid: [number, number]; radii: [number, number, number]; nummost: number }> = {
+  casme2: { timFrames: 30, grid: [5, 4], radii: [3, 3, 3], nummost: 9 },
+  smic: { timFrames: 20, grid: [5, 1], radii: [4, 4, 2], nummost: 2 },
+};
+
+export interface MmflRecipeParams {
+  /** which database's settings (default 'casme2'); the fields below override single values */
+  database: MmflDatabase;
+  timFrames: number;
+  grid: [number, number];
+  radii: [number, number, number];
+  nummost: number;
+  /** [height, width] of the normalised clip (paper: 150×120) */
+  frameSize: [number, number];
+  /** P per plane (8) */
+  points: [number, number, number];
+  /** LBP mapping (uniform, 59 bins for P = 8) */
+  mapping: LbpMappingKind;
+  sigma: number;
+  kInter: number;
+  kIntra: number;
+  alpha: number;
+  hRatio: number;
+  tMax: number;
+  variant: 'mmfl' | 'nr' | 'lda';
+  init: 'eigen' | 'random';
+  weighting: 'none' | 'active' | 'balance';
+  /** RBF SVM cost of the class-wise machines (default 1; the paper gives none) */
+  svmC: number;
+}
+
+export function mmflRecipeParams(overrides: Partial<MmflRecipeParams> = {}): MmflRecipeParams {
+  const database = overrides.database ?? 'casme2';
+  const preset = MMFL_PRESETS[database];
+  if (!preset) throw new MerError('BAD_OPTION', `mmfl database '${String(database)}'`, { expected: "'casme2' or 'smic'" });
+  return {
+    database,
+    ...preset,
+    frameSize: [150, 120],
+    points: [8, 8, 8],
+    mapping: 'u2',
+    sigma: 100,
+    kInter: 15,
+    kIntra: 5,
+    alpha: 0.001,
+    hRatio: 0.6,
+    tMax: 10,
+    variant: 'mmfl',
+    init: 'eigen',
+    weighting: 'none',
+    svmC: 1,
+    ...overrides,
+  };
+}
+
+/** values per block of an LBP-TOP feature: the three planes' bins */
+export function lbpTopBlockDim(points: readonly number[], mapping: LbpMappingKind): number {
+  return points.reduce((s, P) => s + lbpMapping(P, mapping).bins, 0);
+}
+
+/** blocks of a block-wise feature table from its column names b{block}_…; throws naming the first bad column */
+export function blocksFromColumns(columns: readonly string[], where: string): number {
+  const counts = new Map<number, number>();
+  for (const c of columns) {
+    const m = /^b(\d+)_/.exec(c);
+    if (!m) throw new MerError('BAD_INPUT', `feature column '${c}' is not block-wise`, { file: where, expected: 'columns named b{block}_… (e.g. b0_xy_0)' });
+    counts.set(Number(m[1]), (counts.get(Number(m[1])) ?? 0) + 1);
+  }
+  const t = counts.size;
+  for (let k = 0; k < t; k++) {
+    if (counts.get(k) !== counts.get(0)) {
+      throw new MerError('BAD_INPUT', `feature table: block b${k} has ${counts.get(k) ?? 0} columns, block b0 has ${counts.get(0)}`, {
+        file: where,
+        expected: `blocks b0 … b${t - 1} with the same number of columns`,
+      });
+    }
+  }
+  return t;
+}
+
+/** mean optical strain per block of the onset→apex TV-L1 flow of a (resized) clip */
+export function blockStrain(vol: Volume, clip: ClipRef, grid: readonly [number, number]): Float32Array {
+  const { onset, apex } = annotatedIndices(clip, vol.frames);
+  const { strain } = clipFlowImage(vol, { onset, apex: apex ?? 'spot' });
+  const grid2 = blocks(vol, grid[0], grid[1]);
+  const out = new Float32Array(grid2.length);
+  for (const b of grid2) {
+    let s = 0;
+    for (let y = b.y0; y < b.y1; y++) for (let x = b.x0; x < b.x1; x++) s += strain[y * vol.width + x];
+    out[b.index] = s / ((b.y1 - b.y0) * (b.x1 - b.x0));
+  }
+  return out;
+}
+
+/**
+ * The MMFL learner over rows [block features (blocks × blockDim) | strain (blocks), when weighted].
+ * blocks = row length / (blockDim (+ 1 when weighted)).
+ */
+export function mmflRecipeLearner(p: MmflRecipeParams, blockDim: number): Learner {
+  const weighted = p.weighting !== 'none';
+  const per = blockDim + (weighted ? 1 : 0);
+  const name = `mmfl-${p.variant}-${p.weighting}`;
+  return {
+    name,
+    async fit(train: TrainingSet): Promise<FittedModel> {
+      const L = train.X[0]?.length ?? 0;
+      if (L === 0 || L % per !== 0) {
+        throw new MerError('BAD_INPUT', `mmfl: rows have ${L} values, not a whole number of ${per}-value blocks`, {
+          expected: weighted ? `blocks × (${blockDim} features + 1 strain)` : `blocks × ${blockDim}`,
+        });
+      }
+      const t = L / per;
+      const F = t * blockDim;
+      const strip = (X: readonly Float32Array[]): Float32Array[] => (weighted ? X.map((x) => x.subarray(0, F)) : [...X]);
+      const strains = new Map<string, Float32Array>();
+      if (weighted) train.X.forEach((x, j) => strains.set(train.ids[j], x.subarray(F)));
+      const opts: MmflOptions = {
+        blocks: t,
+        blockDim,
+        sigma: p.sigma,
+        kInter: p.kInter,
+        kIntra: p.kIntra,
+        alpha: p.alpha,
+        hRatio: p.hRatio,
+        tMax: p.tMax,
+        init: p.init,
+        variant: p.variant,
+        weighting: p.weighting,
+        nummost: p.nummost,
+        svm: { C: p.svmC },
+        ...(weighted ? { strain: (id: string) => strains.get(id) } : {}),
+      };
+      const model = await mmfl(opts).fit({ ...train, X: strip(train.X) });
+      return {
+        predict(X: readonly Float32Array[]): Prediction[] {
+          for (const [j, x] of X.entries()) {
+            if (x.length !== L) throw new MerError('BAD_INPUT', `mmfl predict: row ${j} has ${x.length} values, fitted on ${L}`, { row: j });
+          }
+          return model.predict(strip(X));
+        },
+      };
+    },
+  };
+}
+
+export function mmflRecipe(overrides: Partial<MmflRecipeParams> = {}): Recipe {
+  const p = mmflRecipeParams(overrides);
+  if (!['none', 'active', 'balance'].includes(p.weighting)) {
+    throw new MerError('BAD_OPTION', `mmfl weighting '${p.weighting}'`, { expected: "'none', 'active' or 'balance'" });
+  }
+  const blockDim = lbpTopBlockDim(p.points, p.mapping);
+  const weighted = p.weighting !== 'none';
+  return {
+    name: 'mmfl',
+    title: 'MMFL: block-wise LBP-TOP → multi-task class-specific mid-level features → class-wise RBF SVMs',
+    paper: {
+      citation: 'He, Hu, Qin, Zhao, "Multi-task mid-level feature learning for micro-expression recognition", Pattern Recognition 66, 2017',
+      url: 'https://doi.org/10.1016/j.patcog.2016.11.029',
+      settings: 'CASME II: 150×120, TIM 30, 5×4 blocks, R = (3,3,3); SMIC: TIM 20, 5×1, R = (4,4,2); P = 8 u2; σ = 100, k_inter = 15, k_intra = 5, α = 0.001, h = 0.6d; LOSO',
+    },
+    accepts: ['frames', 'video', 'memory', 'features'],
+    defaultProtocol: 'loso',
+    params: { ...p },
+    async extract(clip: ClipRef): Promise<Float32Array> {
+      const id = clipKey(clip);
+      if (clip.source.kind === 'features') {
+        if (weighted) {
+          throw new MerError('BAD_OPTION', `mmfl weighting '${p.weighting}' needs per-block optical strain, which a feature table does not carry`, {
+            clip: id,
+            expected: 'weighting none on a feature table, or frame clips',
+          });
+        }
+        const t = blocksFromColumns(clip.source.columns, id);
+        if (clip.source.values.length !== t * blockDim) {
+          throw new MerError('BAD_INPUT', `feature row has ${clip.source.values.length} values = ${t} blocks × ${clip.source.values.length / t}`, {
+            clip: id,
+            expected: `${blockDim} values per block (LBP-TOP P = ${p.points.join('/')}, mapping ${p.mapping})`,
+          });
+        }
+        return clip.source.values;
+      }
+      const [h, w] = p.frameSize;
+      const raw = await loadClipVolume(clip);
+      const vol = raw.width === w && raw.height === h ? raw : resizeVolume(raw, w, h, { method: 'bicubic' });
+      if (vol.frames < 2) throw new MerError('BAD_INPUT', `clip has ${vol.frames} frame(s); TIM needs at least 2`, { clip: id });
+      const v = vol.frames === p.timFrames ? vol : tim(vol, p.timFrames);
+      let feat: Float32Array;
+      try {
+        feat = lbpTop(v, { radii: p.radii, points: p.points, mapping: p.mapping, grid: p.grid });
+      } catch (e) {
+        if (e instanceof MerError) throw new MerError(e.code, `${id}: ${e.message}`, { clip: id });
+        throw e;
+      }
+      if (!weighted) return feat;
+      const s = blockStrain(vol, clip, p.grid);
+      const out = new Float32Array(feat.length + s.length);
+      out.set(feat);
+      out.set(s, feat.length);
+      return out;
+    },
+    learner() {
+      return mmflRecipeLearner(p, blockDim);
+    },
+  };
+}

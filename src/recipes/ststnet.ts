@@ -1,0 +1,123 @@
+/**
+ * ststnet — STSTNet on the onset→apex flow image (u, v, optical strain),
+ * trained per fold exactly as the authors did (christy1206/STSTNet main.py):
+ *
+ *   Liong, Gan, See, Khor, Huang: "Shallow Triple Stream Three-dimensional
+ *   CNN (STSTNet) for Micro-expression Recognition", IEEE FG 2019.
+ *
+ * Input: the 28×28 flow PNG read like cv2.imread — channels in B, G, R order,
+ * raw 0–255, no normalisation (for 'frames'/'memory' clips the flow image is
+ * computed by the shared flow-image stage and put in the same form).
+ * Training: Adam lr 5e-5 (PyTorch defaults otherwise), batch 256, 800 epochs,
+ * softmax cross-entropy, no validation split, the final epoch's weights.
+ *
+ * `pretrainedDir`: like the authors' evaluation script, each LOSO fold loads
+ * `DIR/<test subject>.pth` (the fold held out that subject) instead of
+ * training. The fold must test exactly one subject (loso / cde protocols).
+ */
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ClipRef } from '../core/clip.ts';
+import { MerError } from '../core/errors.ts';
+import { decodeImage8 } from '../io/image.ts';
+import { networkLearner } from '../nets/learner.ts';
+import { readPth } from '../nets/pth.ts';
+import { STSTNET_INPUT_SIZE, ststnetNetwork, ststnetPthToWeights } from '../nets/ststnet.ts';
+import { clipFlowImageFeatures } from './stages.ts';
+import type { Recipe } from './types.ts';
+
+export interface StstnetParams {
+  /** Adam learning rate (paper: 5e-5) */
+  lr: number;
+  /** mini-batch size (paper: 256) */
+  batchSize: number;
+  /** epochs per fold (paper: 800) */
+  epochs: number;
+  /** dropout after each max-pool (paper: 0.5) */
+  dropout: number;
+  /** frame side used when computing flow from frames */
+  frameSize: number;
+  /** folder of per-subject .pth weights (DIR/<subject>.pth) used instead of training; '' = train */
+  pretrainedDir: string;
+}
+
+export const STSTNET_PAPER: StstnetParams = { lr: 5e-5, batchSize: 256, epochs: 800, dropout: 0.5, frameSize: 128, pretrainedDir: '' };
+
+/** HWC B,G,R 0–255 floats of an 8-bit flow image file (cv2.imread order). */
+export async function readFlowBgr(file: string, clipId: string): Promise<Float32Array> {
+  const raw = await decodeImage8(new Uint8Array(await readFile(file)), { file, mode: 'rgb' });
+  const s = STSTNET_INPUT_SIZE;
+  if (raw.width !== s || raw.height !== s) {
+    throw new MerError('BAD_INPUT', `flow image is ${raw.width}×${raw.height}`, { file, clip: clipId, expected: `${s}×${s} (STSTNet input)` });
+  }
+  const n = s * s;
+  const out = new Float32Array(3 * n);
+  for (let i = 0; i < n; i++) {
+    out[3 * i] = raw.data[3 * i + 2];
+    out[3 * i + 1] = raw.data[3 * i + 1];
+    out[3 * i + 2] = raw.data[3 * i];
+  }
+  return out;
+}
+
+/** planar RGB in [0, 1] → HWC B, G, R in 0–255 (rounded: the flow image is 8-bit). */
+export function planarRgbToBgr255(planar: Float32Array): Float32Array {
+  const n = planar.length / 3;
+  const out = new Float32Array(planar.length);
+  for (let i = 0; i < n; i++) {
+    out[3 * i] = Math.round(planar[2 * n + i] * 255);
+    out[3 * i + 1] = Math.round(planar[n + i] * 255);
+    out[3 * i + 2] = Math.round(planar[i] * 255);
+  }
+  return out;
+}
+
+/** The bare subject name of a subject key ('casme2/sub01' → 'sub01'). */
+function bareSubject(key: string): string {
+  return key.slice(key.lastIndexOf('/') + 1);
+}
+
+export function ststnetRecipe(overrides: Partial<StstnetParams> = {}): Recipe {
+  const params: StstnetParams = { ...STSTNET_PAPER, ...overrides };
+  const epochs = Number(params.epochs);
+  return {
+    name: 'ststnet',
+    title: 'STSTNet: shallow triple-stream CNN on the flow image (u, v, strain)',
+    paper: {
+      citation: 'Liong, Gan, See, Khor, Huang, "Shallow Triple Stream Three-dimensional CNN (STSTNet) for Micro-expression Recognition", IEEE FG 2019',
+      url: 'https://github.com/christy1206/STSTNet',
+      settings: 'flow image as BGR 0–255, Adam lr 5e-5, batch 256, 800 epochs, LOSO (MEGC 2019 composite)',
+    },
+    accepts: ['flow', 'frames', 'memory'],
+    defaultProtocol: 'loso',
+    params: { ...params },
+    async extract(clip: ClipRef): Promise<Float32Array> {
+      const id = `${clip.dataset}/${clip.subject}/${clip.clip}`;
+      if (clip.source.kind === 'flow') return readFlowBgr(clip.source.file, id);
+      const planar = await clipFlowImageFeatures(clip, { frameSize: params.frameSize, flowSize: STSTNET_INPUT_SIZE });
+      return planarRgbToBgr255(planar);
+    },
+    learner() {
+      const dir = params.pretrainedDir;
+      return networkLearner(ststnetNetwork, {
+        name: 'ststnet',
+        inputShape: [STSTNET_INPUT_SIZE, STSTNET_INPUT_SIZE, 3],
+        build: { dropout: params.dropout },
+        train: { epochs, batchSize: Number(params.batchSize), optimizer: { kind: 'adam', lr: Number(params.lr) } },
+        pretrained: dir
+          ? async (fold) => {
+              const subjects = fold.testSubjects ?? [];
+              if (subjects.length !== 1) {
+                throw new MerError('BAD_OPTION', `pretrainedDir needs folds that test exactly one subject, got ${subjects.length}`, { expected: 'the loso or cde protocol' });
+              }
+              const file = join(dir, `${bareSubject(subjects[0])}.pth`);
+              if (!existsSync(file)) throw new MerError('NOT_FOUND', `no weights for test subject ${subjects[0]}`, { file, expected: 'DIR/<subject>.pth per LOSO fold' });
+              if (fold.classes.length !== 3) throw new MerError('BAD_OPTION', `published STSTNet weights have 3 classes, the labels have ${fold.classes.length}`, { expected: '--labels megc3' });
+              return ststnetPthToWeights(await readPth(await readFile(file), file), file, 3);
+            }
+          : undefined,
+      });
+    },
+  };
+}

@@ -1,0 +1,258 @@
+/**
+ * tlcnn — Wang, Li, Huang, Zhao, Fu, Wang, "Micro-expression recognition
+ * with small sample size by transferring long-term convolutional neural
+ * network", Neurocomputing 312, 2018 (../shared/papers/tlcnn-transferring-long-term-cnn.txt);
+ * network in src/nets/tlcnn.ts (CNN scaled to 48×48 gray, documented there).
+ *
+ * Three stages, all inside one fold's `fit` (training rows only):
+ * 1. pre-train the frame CNN on macro-expression faces (paper §4.1: 3383
+ *    images of four databases; here CK+ ckplus48, every one of the 981
+ *    frames, relabelled to the run's classes via src/nets/macroDomain.ts;
+ *    `macroDir`, default ../shared/data/ckplus48 when present — absent or a
+ *    scheme without a CK+ relabelling: stage 1 is skipped and the fold info
+ *    says so). CK+ subjects are other people: auxiliary data, no leakage.
+ * 2. fine-tune it on single micro-expression frames (§4.2: every TIM frame
+ *    is a sample; SGD momentum 0.9, lr 0.001, batch 224). `finetuneOn`:
+ *    'apex' (default: the apex frame of each clip, annotated or spotted —
+ *    T× cheaper) or 'tim' (the paper: all T TIM frames).
+ * 3. CNN (FC6 features per frame) → LSTM → FC, trained jointly on
+ *    TIM-normalised sequences (§4.2: batch 16 videos, SGD momentum 0.9,
+ *    lr 0.01; TIM 32 or 64). CPU scaling: `timFrames` default 16 (the paper's
+ *    32/64 are accepted; cost grows linearly), and the whole TIM sequence is
+ *    used instead of the paper's random 16-frame windows.
+ * The paper's lr drops (÷10 after 2560 / 5600 iterations) become a step
+ * schedule at half of each stage's epochs. Epochs: the paper runs 10 000 /
+ * 20 000 iterations; merkit's CPU defaults 20 / 20 / 20 epochs, overridable.
+ *
+ * Per-clip features (extract): the apex frame (48·48) followed by the TIM
+ * sequence as NHWC [48, 48, T] (frame t = channel t). Frames are resized to
+ * 48×48 whole (the clips are expected to be face crops).
+ *
+ * Precomputed flow folders (`flowdir`) have no frame sequence, only the apex
+ * face (`apex` column): the sequence stage cannot run. With `apexOnly: true`
+ * the recipe reads flow clips' apex image and stops after stage 2 (a
+ * documented fallback: frame CNN on the apex face, no LSTM); without it flow
+ * clips are refused (MerError BAD_OPTION).
+ */
+import type { ClipRef } from '../core/clip.ts';
+import { existsSync } from 'node:fs';
+import { MerError } from '../core/errors.ts';
+import { resizeImage } from '../core/resize.ts';
+import { annotatedIndices, loadClipVolume } from '../io/clip.ts';
+import { readImage } from '../io/image.ts';
+import { spotApex } from '../temporal/apex.ts';
+import { tim } from '../temporal/tim.ts';
+import { initBackend } from '../nets/backend.ts';
+import { predictRows, registerNetwork } from '../nets/learner.ts';
+import { defaultMacroDir, loadMacroDomain, macroSchemeFor } from '../nets/macroDomain.ts';
+import { tlcnn, TlcnnNetwork, TLCNN_SIZE } from '../nets/tlcnn.ts';
+import { trainNetwork, type ScheduleOptions } from '../nets/train.ts';
+import { registerSavedModelLoader } from '../learn/persist.ts';
+import type { FittedModel, FittedTransform, Learner, SavedModel, TrainingSet } from '../learn/types.ts';
+import { fittedPipeline } from '../learn/types.ts';
+import { savedNetwork } from './emr.ts';
+import type { Recipe } from './types.ts';
+
+export interface TlcnnParams {
+  /** frame side (CK+ 48 native) */
+  size: number;
+  /** TIM length T of the sequence stage */
+  timFrames: number;
+  /** stop after the frame CNN and read only the apex face (flowdir fallback) */
+  apexOnly: boolean;
+  /** CK+ folder (ckplus48 layout); null = no pre-training */
+  macroDir: string | null;
+  pretrainEpochs: number;
+  pretrainLr: number;
+  finetuneOn: 'apex' | 'tim';
+  finetuneEpochs: number;
+  finetuneLr: number;
+  finetuneBatch: number;
+  seqEpochs: number;
+  seqLr: number;
+  seqBatch: number;
+  momentum: number;
+  dropout: number;
+}
+
+export const TLCNN_DEFAULTS: Omit<TlcnnParams, 'macroDir'> = {
+  size: TLCNN_SIZE,
+  timFrames: 16,
+  apexOnly: false,
+  pretrainEpochs: 20,
+  // not stated for pre-training; the paper's fine-tuning lr
+  pretrainLr: 0.001,
+  finetuneOn: 'apex',
+  finetuneEpochs: 20,
+  finetuneLr: 0.001,
+  finetuneBatch: 224,
+  seqEpochs: 20,
+  seqLr: 0.01,
+  seqBatch: 16,
+  momentum: 0.9,
+  dropout: 0.5,
+};
+
+/** the paper drops the lr ×0.1 once per stage */
+const LR_DROP = 0.1;
+
+registerNetwork('tlcnn', tlcnn);
+
+/** A fitted transform that keeps values [from, from + length) of each row (the recipe's row layout). */
+function sliceTransform(from: number, length: number): FittedTransform {
+  return {
+    transform: (X) =>
+      X.map((r, i) => {
+        if (r.length < from + length) throw new MerError('BAD_INPUT', `tlcnn input row ${i} has ${r.length} values`, { expected: `at least ${from + length}` });
+        return r.subarray(from, from + length);
+      }),
+    save: (): SavedModel => ({ kind: 'tlcnn-slice', json: { from, length } }),
+  };
+}
+registerSavedModelLoader('tlcnn-slice', (s) => {
+  const j = s.json as { from?: unknown; length?: unknown };
+  if (typeof j?.from !== 'number' || typeof j?.length !== 'number') throw new MerError('BAD_INPUT', 'saved tlcnn-slice lacks from/length');
+  return sliceTransform(j.from, j.length);
+});
+
+async function readApexFace(clip: ClipRef, size: number): Promise<Float32Array> {
+  const id = `${clip.dataset}/${clip.subject}/${clip.clip}`;
+  if (clip.source.kind !== 'flow') throw new MerError('INTERNAL', 'readApexFace on a non-flow clip', { clip: id });
+  if (!clip.source.apexFile) throw new MerError('BAD_INPUT', 'flow clip has no apex face image (apex column of labels.csv)', { clip: id, file: clip.source.file, expected: 'an apex image for tlcnn apexOnly' });
+  const img = await readImage(clip.source.apexFile, { mode: 'gray' });
+  return Float32Array.from(resizeImage(img, size, size).data);
+}
+
+/** Per-clip input: apex frame (size²) then, unless apexOnly, the TIM sequence as NHWC [size, size, T]. */
+export async function tlcnnInput(clip: ClipRef, p: Pick<TlcnnParams, 'size' | 'timFrames' | 'apexOnly'>): Promise<Float32Array> {
+  const id = `${clip.dataset}/${clip.subject}/${clip.clip}`;
+  if (clip.source.kind === 'flow') {
+    if (!p.apexOnly) {
+      throw new MerError('BAD_OPTION', 'tlcnn needs frame clips (its LSTM stage runs on TIM-normalised frame sequences); a flow-image dataset has only the apex face', {
+        clip: id,
+        expected: 'a frame/video dataset, or recipe parameter apexOnly: true (frame CNN on the apex face, no LSTM)',
+      });
+    }
+    return readApexFace(clip, p.size);
+  }
+  const vol = await loadClipVolume(clip, { size: { width: p.size, height: p.size } });
+  if (vol.frames < 2) throw new MerError('BAD_INPUT', `clip has ${vol.frames} frame(s)`, { clip: id, expected: '≥ 2 frames for TIM and apex spotting' });
+  const { onset, apex: annotated } = annotatedIndices(clip, vol.frames);
+  const apex = annotated ?? spotApex(vol, { onset });
+  const n = p.size * p.size;
+  if (p.apexOnly) return Float32Array.from(vol.data.subarray(apex * n, (apex + 1) * n));
+  const T = p.timFrames;
+  const seq = tim(vol, T);
+  const out = new Float32Array(n * (1 + T));
+  out.set(vol.data.subarray(apex * n, (apex + 1) * n), 0);
+  for (let t = 0; t < T; t++) for (let i = 0; i < n; i++) out[n + i * T + t] = seq.data[t * n + i];
+  return out;
+}
+
+function stepAtHalf(epochs: number): ScheduleOptions {
+  return { kind: 'step', everyEpochs: Math.max(1, Math.ceil(epochs / 2)), gamma: LR_DROP };
+}
+
+function tlcnnLearner(p: TlcnnParams): Learner {
+  return {
+    name: 'network:tlcnn',
+    async fit(train: TrainingSet): Promise<FittedModel> {
+      await initBackend({ backend: 'wasm' });
+      const info: Record<string, unknown> = {};
+      const classes = train.classes.length;
+      const n = p.size * p.size;
+      const T = p.timFrames;
+      const rowLen = p.apexOnly ? n : n * (1 + T);
+      train.X.forEach((r, i) => {
+        if (r.length !== rowLen) throw new MerError('BAD_INPUT', `training row ${train.ids[i] ?? i} has ${r.length} values`, { clip: train.ids[i], expected: `${rowLen} (apex ${p.size}² + TIM ${p.apexOnly ? 0 : T} frames)` });
+      });
+      const seed = train.rng.nextUint32();
+      const frameBuild = { frames: 1, size: p.size, dropout: p.dropout };
+      const frameNet = tlcnn({ ...frameBuild, classes, seed }) as TlcnnNetwork;
+      const sgd = (lr: number) => ({ kind: 'sgd' as const, lr, momentum: p.momentum });
+      // 1. pre-training on CK+ faces
+      if (!p.macroDir) info.pretrain = 'skipped: no CK+ folder (macroDir)';
+      else if (p.pretrainEpochs === 0) info.pretrain = 'skipped: pretrainEpochs = 0';
+      else if (!macroSchemeFor(train.classes)) info.pretrain = `skipped: CK+ has no relabelling to ${train.classes.join('/')}`;
+      else {
+        const m = await loadMacroDomain(p.macroDir, { kind: 'face', classes: train.classes, size: p.size });
+        const r = await trainNetwork(frameNet, { x: m.x, y: m.y, subjects: m.subjects }, { epochs: p.pretrainEpochs, batchSize: p.finetuneBatch, optimizer: sgd(p.pretrainLr), schedule: stepAtHalf(p.pretrainEpochs), seed: train.rng.nextUint32() });
+        info.pretrain = `CK+ ${m.y.length} faces (${m.scheme}), ${r.epochs} epochs, final loss ${r.log.at(-1)?.loss.toFixed(4)}`;
+        info.pretrainSecondsPerEpoch = r.secondsPerEpoch;
+      }
+      // 2. fine-tuning on micro-expression frames
+      const ftTim = p.finetuneOn === 'tim' && !p.apexOnly;
+      const per = ftTim ? T : 1;
+      const fx = new Float32Array(train.X.length * per * n);
+      const fy = new Int32Array(train.X.length * per);
+      const fs: string[] = [];
+      train.X.forEach((r, i) => {
+        for (let k = 0; k < per; k++) {
+          const o = (i * per + k) * n;
+          if (!ftTim) fx.set(r.subarray(0, n), o);
+          else for (let j = 0; j < n; j++) fx[o + j] = r[n + j * T + k];
+          fy[i * per + k] = train.y[i];
+          fs.push(train.subjects[i]);
+        }
+      });
+      const ft = await trainNetwork(frameNet, { x: fx, y: fy, subjects: fs }, { epochs: p.finetuneEpochs, batchSize: p.finetuneBatch, optimizer: sgd(p.finetuneLr), schedule: stepAtHalf(p.finetuneEpochs), seed: train.rng.nextUint32() });
+      info.finetuneSecondsPerEpoch = ft.secondsPerEpoch;
+      info.finetuneFinalLoss = ft.log.at(-1)?.loss;
+      if (p.apexOnly) {
+        info.sequence = 'skipped: apexOnly (frame CNN on the apex face, no LSTM)';
+        const model = fittedPipeline('tlcnn', [sliceTransform(0, n)], {
+          predict: (X) => predictRows(frameNet, X),
+          save: () => savedNetwork(frameNet, 'tlcnn', frameBuild, train.classes),
+        });
+        return Object.assign(model, { info, network: frameNet });
+      }
+      // 3. CNN → LSTM → FC on TIM sequences, CNN initialised from stage 2
+      const seqBuild = { frames: T, size: p.size, dropout: p.dropout };
+      const seqNet = tlcnn({ ...seqBuild, classes, seed: train.rng.nextUint32() }) as TlcnnNetwork;
+      info.transferredTensors = seqNet.transferFrom(frameNet);
+      frameNet.dispose();
+      const sx = new Float32Array(train.X.length * n * T);
+      train.X.forEach((r, i) => sx.set(r.subarray(n), i * n * T));
+      const sr = await trainNetwork(seqNet, { x: sx, y: Int32Array.from(train.y), subjects: train.subjects }, { epochs: p.seqEpochs, batchSize: p.seqBatch, optimizer: sgd(p.seqLr), schedule: stepAtHalf(p.seqEpochs), seed: train.rng.nextUint32() });
+      info.seqSecondsPerEpoch = sr.secondsPerEpoch;
+      info.finalLoss = sr.log.at(-1)?.loss;
+      const model = fittedPipeline('tlcnn', [sliceTransform(n, n * T)], {
+        predict: (X) => predictRows(seqNet, X),
+        save: () => savedNetwork(seqNet, 'tlcnn', seqBuild, train.classes),
+      });
+      return Object.assign(model, { info, network: seqNet });
+    },
+  };
+}
+
+export function tlcnnRecipe(overrides: Record<string, unknown> = {}): Recipe {
+  const o = overrides as Partial<TlcnnParams>;
+  let macroDir: string | null;
+  if (o.macroDir === undefined) macroDir = defaultMacroDir() ?? null;
+  else if (o.macroDir === null || o.macroDir === '') macroDir = null;
+  else {
+    macroDir = String(o.macroDir);
+    if (!existsSync(macroDir)) throw new MerError('NOT_FOUND', `CK+ folder ${macroDir} (recipe parameter macroDir) does not exist`, { file: macroDir, expected: 'the ckplus48 layout, or macroDir: null' });
+  }
+  const p: TlcnnParams = { ...TLCNN_DEFAULTS, ...o, macroDir };
+  for (const k of ['size', 'timFrames', 'finetuneEpochs', 'seqEpochs', 'finetuneBatch', 'seqBatch'] as const) {
+    if (!(Number.isInteger(p[k]) && p[k] >= 1)) throw new MerError('BAD_OPTION', `tlcnn ${k} ${p[k]}`, { expected: 'an integer ≥ 1' });
+  }
+  if (p.timFrames < 2 && !p.apexOnly) throw new MerError('BAD_OPTION', `tlcnn timFrames ${p.timFrames}`, { expected: '≥ 2 (the paper: 32 or 64)' });
+  if (!(Number.isInteger(p.pretrainEpochs) && p.pretrainEpochs >= 0)) throw new MerError('BAD_OPTION', `tlcnn pretrainEpochs ${p.pretrainEpochs}`, { expected: 'an integer ≥ 0' });
+  if (p.finetuneOn !== 'apex' && p.finetuneOn !== 'tim') throw new MerError('BAD_OPTION', `tlcnn finetuneOn ${String(p.finetuneOn)}`, { expected: "'apex' or 'tim'" });
+  return {
+    name: 'tlcnn',
+    title: 'TLCNN: frame CNN pre-trained on CK+, fine-tuned on micro-expression frames, CNN → LSTM on TIM sequences',
+    paper: {
+      citation: 'Wang, Li, Huang, Zhao, Fu, Wang, "Micro-expression recognition with small sample size by transferring long-term convolutional neural network", Neurocomputing 312, 2018',
+      settings: `scaled 5-conv + 3-FC CNN on 48×48 gray; pre-train on CK+ faces; fine-tune SGD 0.9 lr 0.001 batch 224; CNN→LSTM lr 0.01 batch 16; TIM ${p.timFrames} (paper 32/64)${p.apexOnly ? '; apexOnly: no LSTM stage' : ''}`,
+    },
+    accepts: p.apexOnly ? ['flow', 'frames', 'video', 'memory'] : ['frames', 'video', 'memory'],
+    defaultProtocol: 'loso',
+    params: { ...p },
+    extractParams: { size: p.size, timFrames: p.timFrames, apexOnly: p.apexOnly },
+    extract: (clip) => tlcnnInput(clip, p),
+    learner: () => tlcnnLearner(p),
+  };
+}

@@ -1,0 +1,388 @@
+/**
+ * Analysis of a person's own video: face track → aligned face crops →
+ * spotting (micro/macro intervals) → recognition of every interval →
+ * analysis.json + a self-contained analysis.html.
+ *
+ * Layers (the web page reuses the core):
+ * - `analyzeFrames(frames, info, opts)`: the core. Frames in (any
+ *   Iterable/AsyncIterable of Images), one pass, bounded memory (only the
+ *   aligned faceSize² gray crops are kept: 64 KB a frame at 128²). No node:
+ *   imports; the face detector and the classifier are injected (defaults load
+ *   face-api / nothing lazily).
+ * - `analysisHtml(a, images)`: the report page as a string (pure).
+ * - `analyzeVideo(file, opts)`: the node edge (ffmpeg decode at a reduced
+ *   size, model folder, PNG encoding, files written atomically), loaded by
+ *   dynamic import so the core stays browser-friendly.
+ *
+ * Alignment: every frame is aligned with the similarity transform of its
+ * TRACKED landmarks, which are interpolated between key frames (≥ 1 per
+ * second by default) — so within a micro-expression the transform moves only
+ * with the head (linearly), never with the expression itself.
+ */
+import type { Image, Volume } from '../core/image.ts';
+import { MerError } from '../core/errors.ts';
+import { resizeImage } from '../core/resize.ts';
+import type { DetectedFace } from '../face/detect.ts';
+import { alignLandmarks, alignTransform, applyAlign } from '../face/align.ts';
+import { roiBlocks } from '../face/landmarks.ts';
+import { trackFace, type FaceTrack } from '../face/track.ts';
+import { spotIntervals, type SpotOptions, type SpottedInterval } from '../temporal/spot.ts';
+import type { ProgressSink } from './progress.ts';
+
+export interface VideoMeta {
+  fps: number;
+  width: number;
+  height: number;
+  /** expected frame count (progress only), when known */
+  frames?: number;
+  file?: string;
+  /** the source's own size when frames were downscaled while decoding */
+  sourceWidth?: number;
+  sourceHeight?: number;
+}
+
+export interface IntervalClass {
+  label: string;
+  scores: Record<string, number>;
+  probabilities: boolean;
+}
+
+export interface AnalyzeOptions {
+  /** side of the aligned face crops (spotting and recognition); default 128 */
+  faceSize?: number;
+  /** face margin (see alignFace); default 0.1 */
+  margin?: number;
+  /** detect every this many frames; default: one per second (round(fps)) */
+  keyFrameInterval?: number;
+  /** detection size (longer side); default 640 */
+  detectSide?: number;
+  detector?: 'ssd' | 'tiny';
+  face?: 'largest' | number;
+  detect?: (img: Image) => Promise<DetectedFace[]>;
+  /** spotting options other than fps (see spot.ts) */
+  spot?: Omit<SpotOptions, 'fps'>;
+  /** restrict spotting to the blocks holding brows/eyes/nose/mouth landmarks; default true */
+  roi?: boolean;
+  /** classify an interval: aligned gray crops onset…offset (frame 0 = onset) and the apex index in them */
+  classify?: (clip: Volume, apex: number) => Promise<IntervalClass>;
+  /** compute the onset→apex flow overlay of at most this many intervals (highest scores); default 12 */
+  overlays?: number;
+  progress?: ProgressSink;
+}
+
+export interface AnalyzedInterval extends SpottedInterval {
+  onsetTime: number;
+  apexTime: number;
+  offsetTime: number;
+  durationSeconds: number;
+  class?: IntervalClass;
+}
+
+export interface Analysis {
+  format: 'merkit-analysis/1';
+  video: VideoMeta & { frames: number; duration: number };
+  face: {
+    keyFrames: number;
+    detectedKeyFrames: number;
+    maxFaces: number;
+    choice: 'largest' | number;
+    /** mean box of the followed face (analysis pixels) */
+    meanBox?: { x: number; y: number; width: number; height: number };
+    framesWithoutFace: number;
+    alignedSize: number;
+  };
+  spotting: { features: string; p: number; scales: { micro: number; macro?: number }; thresholds: { micro: number; macro?: number }; roiBlocks?: number[] };
+  intervals: AnalyzedInterval[];
+  /** contrast curves (one value per frame), for the timeline */
+  motion: { micro: number[]; macro?: number[] };
+  model?: { recipe: string; classes: readonly string[]; dir?: string };
+  /** wall seconds: total, and per stage (track = decode + detect + align, as they are interleaved) */
+  timing: { seconds: number; realtimeFactor: number; stages?: Record<string, number> };
+}
+
+/** onset→apex flow overlay images of some intervals, keyed by interval index (planar RGB in [0, 1]) */
+export type OverlayImages = Map<number, Image>;
+
+const DEFAULT_FACE_SIZE = 128;
+const DEFAULT_OVERLAYS = 12;
+/** TV-L1 settings of the overlay picture (OpenCV defaults: 5 scales, 5 warps, 10 outer iterations) */
+const OVERLAY_TVL1 = { nscales: 3, warps: 2, outerIterations: 3 };
+/** spotting grid (MEGC baseline: 6×6 blocks) */
+const SPOT_GRID = 6;
+
+/** Colour-code a flow field (hue = direction, saturation = magnitude / max) over a gray image. */
+export function flowOverlay(gray: Image, u: Float32Array, v: Float32Array): Image {
+  const n = gray.width * gray.height;
+  let max = 0;
+  for (let i = 0; i < n; i++) max = Math.max(max, Math.hypot(u[i], v[i]));
+  const out = new Float32Array(3 * n);
+  for (let i = 0; i < n; i++) {
+    const m = max > 0 ? Math.hypot(u[i], v[i]) / max : 0;
+    const h = ((Math.atan2(-v[i], u[i]) / (2 * Math.PI) + 1) % 1) * 6;
+    const k = (o: number) => {
+      const x = (o + h) % 6;
+      return 1 - Math.max(0, Math.min(1, Math.min(x, 4 - x)));
+    };
+    const rgb = [k(5), k(3), k(1)];
+    const alpha = 0.85 * Math.min(1, m * 1.5);
+    const g = gray.data[i];
+    for (let c = 0; c < 3; c++) out[c * n + i] = (1 - alpha) * g + alpha * rgb[c];
+  }
+  return { width: gray.width, height: gray.height, channels: 3, data: out };
+}
+
+/** The analysis core (see the module comment). */
+export async function analyzeFrames(frames: Iterable<Image> | AsyncIterable<Image>, meta: VideoMeta, opts: AnalyzeOptions = {}): Promise<{ analysis: Analysis; overlays: OverlayImages; track: FaceTrack }> {
+  const t0 = performance.now();
+  if (!(meta.fps > 0)) throw new MerError('BAD_INPUT', `video fps ${meta.fps}`, { file: meta.file, expected: 'a positive frame rate' });
+  const S = opts.faceSize ?? DEFAULT_FACE_SIZE;
+  const progress = opts.progress;
+  const crops: Float32Array[] = [];
+  let alignedLm: Float32Array | undefined;
+  let missing = 0;
+  progress?.begin('frames', meta.frames ?? 0);
+  const track = await trackFace(frames, {
+    keyFrameInterval: opts.keyFrameInterval ?? Math.max(1, Math.round(meta.fps)),
+    detectSide: opts.detectSide,
+    detector: opts.detector,
+    face: opts.face,
+    detect: opts.detect,
+    onFrame(t, frame, lm) {
+      const gray = frame.channels === 1 ? frame : toGrayImage(frame);
+      if (!lm) {
+        missing++;
+        crops[t] = new Float32Array(S * S);
+      } else {
+        const T = alignTransform(lm, { size: S, margin: opts.margin });
+        crops[t] = applyAlign(gray, T).data;
+        alignedLm ??= alignLandmarks(lm, T);
+      }
+      progress?.tick();
+    },
+  });
+  progress?.end();
+  const stages: Record<string, number> = { track: (performance.now() - t0) / 1000 };
+  let tStage = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    stages[name] = (now - tStage) / 1000;
+    tStage = now;
+  };
+  const T = track.frames;
+  const vol: Volume = { frames: T, width: S, height: S, data: new Float32Array(T * S * S) };
+  // frames before the first face: copy the first aligned crop so they read as "no motion"
+  const firstGood = track.landmarks.findIndex((l) => l !== undefined);
+  for (let t = 0; t < T; t++) vol.data.set(track.landmarks[t] ? crops[t] : crops[firstGood], t * S * S);
+  crops.length = 0;
+
+  const roi = (opts.roi ?? true) && alignedLm ? roiBlocks(alignedLm, S, S, SPOT_GRID) : undefined;
+  const spotOpts: SpotOptions = { ...opts.spot, fps: meta.fps, grid: SPOT_GRID, ...(roi && roi.length ? { blocks: roi } : {}) };
+  const spot = T >= 8 ? spotIntervals(vol, spotOpts) : { intervals: [], curves: { micro: new Float64Array(T) }, thresholds: { micro: 0 }, scales: { micro: 0 } };
+
+  lap('spot');
+  const intervals: AnalyzedInterval[] = spot.intervals.map((s) => ({
+    ...s,
+    onsetTime: s.onset / meta.fps,
+    apexTime: s.apex / meta.fps,
+    offsetTime: s.offset / meta.fps,
+    durationSeconds: (s.offset - s.onset + 1) / meta.fps,
+  }));
+  const n = S * S;
+  const clipOf = (iv: SpottedInterval): Volume => ({ frames: iv.offset - iv.onset + 1, width: S, height: S, data: vol.data.slice(iv.onset * n, (iv.offset + 1) * n) });
+  if (opts.classify) {
+    progress?.begin('classify', intervals.length);
+    for (const iv of intervals) {
+      if (iv.apex > iv.onset) iv.class = await opts.classify(clipOf(iv), iv.apex - iv.onset);
+      progress?.tick();
+    }
+    progress?.end();
+  }
+  lap('classify');
+  const overlays: OverlayImages = new Map();
+  const nOver = opts.overlays ?? DEFAULT_OVERLAYS;
+  if (nOver > 0 && intervals.length) {
+    const { tvl1Flow } = await import('../motion/tvl1.ts');
+    const order = intervals.map((_, i) => i).sort((a, b) => intervals[b].score - intervals[a].score).slice(0, nOver);
+    for (const i of order) {
+      const iv = intervals[i];
+      const on = { width: S, height: S, channels: 1 as const, data: vol.data.subarray(iv.onset * n, (iv.onset + 1) * n) };
+      const ap = { width: S, height: S, channels: 1 as const, data: vol.data.subarray(iv.apex * n, (iv.apex + 1) * n) };
+      // a picture, not a measurement: half resolution and a light TV-L1 (≈ 20× cheaper), upsampled for display
+      const h = Math.max(16, Math.round(S / 2));
+      const f = tvl1Flow(resizeImage(on, h, h), resizeImage(ap, h, h), OVERLAY_TVL1);
+      const up = (p: Float32Array) => resizeImage({ width: h, height: h, channels: 1, data: p }, S, S, { method: 'bilinear' }).data;
+      overlays.set(i, flowOverlay(ap, up(f.u), up(f.v)));
+    }
+  }
+  lap('overlays');
+  const boxes = track.boxes;
+  const meanBox = boxes.length
+    ? {
+        x: boxes.reduce((a, b) => a + b.box.x, 0) / boxes.length,
+        y: boxes.reduce((a, b) => a + b.box.y, 0) / boxes.length,
+        width: boxes.reduce((a, b) => a + b.box.width, 0) / boxes.length,
+        height: boxes.reduce((a, b) => a + b.box.height, 0) / boxes.length,
+      }
+    : undefined;
+  const seconds = (performance.now() - t0) / 1000;
+  const duration = T / meta.fps;
+  const analysis: Analysis = {
+    format: 'merkit-analysis/1',
+    video: { ...meta, frames: T, duration },
+    face: {
+      keyFrames: track.keyFrames.length,
+      detectedKeyFrames: track.detectedKeyFrames,
+      maxFaces: track.maxFaces,
+      choice: track.choice,
+      ...(meanBox ? { meanBox } : {}),
+      framesWithoutFace: missing,
+      alignedSize: S,
+    },
+    spotting: { features: opts.spot?.features ?? 'intensity', p: opts.spot?.p ?? 0.35, scales: spot.scales, thresholds: spot.thresholds, ...(roi ? { roiBlocks: roi } : {}) },
+    intervals,
+    motion: { micro: Array.from(spot.curves.micro), ...(spot.curves.macro ? { macro: Array.from(spot.curves.macro) } : {}) },
+    timing: { seconds, realtimeFactor: seconds > 0 ? duration / seconds : 0, stages },
+  };
+  return { analysis, overlays, track };
+}
+
+function toGrayImage(img: Image): Image {
+  const n = img.width * img.height;
+  const out = new Float32Array(n);
+  const d = img.data;
+  for (let i = 0; i < n; i++) out[i] = 0.299 * d[i] + 0.587 * d[n + i] + 0.114 * d[2 * n + i];
+  return { width: img.width, height: img.height, channels: 1, data: out };
+}
+
+/* ------------------------------------------------------------------- report */
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/** Timeline SVG: the contrast curves with the spotted intervals shaded (micro orange, macro blue). */
+export function timelineSvg(a: Analysis, width = 900, height = 180): string {
+  const T = a.video.frames;
+  const pad = 30;
+  const x = (t: number) => pad + ((width - 2 * pad) * t) / Math.max(1, T - 1);
+  const curves: [number[], string][] = [[a.motion.micro, '#d35400']];
+  if (a.motion.macro) curves.push([a.motion.macro, '#2471a3']);
+  const max = Math.max(1e-12, ...curves.flatMap(([c]) => c));
+  const y = (v: number) => height - pad - ((height - 2 * pad) * v) / max;
+  const parts: string[] = [];
+  for (const iv of a.intervals) {
+    const col = iv.kind === 'micro' ? '#f5b041' : '#85c1e9';
+    parts.push(`<rect x="${x(iv.onset).toFixed(1)}" y="${pad}" width="${Math.max(1, x(iv.offset) - x(iv.onset)).toFixed(1)}" height="${height - 2 * pad}" fill="${col}" opacity="0.45"><title>${iv.kind} ${iv.onsetTime.toFixed(2)}–${iv.offsetTime.toFixed(2)} s${iv.class ? ': ' + esc(iv.class.label) : ''}</title></rect>`);
+  }
+  for (const [c, col] of curves) {
+    const pts = c.map((v, t) => `${x(t).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
+    parts.push(`<polyline fill="none" stroke="${col}" stroke-width="1" points="${pts}"/>`);
+  }
+  const ticks: string[] = [];
+  const dur = a.video.duration;
+  const step = dur > 60 ? 10 : dur > 20 ? 5 : 1;
+  for (let s = 0; s <= dur; s += step) {
+    const tx = x(s * a.video.fps);
+    ticks.push(`<line x1="${tx.toFixed(1)}" x2="${tx.toFixed(1)}" y1="${height - pad}" y2="${height - pad + 4}" stroke="#555"/><text x="${tx.toFixed(1)}" y="${height - pad + 16}" font-size="10" text-anchor="middle">${s}s</text>`);
+  }
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"><rect width="100%" height="100%" fill="#fff"/><line x1="${pad}" x2="${width - pad}" y1="${height - pad}" y2="${height - pad}" stroke="#555"/>${ticks.join('')}${parts.join('')}</svg>`;
+}
+
+/** The self-contained report page; `images` maps interval index → PNG data URI of its apex flow overlay. */
+export function analysisHtml(a: Analysis, images: ReadonlyMap<number, string> = new Map()): string {
+  const rows = a.intervals
+    .map((iv, i) => {
+      const probs = iv.class
+        ? Object.entries(iv.class.scores)
+            .map(([k, v]) => `<div class="bar"><span>${esc(k)}</span><i style="width:${(100 * v).toFixed(1)}%"></i><b>${v.toFixed(2)}</b></div>`)
+            .join('')
+        : '<em>no model</em>';
+      const img = images.get(i) ? `<img src="${images.get(i)}" width="128" height="128" alt="apex flow overlay">` : '';
+      return `<tr><td>${i + 1}</td><td>${iv.kind}</td><td>${iv.onsetTime.toFixed(2)} / ${iv.apexTime.toFixed(2)} / ${iv.offsetTime.toFixed(2)} s<br><small>frames ${iv.onset} / ${iv.apex} / ${iv.offset}</small></td><td>${iv.score.toFixed(2)}</td><td>${iv.class ? `<strong>${esc(iv.class.label)}</strong>${iv.class.probabilities ? '' : ' <small>(scores, not probabilities)</small>'}` : ''}${probs}</td><td>${img}</td></tr>`;
+    })
+    .join('\n');
+  const v = a.video;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>merkit analysis${v.file ? ' — ' + esc(v.file) : ''}</title>
+<style>body{font:14px system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:6px 10px;vertical-align:top;text-align:left}.bar{display:flex;align-items:center;gap:6px;font-size:12px}.bar span{width:90px}.bar i{display:inline-block;height:8px;background:#5dade2;max-width:120px}.bar b{font-weight:normal;color:#555}small{color:#777}</style></head>
+<body><h1>merkit analysis</h1>
+<p>${v.file ? esc(v.file) + ' — ' : ''}${v.frames} frames at ${v.fps} fps (${v.duration.toFixed(1)} s), ${v.sourceWidth ?? v.width}×${v.sourceHeight ?? v.height}${v.sourceWidth ? ` (analysed at ${v.width}×${v.height})` : ''}.
+Face found on ${a.face.detectedKeyFrames} of ${a.face.keyFrames} key frames${a.face.maxFaces > 1 ? `; up to ${a.face.maxFaces} faces seen, followed: ${a.face.choice}` : ''}.
+${a.model ? `Model: ${esc(a.model.recipe)} (${a.model.classes.map(esc).join(', ')}).` : 'No model: intervals are not classified.'}
+Processed in ${a.timing.seconds.toFixed(1)} s (${a.timing.realtimeFactor.toFixed(2)}× real time).</p>
+<h2>Motion timeline</h2>
+<p><small>contrasted feature difference (orange: micro scale, blue: macro scale); shaded: spotted intervals (orange micro ≤ 0.5 s, blue macro)</small></p>
+${timelineSvg(a)}
+<h2>Spotted intervals (${a.intervals.length})</h2>
+<table><tr><th>#</th><th>kind</th><th>onset / apex / offset</th><th>score</th><th>class</th><th>apex + flow</th></tr>
+${rows}
+</table>
+<p><small>Spotting: ${esc(a.spotting.features)} block features, MEGC threshold p = ${a.spotting.p}. Posed or acted expressions are not micro-expressions; treat classes as indications.</small></p>
+</body></html>
+`;
+}
+
+/* ------------------------------------------------------------ the node edge */
+
+export interface AnalyzeVideoOptions extends Omit<AnalyzeOptions, 'classify'> {
+  /** model folder (merkit train --out); without it intervals are not classified */
+  model?: string;
+  /** output folder for analysis.json and analysis.html; none = write nothing */
+  out?: string;
+  /** decode so that the longer side is at most this (ffmpeg scales while decoding); default 640 */
+  analysisSide?: number;
+  /**
+   * decode colour ('rgb') or luma only ('gray', default: a third of the bytes;
+   * the detector then sees a gray image in all three channels, which finds the
+   * same faces on the real videos of ../shared/data/videos)
+   */
+  decodeMode?: 'gray' | 'rgb';
+}
+
+/** Analyse a video file (node): decode once at reduced size, track, spot, classify, write the report. */
+export async function analyzeVideo(file: string, opts: AnalyzeVideoOptions = {}): Promise<{ analysis: Analysis; files?: { json: string; html: string } }> {
+  const { probeVideo, decodeVideoFrames } = await import('../io/video.ts');
+  const info = await probeVideo(file);
+  const side = opts.analysisSide ?? 640;
+  const scale = Math.min(1, side / Math.max(info.width, info.height));
+  // even sizes: ffmpeg's scaler and yuv420 sources prefer them
+  const w = Math.max(2, 2 * Math.round((info.width * scale) / 2));
+  const h = Math.max(2, 2 * Math.round((info.height * scale) / 2));
+  let classify: AnalyzeOptions['classify'];
+  let modelInfo: Analysis['model'];
+  if (opts.model) {
+    const { loadModel, namedPrediction } = await import('./modelFolder.ts');
+    const m = await loadModel(opts.model);
+    modelInfo = { recipe: m.meta.recipe, classes: m.meta.classes, dir: opts.model };
+    classify = async (clip, apex) => {
+      const x = await m.recipe.extract({
+        dataset: 'video',
+        subject: 'video',
+        clip: `${clip.frames}f`,
+        emotion: '',
+        onset: 0,
+        apex,
+        offset: clip.frames - 1,
+        source: { kind: 'memory', frames: clip.data, width: clip.width, height: clip.height, count: clip.frames },
+      });
+      const p = namedPrediction(m.meta.classes, m.model.predict([x])[0]);
+      return { label: p.label, scores: p.scores, probabilities: p.probabilities };
+    };
+  }
+  const frames = decodeVideoFrames(file, { mode: opts.decodeMode ?? 'gray', width: w, height: h });
+  const { analysis, overlays } = await analyzeFrames(
+    frames,
+    { fps: info.fps, width: w, height: h, frames: info.frames, file, sourceWidth: info.width, sourceHeight: info.height },
+    { ...opts, classify },
+  );
+  if (modelInfo) analysis.model = modelInfo;
+  if (!opts.out) return { analysis };
+  const { join } = await import('node:path');
+  const { writeFileAtomic } = await import('../io/atomic.ts');
+  const { encodePng } = await import('../io/image.ts');
+  const uris = new Map<number, string>();
+  for (const [i, img] of overlays) uris.set(i, `data:image/png;base64,${(await encodePng(img)).toString('base64')}`);
+  const json = join(opts.out, 'analysis.json');
+  const html = join(opts.out, 'analysis.html');
+  await writeFileAtomic(json, JSON.stringify(analysis, null, 1) + '\n');
+  await writeFileAtomic(html, analysisHtml(analysis, uris));
+  return { analysis, files: { json, html } };
+}

@@ -1,0 +1,130 @@
+/**
+ * `merkit train` / `predict` end to end on tiny data:
+ * - library: flow-svm trained on a small synthetic set (2 subjects × 2
+ *   classes × 2 clips, 64 px) → model folder → loadModel → predicting every
+ *   training clip reproduces the stored resubstitution accuracy exactly;
+ * - CLI: `train` on a learnable feature table (svm-linear) writes the folder
+ *   with its metadata; `predict` on a synthetic clip folder and on an
+ *   "onset,apex" pair prints a class and scores; bad inputs are one-line errors.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../helpers/shared.ts';
+import { Rng } from '../../src/core/rng.ts';
+import { writeSyntheticDataset } from '../../src/datasets/synthetic/generate.ts';
+import { openDataset } from '../../src/datasets/index.ts';
+import { loadModel, predictClip, trainModel, MODEL_JSON } from '../../src/run/modelFolder.ts';
+
+function merkit(args: string[]) {
+  const r = spawnSync(process.execPath, [join(PROJECT_ROOT, 'bin', 'merkit.js'), ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const root = mkdtempSync(join(tmpdir(), 'merkit-train-'));
+test.after(() => rmSync(root, { recursive: true, force: true }));
+
+const SYN = { seed: 5, subjects: 2, clipsPerClass: 2, size: 64, frames: [16, 18] as [number, number], classes: ['happiness', 'surprise'], amplitude: [1.2, 1.5] as [number, number] };
+
+test('trainModel (flow-svm, synthetic) → model folder → loadModel reproduces the resubstitution predictions', async () => {
+  const data = join(root, 'syn');
+  await writeSyntheticDataset(data, SYN);
+  const out = join(root, 'model');
+  const { meta, skipped } = await trainModel({ recipe: 'flow-svm', recipeParams: { frameSize: 64 }, dataset: `synthetic:${data}`, out });
+  assert.deepEqual(skipped, []);
+  assert.equal(meta.format, 'merkit-model/1');
+  assert.equal(meta.recipe, 'flow-svm');
+  assert.equal(meta.recipeParams.frameSize, 64);
+  assert.deepEqual(meta.classes, ['happiness', 'surprise']);
+  assert.deepEqual({ clips: meta.trainedOn.clips, subjects: meta.trainedOn.subjects }, { clips: 8, subjects: 2 });
+  assert.equal(meta.trainingMetrics.kind, 'resubstitution');
+  assert.match(meta.createdWith, /^merkit \d/);
+  assert.equal(meta.model.kind, 'pipeline');
+  const m = await loadModel(out);
+  const ds = await openDataset(`synthetic:${data}`);
+  let correct = 0;
+  for (const c of ds.clips) {
+    const p = await predictClip(m, c);
+    assert.ok(Math.abs(Object.values(p.scores).reduce((a, b) => a + b, 0) - 1) < 1e-9);
+    if (p.label === c.emotion) correct++;
+  }
+  assert.equal(correct / ds.clips.length, meta.trainingMetrics.acc);
+});
+
+test('merkit predict: a clip folder and an onset,apex pair give a class and scores; bad input is one line', async () => {
+  const data = join(root, 'syn');
+  const model = join(root, 'model');
+  if (!existsSync(join(model, MODEL_JSON))) return assert.fail('the previous test must have written the model');
+  const folder = join(data, 'sub01', 'EP02_01');
+  let r = merkit(['predict', '--model', model, '--json', folder]);
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.ok(['happiness', 'surprise'].includes(j.label));
+  assert.deepEqual(Object.keys(j.scores).sort(), ['happiness', 'surprise']);
+  r = merkit(['predict', '--model', model, `${join(folder, 'img1.jpg')},${join(folder, 'img8.jpg')}`]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^(happiness|surprise)\n {2}(happiness|surprise) +\d\.\d{3}\n/);
+  r = merkit(['predict', '--model', model, join(root, 'nothing-here')]);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /^merkit: .*nothing-here.*input not found/);
+  assert.doesNotMatch(r.err, /\n\s+at /);
+});
+
+test('merkit train on a feature table writes merkit-model.json with recipe, labels, trainedOn and arrays', () => {
+  const rng = new Rng(3);
+  const lines = ['subject,clip,emotion,f0,f1,f2'];
+  for (let s = 1; s <= 3; s++) for (let k = 0; k < 6; k++) {
+    const c = k % 2;
+    lines.push(`sub${s},EP${k},${c ? 'surprise' : 'happiness'},${[0, 1, 2].map((j) => (rng.normal() + (j === c ? 3 : 0)).toFixed(4)).join(',')}`);
+  }
+  const table = join(root, 'table.csv');
+  writeFileSync(table, lines.join('\n') + '\n');
+  const out = join(root, 'model-table');
+  const r = merkit(['train', '--recipe', 'svm-linear', '--dataset', `features:${table}`, '--out', out]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /trained svm-linear on 18 clips \(3 subjects\)/);
+  assert.match(r.out, /resubstitution/);
+  const j = JSON.parse(readFileSync(join(out, MODEL_JSON), 'utf8'));
+  assert.equal(j.labels, 'original');
+  assert.deepEqual(j.classes, ['happiness', 'surprise']);
+  assert.equal(j.trainedOn.clips, 18);
+  const files: string[] = [];
+  const walk = (n: { arrays?: Record<string, { file: string }>; children?: unknown[] }) => {
+    for (const a of Object.values(n.arrays ?? {})) files.push(a.file);
+    for (const c of n.children ?? []) walk(c as typeof n);
+  };
+  walk(j.model);
+  assert.ok(files.length >= 3);
+  for (const f of files) assert.ok(existsSync(join(out, f)), f);
+});
+
+test('analyzeVideo on a 6 s synthetic long video with the trained model: analysis.json + self-contained analysis.html', async () => {
+  const model = join(root, 'model');
+  if (!existsSync(join(model, MODEL_JSON))) return assert.fail('the first test must have written the model');
+  const { writeLongVideo } = await import('../../src/datasets/synthetic/longVideo.ts');
+  const { analyzeVideo } = await import('../../src/run/analyze.ts');
+  const video = join(root, 'long.mp4');
+  const { truth } = await writeLongVideo(video, { seed: 202, seconds: 6, size: 128, micro: 1, macro: 1, gapSeconds: 1 });
+  const out = join(root, 'analysis');
+  const { analysis, files } = await analyzeVideo(video, { model, out, overlays: 2 });
+  assert.equal(analysis.video.fps, 25);
+  assert.equal(analysis.video.frames, 150);
+  assert.equal(analysis.face.keyFrames, 7); // frames 0, 25, …, 125 and the last
+  assert.ok(analysis.face.detectedKeyFrames >= 6);
+  // an inserted expression is found (overlapping a true interval), with times = frames / fps, and classified
+  const hit = analysis.intervals.find((i) => truth.intervals.some((g) => Math.min(i.offset, g.offset) - Math.max(i.onset, g.onset) > 0));
+  assert.ok(hit, `none of ${JSON.stringify(truth.intervals.map((i) => [i.onset, i.offset]))} among ${JSON.stringify(analysis.intervals.map((i) => [i.onset, i.offset]))}`);
+  assert.equal(hit.apexTime, hit.apex / 25);
+  assert.ok(hit.class && ['happiness', 'surprise'].includes(hit.class.label));
+  const json = JSON.parse(readFileSync(files!.json, 'utf8'));
+  assert.equal(json.format, 'merkit-analysis/1');
+  assert.equal(json.motion.micro.length, 150);
+  assert.equal(json.model.recipe, 'flow-svm');
+  const html = readFileSync(files!.html, 'utf8');
+  assert.match(html, /<svg[^>]*>.*<polyline/s);
+  assert.match(html, /<img src="data:image\/png;base64,/);
+  assert.doesNotMatch(html, /(src|href)="(https?:|\/\/)/); // self-contained
+});

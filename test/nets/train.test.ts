@@ -1,0 +1,168 @@
+/**
+ * The training engine (src/nets/train.ts): schedules and subject splits by
+ * hand, determinism bit for bit, early stopping on a validation split of the
+ * training subjects, checkpoints, and no tensor leak over 800 epochs.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/nets/backend.ts';
+import { scheduledLr, splitSubjects, trainNetwork, shuffled, type TrainData } from '../../src/nets/train.ts';
+import { layersNetwork } from '../../src/nets/layersNetwork.ts';
+import { ststnetNetwork } from '../../src/nets/ststnet.ts';
+import { readNetworkFolder, networkWeightArrays } from '../../src/nets/modelIo.ts';
+import { Rng } from '../../src/core/rng.ts';
+import { MerError } from '../../src/core/errors.ts';
+import type { Network } from '../../src/nets/types.ts';
+
+/** 4×4×1 → dense 2: class = whether the left half is brighter than the right */
+function tinyNet(seed: number): Network {
+  const input = tf.input({ shape: [4, 4, 1] });
+  const flat = tf.layers.flatten().apply(input) as tf.SymbolicTensor;
+  const out = tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.glorotUniform({ seed }), name: 'fc' }).apply(flat) as tf.SymbolicTensor;
+  return layersNetwork(tf.model({ inputs: input, outputs: out }), { name: 'tiny' });
+}
+
+function tinyData(n: number, subjects: number, seed: number): TrainData {
+  const rng = new Rng(seed);
+  const x = new Float32Array(n * 16);
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    y[i] = i % 2;
+    for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) x[i * 16 + r * 4 + c] = rng.uniform(0, 0.5) + ((c < 2) === (y[i] === 1) ? 0.5 : 0);
+  }
+  return { x, y, subjects: Array.from({ length: n }, (_, i) => `d/s${i % subjects}`) };
+}
+
+const same = (a: Map<string, { data: Float32Array }>, b: Map<string, { data: Float32Array }>) => {
+  assert.deepEqual([...a.keys()], [...b.keys()]);
+  for (const [k, v] of a) assert.deepEqual(v.data, b.get(k)!.data, k);
+};
+
+test('scheduledLr: constant, step and cosine by hand', () => {
+  assert.equal(scheduledLr(0.1, undefined, 7, 10), 0.1);
+  assert.ok(Math.abs(scheduledLr(1, { kind: 'step', everyEpochs: 10, gamma: 0.1 }, 25, 100) - 0.01) < 1e-15);
+  assert.equal(scheduledLr(1, { kind: 'step', everyEpochs: 10, gamma: 0.1 }, 9, 100), 1);
+  assert.equal(scheduledLr(2, { kind: 'cosine' }, 0, 10), 2);
+  assert.ok(Math.abs(scheduledLr(2, { kind: 'cosine', minLr: 1 }, 5, 10) - 1.5) < 1e-12);
+  assert.ok(Math.abs(scheduledLr(2, { kind: 'cosine' }, 10, 10)) < 1e-12);
+});
+
+test('splitSubjects: ⌈f·S⌉ whole subjects, disjoint, seeded; shuffled is a permutation', () => {
+  const subs = ['a', 'a', 'b', 'c', 'c', 'd', 'e'];
+  const s1 = splitSubjects(subs, 0.3, new Rng(4));
+  assert.equal(s1.val.length, 2); // ⌈0.3·5⌉
+  assert.equal(s1.train.length, 3);
+  assert.deepEqual([...s1.val, ...s1.train].sort(), ['a', 'b', 'c', 'd', 'e']);
+  assert.deepEqual(splitSubjects(subs, 0.3, new Rng(4)), s1);
+  assert.equal(splitSubjects(subs, 0.99, new Rng(1)).train.length, 1);
+  assert.throws(() => splitSubjects(['a', 'a'], 0.5, new Rng(1)), MerError);
+  assert.deepEqual([...shuffled(6, new Rng(2))].sort(), [0, 1, 2, 3, 4, 5]);
+});
+
+test('trainNetwork learns a separable toy problem; no tensor leak over 800 epochs', async () => {
+  await initBackend({ backend: 'wasm' });
+  const net = tinyNet(1);
+  const counts: number[] = [];
+  const r = await trainNetwork(net, tinyData(16, 4, 1), {
+    epochs: 800,
+    batchSize: 8,
+    seed: 1,
+    optimizer: { kind: 'sgd', lr: 0.05, momentum: 0.9 },
+    schedule: { kind: 'cosine' },
+    onEpoch: () => counts.push(tf.memory().numTensors),
+  });
+  assert.equal(r.epochs, 800);
+  assert.ok(r.log[799].loss < 0.1 * r.log[0].loss, `loss ${r.log[0].loss} → ${r.log[799].loss}`);
+  assert.equal(new Set(counts).size, 1, `tensor count varied: ${Math.min(...counts)}…${Math.max(...counts)}`);
+  // held-out samples of the same rule are classified
+  const test = tinyData(20, 2, 99);
+  const pred = tf.tidy(() => net.predictLogits(tf.tensor4d(test.x, [20, 4, 4, 1])).argMax(-1).dataSync());
+  assert.deepEqual(Array.from(pred), Array.from(test.y));
+  net.dispose();
+});
+
+test('same seed → identical STSTNet weights bit for bit (dropout, fast BatchNorm, Adam); another seed differs', async () => {
+  await initBackend({ backend: 'wasm' });
+  const rng = new Rng(3);
+  const n = 12;
+  const data: TrainData = {
+    x: Float32Array.from({ length: n * 28 * 28 * 3 }, () => Math.round(rng.uniform(0, 255))),
+    y: Int32Array.from({ length: n }, (_, i) => i % 3),
+    subjects: Array.from({ length: n }, (_, i) => `d/s${i % 3}`),
+  };
+  const run = async (seed: number) => {
+    const net = ststnetNetwork({ classes: 3, seed: 5 });
+    await trainNetwork(net, data, { epochs: 2, batchSize: 5, seed, optimizer: { kind: 'adam', lr: 1e-3 } });
+    const w = networkWeightArrays(net);
+    net.dispose();
+    return w;
+  };
+  const a = await run(1);
+  same(a, await run(1));
+  const c = await run(2);
+  assert.notDeepEqual(a.get('conv/kernel')!.data, c.get('conv/kernel')!.data);
+});
+
+test('early stopping uses only training subjects, stops after `patience`, restores the best epoch', async () => {
+  await initBackend({ backend: 'wasm' });
+  const data = tinyData(24, 6, 2);
+  const opts = { batchSize: 8, seed: 3, optimizer: { kind: 'adam' as const, lr: 0.01 } };
+  // minDelta so large that only the first epoch counts as an improvement
+  const validation = { fraction: 0.34, bySubject: true as const, patience: 3, minDelta: 1e9 };
+  const net = tinyNet(2);
+  const r = await trainNetwork(net, data, { ...opts, epochs: 50, validation });
+  assert.equal(r.stoppedEarly, true);
+  assert.equal(r.epochs, 4);
+  assert.equal(r.bestEpoch, 0);
+  assert.equal(r.validationSubjects.length, 3);
+  assert.ok(r.validationSubjects.every((s) => data.subjects.includes(s)));
+  assert.equal(r.trainSamples, 12);
+  assert.ok(r.log.every((e) => e.valLoss !== undefined && e.valAccuracy !== undefined));
+  // the kept weights are those after epoch 0 of the same run
+  const ref = tinyNet(2);
+  await trainNetwork(ref, data, { ...opts, epochs: 1, validation });
+  same(networkWeightArrays(net), networkWeightArrays(ref));
+  net.dispose();
+  ref.dispose();
+});
+
+test('checkpoints: the folder holds the final epoch and every weight', async () => {
+  await initBackend({ backend: 'wasm' });
+  const dir = mkdtempSync(join(tmpdir(), 'merkit-ckpt-'));
+  try {
+    const net = tinyNet(3);
+    const seen: number[] = [];
+    await trainNetwork(net, tinyData(8, 2, 3), {
+      epochs: 3,
+      batchSize: 4,
+      seed: 1,
+      optimizer: { kind: 'sgd', lr: 0.1 },
+      checkpointDir: dir,
+      checkpointEvery: 2,
+      onEpoch: (e) => seen.push(e.epoch),
+    });
+    assert.deepEqual(seen, [0, 1, 2]);
+    const { meta, weights } = await readNetworkFolder(dir);
+    assert.equal(meta.epoch, 3);
+    assert.equal(meta.name, 'tiny');
+    same(weights, networkWeightArrays(net));
+    net.dispose();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('bad inputs are MerErrors naming what was expected', async () => {
+  await initBackend({ backend: 'wasm' });
+  const net = tinyNet(1);
+  const d = tinyData(4, 2, 1);
+  const o = { epochs: 1, batchSize: 2, seed: 1, optimizer: { kind: 'adam' as const, lr: 0.01 } };
+  await assert.rejects(trainNetwork(net, { ...d, x: d.x.subarray(0, 10) }, o), (e) => e instanceof MerError && /NHWC/.test(e.expected ?? ''));
+  await assert.rejects(trainNetwork(net, { ...d, y: Int32Array.from([0, 1, 2, 0]) }, o), (e) => e instanceof MerError && e.code === 'BAD_LABEL');
+  await assert.rejects(trainNetwork(net, d, { ...o, optimizer: { kind: 'adam', lr: 0 } }), MerError);
+  net.dispose();
+});

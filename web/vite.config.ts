@@ -1,0 +1,34 @@
+/**
+ * Vite build of the merkit page. The page imports the browser-safe src/
+ * modules (core, motion, temporal, features, learn, face/align); the few
+ * `node:` imports they carry (lazy createRequire in learn/svm.ts, nets'
+ * loaders reached only for network models) resolve to web/shims/node.ts,
+ * which throws a clear error if ever called in the browser.
+ */
+import { defineConfig } from 'vite';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const shim = join(here, 'shims', 'node.ts');
+
+export default defineConfig({
+  root: here,
+  base: './',
+  logLevel: 'warn',
+  resolve: {
+    alias: [
+      { find: /^node:.*$/, replacement: shim },
+      // persist.ts imports the networks lazily for 'network:*' models: not in the page
+      { find: /^\.\.\/nets\/index\.ts$/, replacement: join(here, 'shims', 'nets.ts') },
+    ],
+  },
+  build: {
+    outDir: join(here, '..', 'dist', 'web'),
+    emptyOutDir: true,
+    target: 'es2022',
+    // face-api's esm bundle (tfjs inside) is ~1.3 MB: expected, not a warning
+    chunkSizeWarningLimit: 4096,
+    sourcemap: false,
+  },
+});
