@@ -6,7 +6,7 @@
  *   node --import tsx bench/flow.ts [--quick] [--repeats N] [--js]
  *
  * --js times the portable JavaScript iteration instead of the WebAssembly
- * SIMD kernel (the flows are identical).
+ * SIMD kernel (the flows are identical; median and warp stay on wasm).
  *
  * Data: ../shared/data/onset-apex-pairs (3 real onset/apex face crops, 314×263,
  * compared at native size, no further crop), ../shared/data/casme2-tim10-sequence
@@ -33,6 +33,7 @@ import sharp from 'sharp';
 import type { FlowField, Image } from '../src/core/image.ts';
 import { tvl1Flow, tvl1FlowWith, TVL1_DEFAULTS, wasmTvl1Available } from '../src/motion/tvl1.ts';
 import { wasmMedianAvailable } from '../src/motion/median.ts';
+import { wasmRemapAvailable } from '../src/motion/resample.ts';
 import { bump, epe, makePair, makeTexture } from '../test/motion/synth.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -142,7 +143,7 @@ function pad(s: string, n: number): string { return s.length >= n ? s : s + ' '.
 async function main(): Promise<void> {
   const pairs = await collectPairs();
   console.log(`TV-L1 bench: ${pairs.length} pairs, OpenCV-default parameters ${JSON.stringify(TVL1_DEFAULTS)}, best of ${repeats}`);
-  console.log(`kernels: iteration ${wasmTvl1Available() && !useJs ? 'wasm SIMD' : 'JavaScript'}, 5×5 median ${wasmMedianAvailable() ? 'wasm SIMD' : 'JavaScript'}; load average at start ${loadAvg()} (${availableParallelism()} cores)`);
+  console.log(`kernels: iteration ${wasmTvl1Available() && !useJs ? 'wasm SIMD' : 'JavaScript'}, 5×5 median ${wasmMedianAvailable() ? 'wasm SIMD' : 'JavaScript'}, bicubic warp ${wasmRemapAvailable() ? 'wasm SIMD' : 'JavaScript'}; load average at start ${loadAvg()} (${availableParallelism()} cores)`);
   const { py, why } = findPython();
   if (!py) console.log(`# OpenCV comparison skipped: ${why}`);
   // rounds alternate OpenCV (all pairs once) and ours (all pairs once), best of the rounds per pair,

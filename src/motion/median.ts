@@ -10,6 +10,7 @@
  * supports wasm SIMD (Node ≥ 16, current browsers), and the portable
  * JavaScript network `median5Js`, used otherwise.
  */
+import { ensureWasmMemory, instantiateWasm, SIMD, W, wasmModule, WT } from './wasm.ts';
 import { MerError } from '../core/errors.ts';
 
 /** Median of the first n values of `a` (reordered), Wirth's selection. */
@@ -224,94 +225,6 @@ const VEC_BYTES = 16;
 const PX_PER_VEC = 4;
 /** Replicated border width of the padded input (5×5 window radius). */
 const PAD = 2;
-/** WebAssembly page size (bytes). */
-const WASM_PAGE = 65536;
-
-// Minimal WebAssembly binary assembler: just what the motion kernels
-// (this median, the TV-L1 iteration in tvl1.ts) need. Opcodes from the
-// WebAssembly core spec 2.0 (SIMD proposal merged).
-const uleb = (n: number): number[] => {
-  const o: number[] = [];
-  do { let b = n & 0x7f; n >>>= 7; if (n) b |= 0x80; o.push(b); } while (n);
-  return o;
-};
-const sleb = (n: number): number[] => {
-  const o: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && !(b & 0x40)) || (n === -1 && (b & 0x40))) { o.push(b); return o; }
-    o.push(b | 0x80);
-  }
-};
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const name = (s: string): number[] => vec([...s].map((c) => [c.charCodeAt(0)]));
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-/** Value types. */
-export const WT = { i32: 0x7f, f64: 0x7c, v128: 0x7b } as const;
-const T_FUNC = 0x60, VOID_BLOCK = 0x40;
-/** Instruction encoders (each returns its bytes). */
-export const W = {
-  block: () => [0x02, VOID_BLOCK], loop: () => [0x03, VOID_BLOCK], if: () => [0x04, VOID_BLOCK], end: () => [0x0b],
-  br: (l: number) => [0x0c, ...uleb(l)], brIf: (l: number) => [0x0d, ...uleb(l)],
-  get: (i: number) => [0x20, ...uleb(i)], set: (i: number) => [0x21, ...uleb(i)], tee: (i: number) => [0x22, ...uleb(i)],
-  i32: (v: number) => [0x41, ...sleb(v)],
-  i32add: () => [0x6a], i32sub: () => [0x6b], i32mul: () => [0x6c], i32ltS: () => [0x48], i32leS: () => [0x4c], i32gtS: () => [0x4a],
-  f32load: (off = 0) => [0x2a, 2, ...uleb(off)], f32store: (off = 0) => [0x38, 2, ...uleb(off)],
-  f64add: () => [0xa0],
-  simd: (op: number, ...imm: number[]) => [0xfd, ...uleb(op), ...imm],
-  /** v128.load / v128.store with a constant byte offset (alignment hint 1 byte). */
-  load: (off = 0) => [0xfd, 0, 0, ...uleb(off)], store: (off = 0) => [0xfd, 11, 0, ...uleb(off)],
-  /** two float32 → f64x2 (v128.load64_zero + f64x2.promote_low_f32x4) */
-  loadF32x2: (off = 0) => [0xfd, 93, 0, ...uleb(off), 0xfd, 95],
-  /** f64x2 → two float32 rounded to nearest (f32x4.demote_f64x2_zero + v128.store64_lane 0) */
-  storeF32x2: (off = 0) => [0xfd, 94, 0xfd, 91, 0, ...uleb(off), 0],
-  /** lane 0 only (f32x4.demote_f64x2_zero + v128.store32_lane 0) */
-  storeF32x1: (off = 0) => [0xfd, 94, 0xfd, 90, 0, ...uleb(off), 0],
-} as const;
-/** SIMD sub-opcodes used. */
-export const SIMD = {
-  pmin32: 234, pmax32: 235, f64splat: 20, f64extract: 33,
-  f64abs: 236, f64neg: 237, f64sqrt: 239, f64add: 240, f64sub: 241, f64mul: 242, f64div: 243,
-  and: 78,
-} as const;
-
-export interface WasmFunc { name: string; params: number[]; results: number[]; locals: [number, number][]; body: number[] }
-
-/** A module importing memory `m.mem` and exporting the given functions. */
-export function wasmModule(funcs: WasmFunc[]): Uint8Array<ArrayBuffer> {
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
-    ...section(1, vec(funcs.map((f) => [T_FUNC, ...vec(f.params.map((t) => [t])), ...vec(f.results.map((t) => [t]))]))),
-    ...section(2, vec([[...name('m'), ...name('mem'), 0x02, 0x00, ...uleb(1)]])),
-    ...section(3, vec(funcs.map((_, i) => uleb(i)))),
-    ...section(7, vec(funcs.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
-    ...section(10, vec(funcs.map((f) => {
-      const code = [...vec(f.locals.map(([n, t]) => [...uleb(n), t])), ...f.body, 0x0b];
-      return [...uleb(code.length), ...code];
-    }))),
-  ]);
-}
-
-/** Instantiate `bytes` over a fresh memory; null where wasm (SIMD) is unavailable. */
-export function instantiateWasm(bytes: Uint8Array<ArrayBuffer>): { mem: WebAssembly.Memory; exports: WebAssembly.Exports } | null {
-  try {
-    if (typeof WebAssembly !== 'object' || !WebAssembly.validate(bytes)) return null;
-    const mem = new WebAssembly.Memory({ initial: 1 });
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: { mem } });
-    return { mem, exports: inst.exports };
-  } catch {
-    return null;
-  }
-}
-
-/** Grow `mem` to at least `bytes`; returns whether it had to grow (views on it are then stale). */
-export function ensureWasmMemory(mem: WebAssembly.Memory, bytes: number): boolean {
-  const have = mem.buffer.byteLength;
-  if (have >= bytes) return false;
-  mem.grow(Math.ceil((bytes - have) / WASM_PAGE));
-  return true;
-}
 
 /**
  * The kernel median5(src, srcStride, dst, dstStride, nvec, h): for h rows and
@@ -379,7 +292,7 @@ export function median5Wasm(src: Float32Array, dst: Float32Array, w: number, h: 
   const wp = wd + 2 * PAD; // padded input row length
   const srcLen = wp * (h + 2 * PAD);
   const bytes = (srcLen + wd * h) * 4;
-  ensureWasmMemory(k.mem, bytes);
+  if (!ensureWasmMemory(k.mem, bytes)) return false;
   const f = new Float32Array(k.mem.buffer);
   for (let y = -PAD; y < h + PAD; y++) {
     const sy = y < 0 ? 0 : y >= h ? h - 1 : y;

@@ -9,7 +9,7 @@ import { getLabelScheme } from '../../src/datasets/labelSchemes.ts';
 import { removeRoot, tempRoot, writeText } from './fixtures.ts';
 
 test('datasetKinds lists every adapter', () => {
-  assert.deepEqual(datasetKinds().sort(), ['casme', 'casme2', 'casme3', 'features', 'flowdir', 'megc2019', 'samm', 'smic', 'synthetic']);
+  assert.deepEqual(datasetKinds().sort(), ['casme', 'casme2', 'casme3', 'ckplus', 'features', 'flowdir', 'megc2019', 'samm', 'smic', 'synthetic']);
 });
 
 test('parseDatasetSpec: kind, path, ?options', () => {

@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tvl1Flow, tvl1FlowWith, wasmTvl1Available } from '../../src/motion/tvl1.ts';
 import { MerError } from '../../src/core/errors.ts';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { bump, epe, makePair, makeTexture } from './synth.ts';
 
 const S = 64;
@@ -68,4 +70,24 @@ test('the WebAssembly SIMD iteration gives bit-identical flows to the JavaScript
     for (let i = 0; i < js.u.length; i++) m = Math.max(m, Math.abs(js.u[i]), Math.abs(js.v[i]));
     if (w > 3) assert.ok(m > 0.1, `${w}×${h}: the flow is not trivially zero (max ${m})`);
   }
+});
+
+test('without WebAssembly (node --jitless) every kernel falls back to JavaScript and the flow is bit-identical', () => {
+  const mod = (f: string) => JSON.stringify(fileURLToPath(new URL(`../../src/motion/${f}`, import.meta.url)));
+  const synth = JSON.stringify(fileURLToPath(new URL('./synth.ts', import.meta.url)));
+  const code = `import { tvl1Flow, wasmTvl1Available } from ${mod('tvl1.ts')};
+    import { wasmMedianAvailable } from ${mod('median.ts')};
+    import { wasmRemapAvailable } from ${mod('resample.ts')};
+    import { bump, makePair, makeTexture } from ${synth};
+    const { a, b } = makePair(makeTexture(11), 24, 19, bump(12, 10, 5, 0.8, -0.4));
+    const f = tvl1Flow(a, b);
+    console.log(JSON.stringify({ wasm: [wasmTvl1Available(), wasmMedianAvailable(), wasmRemapAvailable()], u: [...f.u], v: [...f.v] }));`;
+  const r = spawnSync(process.execPath, ['--jitless', '--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const got = JSON.parse(r.stdout.trim().split('\n').pop()!) as { wasm: boolean[]; u: number[]; v: number[] };
+  assert.deepEqual(got.wasm, [false, false, false], 'WebAssembly is absent under --jitless');
+  const { a, b } = makePair(tex, 24, 19, bump(12, 10, 5, 0.8, -0.4));
+  const f = tvl1Flow(a, b);
+  assert.deepEqual(Float32Array.from(got.u), f.u);
+  assert.deepEqual(Float32Array.from(got.v), f.v);
 });
