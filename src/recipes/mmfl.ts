@@ -70,11 +70,15 @@ export interface MmflRecipeParams {
   alpha: number;
   hRatio: number;
   tMax: number;
+  /** Stiefel curvilinear-search iterations per W_i update (default 10, learn/mmfl.ts) */
+  stiefelIter: number;
   variant: 'mmfl' | 'nr' | 'lda';
   init: 'eigen' | 'random';
   weighting: 'none' | 'active' | 'balance';
   /** RBF SVM cost of the class-wise machines (default 1; the paper gives none) */
   svmC: number;
+  /** class weights of the class-wise (one-vs-rest) machines: 'none' (default) or 'balanced' (from the training fold) */
+  svmClassWeight: 'none' | 'balanced';
 }
 
 export function mmflRecipeParams(overrides: Partial<MmflRecipeParams> = {}): MmflRecipeParams {
@@ -93,10 +97,12 @@ export function mmflRecipeParams(overrides: Partial<MmflRecipeParams> = {}): Mmf
     alpha: 0.001,
     hRatio: 0.6,
     tMax: 10,
+    stiefelIter: 10,
     variant: 'mmfl',
     init: 'eigen',
     weighting: 'none',
     svmC: 1,
+    svmClassWeight: 'none',
     ...overrides,
   };
 }
@@ -171,11 +177,12 @@ export function mmflRecipeLearner(p: MmflRecipeParams, blockDim: number): Learne
         alpha: p.alpha,
         hRatio: p.hRatio,
         tMax: p.tMax,
+        stiefel: { maxIter: p.stiefelIter },
         init: p.init,
         variant: p.variant,
         weighting: p.weighting,
         nummost: p.nummost,
-        svm: { C: p.svmC },
+        svm: { C: p.svmC, ...(p.svmClassWeight === 'balanced' ? { classWeight: 'balanced' as const } : {}) },
         ...(weighted ? { strain: (id: string) => strains.get(id) } : {}),
       };
       const model = await mmfl(opts).fit({ ...train, X: strip(train.X) });
