@@ -3,8 +3,13 @@
  * video of aligned gray faces, labelled micro (≤ 0.5 s) or macro (≤ 4 s).
  *
  * MEGC baseline (Li et al. 2018, after Moilanen et al. 2014), at two scales:
- * 1. per-frame block features (LBP histograms, see spotFeatures.ts; or the
- *    optical-flow-magnitude variant, spotFlow.ts);
+ * 1. per-frame block features over the facial ROI blocks (spotFeatures.ts):
+ *    'intensity' (default: downscaled, zero-mean block pixels, mean absolute
+ *    difference — a cheap stand-in for flow magnitude: it responds to skin
+ *    moving across edges) or 'lbp' (the baseline's LBP histograms, χ²; blind
+ *    to warp-only motion, F1 ≈ 0 on the synthetic videos). A TV-L1 flow
+ *    magnitude variant is not offered: 177 ms per 64² pair here, 8 s of CPU
+ *    per second of 25 fps video;
  * 2. for each scale k (half of a typical interval: micro and macro), the
  *    feature difference FD(t) between frame t and the average of t − k and
  *    t + k, its contrast C(t), the adaptive threshold mean + p·(max − mean),
