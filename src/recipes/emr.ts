@@ -46,7 +46,7 @@ import { spotApex } from '../temporal/apex.ts';
 import { evm, EVM_DEFAULTS } from '../temporal/evm.ts';
 import { initBackend } from '../nets/backend.ts';
 import { emr, EMR_LAMBDA, EMR_PART_HIDDEN, EMR_SIZE, type EmrNetwork } from '../nets/emr.ts';
-import { predictRows, registerNetwork } from '../nets/learner.ts';
+import { predictRows } from '../nets/learner.ts';
 import { defaultMacroDir, loadMacroDomain, macroSchemeFor, type MacroDomain } from '../nets/macroDomain.ts';
 import { networkWeightArrays } from '../nets/modelIo.ts';
 import { trainNetwork, type TrainReport } from '../nets/train.ts';
@@ -112,8 +112,6 @@ export const EMR_DEFAULTS: Omit<EmrParams, 'macroDir'> = {
   lr: 5e-4,
   momentum: 0,
 };
-
-registerNetwork('emr', emr);
 
 /** A fitted network as the `network:<name>` SavedModel that src/nets/learner.ts's loader rebuilds. */
 export function savedNetwork(net: Network, name: string, build: Record<string, unknown>, classes: readonly string[]): SavedModel {

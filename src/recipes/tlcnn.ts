@@ -43,7 +43,7 @@ import { readImage } from '../io/image.ts';
 import { spotApex } from '../temporal/apex.ts';
 import { tim } from '../temporal/tim.ts';
 import { initBackend } from '../nets/backend.ts';
-import { predictRows, registerNetwork } from '../nets/learner.ts';
+import { predictRows } from '../nets/learner.ts';
 import { defaultMacroDir, loadMacroDomain, macroSchemeFor } from '../nets/macroDomain.ts';
 import { tlcnn, TlcnnNetwork, TLCNN_SIZE } from '../nets/tlcnn.ts';
 import { trainNetwork, type ScheduleOptions } from '../nets/train.ts';
@@ -96,7 +96,6 @@ export const TLCNN_DEFAULTS: Omit<TlcnnParams, 'macroDir'> = {
 /** the paper drops the lr ×0.1 once per stage */
 const LR_DROP = 0.1;
 
-registerNetwork('tlcnn', tlcnn);
 
 /** A fitted transform that keeps values [from, from + length) of each row (the recipe's row layout). */
 function sliceTransform(from: number, length: number): FittedTransform {
