@@ -13,7 +13,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDataset } from '../src/datasets/index.ts';
@@ -47,9 +47,12 @@ let folds = [...new Set(subjects)].sort();
 if (foldLimit > 0) folds = folds.slice(0, foldLimit);
 console.log(`STSTNet LOSO on ${clips.length} clips / ${new Set(subjects).size} subjects: ${folds.length} fold(s) × ${epochs} epochs (paper: ${STSTNET_PAPER.epochs}), batch ${STSTNET_PAPER.batchSize}, Adam ${STSTNET_PAPER.lr}`);
 
+const load = () => loadavg().map((l) => l.toFixed(2)).join(', ');
+console.log(`load average (1, 5, 15 min) before: ${load()}`);
 await initBackend({ backend: 'wasm' });
 const perFoldEpoch: number[] = [];
 const tAll = performance.now();
+const cpu0 = process.cpuUsage();
 for (const [k, s] of folds.entries()) {
   const idx = subjects.flatMap((t, i) => (t === s ? [] : [i]));
   const xt = new Float32Array(idx.length * ROW);
@@ -63,10 +66,13 @@ for (const [k, s] of folds.entries()) {
   perFoldEpoch.push(r.secondsPerEpoch);
   net.dispose();
 }
+const cpuUsed = process.cpuUsage(cpu0);
+/** CPU seconds per fold-epoch: robust to other processes sharing the cores */
+const merkitCpu = (cpuUsed.user + cpuUsed.system) / 1e6 / (folds.length * epochs);
 const merkit = perFoldEpoch.reduce((a, b) => a + b, 0) / perFoldEpoch.length;
 const allFolds = new Set(subjects).size;
 const full = (s: number) => (s * STSTNET_PAPER.epochs * allFolds) / 60;
-console.log(`merkit  (tfjs wasm, 1 thread): ${merkit.toFixed(4)} s per fold-epoch · ${((performance.now() - tAll) / 1000).toFixed(1)} s measured · full ${STSTNET_PAPER.epochs}-epoch LOSO ≈ ${full(merkit).toFixed(1)} min`);
+console.log(`merkit  (tfjs wasm, 1 thread): ${merkit.toFixed(4)} s per fold-epoch (CPU ${merkitCpu.toFixed(4)} s) · ${((performance.now() - tAll) / 1000).toFixed(1)} s measured · full ${STSTNET_PAPER.epochs}-epoch LOSO ≈ ${full(merkit).toFixed(1)} min`);
 
 // Debian's python3-torch lives under /usr/bin/python3, which a pyenv/venv `python3` may shadow
 const python = [process.env.MERKIT_PYTHON, 'python3', '/usr/bin/python3'].find((p) => p && spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
@@ -82,9 +88,10 @@ if (!python) {
       env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
     });
     if (r.status !== 0) throw new Error(`train_speed_torch.py failed: ${r.stderr}`);
-    const t = JSON.parse(r.stdout.trim().split('\n').pop() as string) as { torch: string; secondsPerFoldEpoch: number; totalSeconds: number };
-    console.log(`PyTorch ${t.torch} (1 thread):   ${t.secondsPerFoldEpoch.toFixed(4)} s per fold-epoch · ${t.totalSeconds.toFixed(1)} s measured · full ${STSTNET_PAPER.epochs}-epoch LOSO ≈ ${full(t.secondsPerFoldEpoch).toFixed(1)} min`);
-    console.log(`ratio merkit / PyTorch: ${(merkit / t.secondsPerFoldEpoch).toFixed(2)}× (target ≤ 1.0×)`);
+    const t = JSON.parse(r.stdout.trim().split('\n').pop() as string) as { torch: string; secondsPerFoldEpoch: number; cpuSecondsPerFoldEpoch: number; totalSeconds: number };
+    console.log(`PyTorch ${t.torch} (1 thread):   ${t.secondsPerFoldEpoch.toFixed(4)} s per fold-epoch (CPU ${t.cpuSecondsPerFoldEpoch.toFixed(4)} s) · ${t.totalSeconds.toFixed(1)} s measured · full ${STSTNET_PAPER.epochs}-epoch LOSO ≈ ${full(t.secondsPerFoldEpoch).toFixed(1)} min`);
+    console.log(`ratio merkit / PyTorch: ${(merkit / t.secondsPerFoldEpoch).toFixed(2)}× wall, ${(merkitCpu / t.cpuSecondsPerFoldEpoch).toFixed(2)}× CPU time (target ≤ 1.0×)`);
+    console.log(`load average (1, 5, 15 min) after: ${load()} (wall times count waiting for a core; CPU time does not)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -26,7 +26,7 @@ const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.fl
 const name = (s: string): number[] => vec([...s].map((c) => [c.charCodeAt(0)]));
 const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
 /** Value types. */
-export const WT = { i32: 0x7f, f64: 0x7c, v128: 0x7b } as const;
+export const WT = { i32: 0x7f, f64: 0x7c, v128: 0x7b, f32: 0x7d } as const;
 const T_FUNC = 0x60, VOID_BLOCK = 0x40;
 /** Instruction encoders (each returns its bytes). */
 export const W = {
@@ -54,12 +54,32 @@ export const W = {
   storeF32x1: (off = 0) => [0xfd, 94, 0xfd, 90, 0, ...uleb(off), 0],
   /** v128.const 0 */
   v128zero: () => [0xfd, 12, ...new Array<number>(16).fill(0)],
+  // --- added for the f32x4 network kernels (src/nets/kernels/simd.ts) ---
+  f64load: (off = 0) => [0x2b, 3, ...uleb(off)], f64store: (off = 0) => [0x39, 3, ...uleb(off)],
+  i32load: (off = 0) => [0x28, 2, ...uleb(off)],
+  i32eqz: () => [0x45], i32ne: () => [0x47], i32geS: () => [0x4e],
+  /** select (i32 operands: a b cond → cond ? a : b) */
+  select: () => [0x1b],
+  /** v128.load32_splat: one float32 (or i32) broadcast to four lanes */
+  loadSplat32: (off = 0) => [0xfd, 9, 2, ...uleb(off)],
+  /** v128.const of four int32 lanes */
+  i32x4const: (a: number, b: number, c: number, d: number) => [0xfd, 12, ...new Uint8Array(new Int32Array([a, b, c, d]).buffer)],
+  /** v128.const of four float32 lanes all equal to v */
+  f32x4const: (v: number) => [0xfd, 12, ...new Uint8Array(new Float32Array([v, v, v, v]).buffer)],
+  /** f32x4.extract_lane / i32x4.extract_lane */
+  f32x4lane: (lane: number) => [0xfd, 31, lane], i32x4lane: (lane: number) => [0xfd, 27, lane],
+  f32add: () => [0x92],
+  i32xor: () => [0x73], i32shrU: () => [0x76], i32rotl: () => [0x77],
+  f32: (v: number) => [0x43, ...new Uint8Array(new Float32Array([v]).buffer)],
 } as const;
 /** SIMD sub-opcodes used. */
 export const SIMD = {
   pmin32: 234, pmax32: 235, f64splat: 20, f64extract: 33,
   f64abs: 236, f64neg: 237, f64sqrt: 239, f64add: 240, f64sub: 241, f64mul: 242, f64div: 243,
   and: 78,
+  // --- added for the f32x4 network kernels (src/nets/kernels/simd.ts) ---
+  i32splat: 17, f32splat: 19, bitselect: 82, i32add: 174, i32mul: 181,
+  f32gt: 68, f32add: 228, f32sub: 229, f32mul: 230, f32convertI32: 250,
 } as const;
 
 export interface WasmFunc { name: string; params: number[]; results: number[]; locals: [number, number][]; body: number[] }
@@ -79,11 +99,15 @@ export function wasmModule(funcs: WasmFunc[]): Uint8Array<ArrayBuffer> {
   ]);
 }
 
-/** Instantiate `bytes` over a fresh memory; null where wasm (SIMD) is unavailable. */
-export function instantiateWasm(bytes: Uint8Array<ArrayBuffer>): { mem: WebAssembly.Memory; exports: WebAssembly.Exports } | null {
+/**
+ * Instantiate `bytes` over a fresh memory (or over `memory`, e.g. another
+ * module's heap, so the kernels work on its data in place); null where wasm
+ * (SIMD) is unavailable.
+ */
+export function instantiateWasm(bytes: Uint8Array<ArrayBuffer>, memory?: WebAssembly.Memory): { mem: WebAssembly.Memory; exports: WebAssembly.Exports } | null {
   try {
     if (typeof WebAssembly !== 'object' || !WebAssembly.validate(bytes)) return null;
-    const mem = new WebAssembly.Memory({ initial: 1 });
+    const mem = memory ?? new WebAssembly.Memory({ initial: 1 });
     const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: { mem } });
     return { mem, exports: inst.exports };
   } catch {

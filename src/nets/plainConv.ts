@@ -4,13 +4,17 @@
  * tf.fused.conv2d, whose gradient computes the INPUT gradient too — a full
  * Conv2DBackpropInput even when the input is data, not a variable; the
  * plain op's gradient is pruned to what the optimiser asks for.)
- * Weight: 'kernel' [kh, kw, in, filters] (HWIO), padding 'valid', stride 1.
+ * Weight: 'kernel' [kh, kw, in, filters] (HWIO), stride 1, zero padding
+ * `padding` pixels on every side (default 0 = 'valid'; done inside the conv
+ * — no separate pad op; STSTNet's padding 2).
  */
 import * as tf from '@tensorflow/tfjs';
 
 export interface PlainConv2DConfig {
   filters: number;
   kernelSize: number;
+  /** zero padding on each side (default 0) */
+  padding?: number;
   name?: string;
 }
 
@@ -18,12 +22,14 @@ export class PlainConv2D extends tf.layers.Layer {
   static className = 'MerkitPlainConv2D';
   readonly filters: number;
   readonly kernelSize: number;
+  readonly padding: number;
   private kernel!: tf.LayerVariable;
 
   constructor(config: PlainConv2DConfig) {
     super({ name: config.name });
     this.filters = config.filters;
     this.kernelSize = config.kernelSize;
+    this.padding = config.padding ?? 0;
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
@@ -35,17 +41,17 @@ export class PlainConv2D extends tf.layers.Layer {
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
     const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
-    const side = (n: number | null) => (n === null ? null : n - this.kernelSize + 1);
+    const side = (n: number | null) => (n === null ? null : n + 2 * this.padding - this.kernelSize + 1);
     return [s[0], side(s[1]), side(s[2]), this.filters];
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
-    return tf.conv2d(x, this.kernel.read() as tf.Tensor4D, 1, 'valid');
+    return tf.conv2d(x, this.kernel.read() as tf.Tensor4D, 1, this.padding > 0 ? this.padding : 'valid');
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), filters: this.filters, kernelSize: this.kernelSize };
+    return { ...super.getConfig(), filters: this.filters, kernelSize: this.kernelSize, padding: this.padding };
   }
 }
 tf.serialization.registerClass(PlainConv2D);

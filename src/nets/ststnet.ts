@@ -38,6 +38,8 @@ import type { Network, NetworkBuildOptions } from './types.ts';
 export const STSTNET_INPUT_SIZE = 28;
 /** Filters per stream (conv1, conv2, conv3). */
 export const STSTNET_FILTERS = [3, 5, 8] as const;
+/** Zero padding of the convolutions (nn.Conv2d(padding=2)). */
+const CONV_PADDING = 2;
 /** Spatial side after conv (28 + 2·2 − 3 + 1 = 30), max-pool (10) and avg-pool (5). */
 const POOLED_SIDE = 5;
 /** PyTorch BatchNorm2d defaults: eps 1e-5; momentum 0.1 ⇒ Keras momentum 0.9. */
@@ -165,7 +167,8 @@ export function buildStstnet(opts: StstnetOptions = {}): tf.LayersModel {
   if (!(rate >= 0 && rate < 1)) throw new MerError('BAD_OPTION', `STSTNet dropout ${rate}`, { expected: 'a rate in [0, 1)' });
   const rng = new Rng(seed);
   const input = tf.input({ shape: [STSTNET_INPUT_SIZE, STSTNET_INPUT_SIZE, 3], name: 'flow' });
-  const padded = tf.layers.zeroPadding2d({ padding: 2, name: 'pad' }).apply(input) as tf.SymbolicTensor;
+  // 'streams' pads with a layer; 'fused' pads inside its conv (no separate pad op)
+  const padded = () => tf.layers.zeroPadding2d({ padding: CONV_PADDING, name: 'pad' }).apply(input) as tf.SymbolicTensor;
   const makeBn = (name: string) =>
     opts.batchNorm === 'tfjs'
       ? tf.layers.batchNormalization({ axis: -1, epsilon: BN_EPSILON, momentum: BN_MOMENTUM_KERAS, name })
@@ -177,8 +180,8 @@ export function buildStstnet(opts: StstnetOptions = {}): tf.LayersModel {
     const kernel = tf.tidy(() =>
       tf.concat(STSTNET_FILTERS.map((f, k) => tf.initializers.glorotUniform({ seed: seeds[k][0] }).apply([3, 3, 3, f]) as tf.Tensor4D), 3),
     );
-    const convLayer = new PlainConv2D({ filters: channels, kernelSize: 3, name: 'conv' });
-    let x = convLayer.apply(padded) as tf.SymbolicTensor;
+    const convLayer = new PlainConv2D({ filters: channels, kernelSize: 3, padding: CONV_PADDING, name: 'conv' });
+    let x = convLayer.apply(input) as tf.SymbolicTensor;
     // conv bias → ReLU → BatchNorm → max-pool 3/3 pad 1 → dropout → avg-pool 2, one fused layer
     x = new ReluBnPool({ poolSize: 3, poolStride: 3, poolPad: 1, rate, epsilon: BN_EPSILON, momentum: 1 - BN_MOMENTUM_KERAS, seed: seeds[0][1], name: 'head' }).apply(x) as tf.SymbolicTensor;
     x = tf.layers.flatten({ name: 'flatten' }).apply(x) as tf.SymbolicTensor;
@@ -190,6 +193,7 @@ export function buildStstnet(opts: StstnetOptions = {}): tf.LayersModel {
     kernel.dispose();
     return model;
   }
+  const paddedInput = padded();
   const streams = STSTNET_FILTERS.map((filters, k) => {
     const i = k + 1;
     let x = tf.layers
@@ -202,7 +206,7 @@ export function buildStstnet(opts: StstnetOptions = {}): tf.LayersModel {
         kernelInitializer: tf.initializers.glorotUniform({ seed: rng.nextUint32() }),
         name: `conv${i}`,
       })
-      .apply(padded) as tf.SymbolicTensor;
+      .apply(paddedInput) as tf.SymbolicTensor;
     x = makeBn(`bn${i}`).apply(x) as tf.SymbolicTensor;
     x = new PaddedMaxPool2D({ poolSize: 3, strides: 3, pad: 1, name: `maxpool${i}` }).apply(x) as tf.SymbolicTensor;
     return new SeededDropout({ rate, seed: rng.nextUint32(), name: `dropout${i}` }).apply(x) as tf.SymbolicTensor;

@@ -133,6 +133,16 @@ test('pooling and batch-norm gradients on wasm = cpu (STSTNet block: conv pad 2,
   assertClose(cpu, wasm, 'block');
 });
 
+test('the zero-copy wasm Identity: a clone shares the data, reads the same values, and outlives its source', async () => {
+  await tf.setBackend('wasm');
+  const a = tf.tensor([1.5, -2, 3]);
+  const b = tf.clone(a);
+  assert.deepEqual(Array.from(b.dataSync()), [1.5, -2, 3]);
+  a.dispose();
+  assert.deepEqual(Array.from(b.dataSync()), [1.5, -2, 3]);
+  b.dispose();
+});
+
 test('initBackend is idempotent and rejects unknown backends', async () => {
   const a = await initBackend();
   const b = await initBackend({ backend: 'wasm' });
@@ -159,5 +169,119 @@ for (const c of poolCases) {
       return [tf.grad(loss)(x)];
     });
     assertClose(cpu, wasm, c.name);
+  });
+}
+
+// ---------------------------------------------------------------------------
+// SIMD wasm kernels (src/nets/kernels/simd.ts): the direct filter gradient and
+// the fused ReLU/BN/max-pool/dropout/avg-pool head, against the CPU backend.
+
+const directCases: { name: string; x: number[]; k: number[]; pad?: Pad }[] = [
+  { name: '3×3×3 → 16 valid (SIMD direct path)', x: [3, 12, 11, 3], k: [3, 3, 3, 16] },
+  { name: '3×3×3 → 16 pad 2 (STSTNet conv: zero-padded scratch copy)', x: [2, 8, 9, 3], k: [3, 3, 3, 16], pad: 2 },
+  { name: '2×2×3 → 16 same (asymmetric padding)', x: [2, 5, 6, 3], k: [2, 2, 3, 16], pad: 'same' },
+  { name: '2×3×2 → 32 valid (two 16-channel chunks, odd tap count)', x: [2, 7, 8, 2], k: [2, 3, 2, 32] },
+  { name: '1×1×5 → 16 valid', x: [2, 4, 5, 5], k: [1, 1, 5, 16] },
+];
+for (const c of directCases) {
+  test(`Conv2DBackpropFilter SIMD direct path = cpu: ${c.name}`, async () => {
+    const rng = new Rng(`direct:${c.name}`);
+    const n = (s: number[]) => s.reduce((a, b) => a * b, 1);
+    const [cpu, wasm] = await onBoth(
+      [
+        { data: randn(rng, n(c.x)), shape: c.x },
+        { data: randn(rng, n(c.k)), shape: c.k },
+      ],
+      ([x, w]) => {
+        const loss = (ww: tf.Tensor) => {
+          const y = tf.conv2d(x as tf.Tensor4D, ww as tf.Tensor4D, 1, (c.pad ?? 'valid') as 'same');
+          const ramp = tf.range(0, y.size).reshape(y.shape).mul(0.01).sin();
+          return tf.sum(tf.mul(y, ramp)) as tf.Scalar;
+        };
+        return [tf.grad(loss)(w)];
+      },
+    );
+    assertClose(cpu, wasm, c.name);
+  });
+}
+
+const headCases: { name: string; z: number[]; rate: number }[] = [
+  { name: 'STSTNet head [3, 30, 30, 16], dropout 0.5', z: [3, 30, 30, 16], rate: 0.5 },
+  { name: 'odd pooled grid [2, 11, 13, 16] (Wp = 5: a column the avg-pool drops), dropout 0.3', z: [2, 11, 13, 16], rate: 0.3 },
+  { name: 'no dropout [2, 12, 12, 16]', z: [2, 12, 12, 16], rate: 0 },
+];
+for (const c of headCases) {
+  test(`fused ReluBnPool (SIMD on wasm, JS on cpu) = tf ops on cpu, outputs and gradients: ${c.name}`, async () => {
+    const rng = new Rng(`head:${c.name}`);
+    const C = c.z[3];
+    const z = randn(rng, c.z.reduce((a, b) => a * b, 1));
+    const bias = randn(rng, C).map((v) => 0.3 * v);
+    // some negative γ: the max-pool then picks the minimum of relu(r)
+    const gamma = randn(rng, C);
+    const beta = randn(rng, C);
+    const attrs = { epsilon: 1e-5, poolSize: 3, poolStride: 3, poolPad: 1, rate: c.rate, seed: 77 };
+    const { RELU_BN_POOL, reluBnPoolTrain, registerReluBnPoolKernels } = await import('../../src/nets/kernels/reluBnPool.ts');
+    registerReluBnPoolKernels();
+    const inputs = [
+      { data: z, shape: c.z },
+      { data: bias, shape: [C] },
+      { data: gamma, shape: [C] },
+      { data: beta, shape: [C] },
+    ];
+    // the dropout mask depends only on the seed: take it from a cpu forward
+    await tf.setBackend('cpu');
+    const mask = tf.tidy(() => {
+      const outs = tf.engine().runKernel(RELU_BN_POOL, { z: tf.tensor(z, c.z), bias: tf.tensor(bias), gamma: tf.tensor(gamma), beta: tf.tensor(beta) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      return Float32Array.from(outs[4].dataSync());
+    });
+    await tf.setBackend('wasm');
+    // the SIMD path draws the same mask (the same sfc32 stream, generated in wasm)
+    const wasmMask = tf.tidy(() => {
+      const outs = tf.engine().runKernel(RELU_BN_POOL, { z: tf.tensor(z, c.z), bias: tf.tensor(bias), gamma: tf.tensor(gamma), beta: tf.tensor(beta) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      return Float32Array.from(outs[4].dataSync());
+    });
+    assert.deepEqual(wasmMask, mask, 'dropout mask: wasm = JavaScript');
+    let kept = 0;
+    for (const m of mask) kept += m > 0 ? 1 : 0;
+    if (c.rate > 0) assert.ok(kept > 0.4 * mask.length * (1 - c.rate) && kept < mask.length, `mask keeps ${kept}/${mask.length}`);
+    const ramp = (shape: number[]) => tf.range(0, shape.reduce((a, b) => a * b, 1)).reshape(shape).mul(0.37).sin();
+    const fused = (args: tf.Tensor[]) => {
+      const f = (zz: tf.Tensor, b: tf.Tensor, g: tf.Tensor, be: tf.Tensor) => {
+        const out = reluBnPoolTrain(zz as tf.Tensor4D, b as tf.Tensor1D, g as tf.Tensor1D, be as tf.Tensor1D, attrs);
+        return tf.sum(tf.mul(out, ramp(out.shape))) as tf.Scalar;
+      };
+      const out = reluBnPoolTrain(args[0] as tf.Tensor4D, args[1] as tf.Tensor1D, args[2] as tf.Tensor1D, args[3] as tf.Tensor1D, attrs);
+      return [out, ...tf.grads(f)(args)];
+    };
+    const reference = (args: tf.Tensor[]) => {
+      const f = (zz: tf.Tensor, b: tf.Tensor, g: tf.Tensor, be: tf.Tensor) => {
+        const r = tf.relu(tf.add(zz, b));
+        const m = tf.moments(r, [0, 1, 2]);
+        const bn = tf.batchNorm(r, m.mean, m.variance, be as tf.Tensor1D, g as tf.Tensor1D, attrs.epsilon) as tf.Tensor4D;
+        const mp = tf.maxPool(bn, 3, 3, 1);
+        return tf.avgPool(tf.mul(mp, tf.tensor(mask, mp.shape)) as tf.Tensor4D, 2, 2, 'valid');
+      };
+      const loss = (zz: tf.Tensor, b: tf.Tensor, g: tf.Tensor, be: tf.Tensor) => {
+        const out = f(zz, b, g, be);
+        return tf.sum(tf.mul(out, ramp(out.shape))) as tf.Scalar;
+      };
+      return [f(args[0], args[1], args[2], args[3]), ...tf.grads(loss)(args)];
+    };
+    const run = async (backend: 'cpu' | 'wasm', fn: (a: tf.Tensor[]) => tf.Tensor[]) => {
+      await tf.setBackend(backend);
+      const r = tf.tidy(() => fn(inputs.map((i) => tf.tensor(i.data, i.shape))).map((t) => Float32Array.from(t.dataSync())));
+      await tf.setBackend('wasm');
+      return r;
+    };
+    const want = await run('cpu', reference);
+    assertClose(want, await run('wasm', fused), `${c.name} (SIMD)`);
+    assertClose(want, await run('cpu', fused), `${c.name} (JavaScript)`);
+    const { setSimdKernelsDisabled } = await import('../../src/nets/kernels/simd.ts');
+    setSimdKernelsDisabled(true);
+    try {
+      assertClose(want, await run('wasm', fused), `${c.name} (JavaScript on wasm)`);
+    } finally {
+      setSimdKernelsDisabled(false);
+    }
   });
 }

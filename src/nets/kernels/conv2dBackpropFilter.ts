@@ -16,6 +16,64 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { freeInfo, heapF32, registerOnce, runWasmKernel, type WasmBackend } from './wasmCall.ts';
+import { SIMD_CHANNELS, simdKernels, type SimdKernels } from './simd.ts';
+
+/**
+ * Direct filter gradient with the SIMD kernel (src/nets/kernels/simd.ts) for
+ * stride 1 and out channels a multiple of 16 — STSTNet's 3×3×3→16 conv,
+ * padding 2, on 28×28 — where it beats XNNPACK's transposed convolution (no
+ * transposes; the taps are two-at-a-time passes over dy). Padding: x is
+ * first copied into a zero-padded scratch image (cheap next to the taps).
+ * Taps are paired; an odd last tap is paired with itself, its twin written
+ * to scratch.
+ */
+function directFilterGrad(
+  k: SimdKernels,
+  backend: WasmBackend,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  kh: number,
+  kw: number,
+  pad: { top: number; bottom: number; left: number; right: number },
+): tf.TensorInfo {
+  const [N, H0, W0, ci] = x.shape;
+  const [, ho, wo, co] = dy.shape;
+  const H = H0 + pad.top + pad.bottom;
+  const W = W0 + pad.left + pad.right;
+  const padded = pad.top + pad.bottom + pad.left + pad.right > 0;
+  const out = backend.makeOutput([kh, kw, ci, co], 'float32');
+  const twin = k.malloc(SIMD_CHANNELS * 4 + (padded ? N * H * W * ci * 4 : 0));
+  let px = k.ptr(x);
+  if (padded) {
+    px = twin + SIMD_CHANNELS * 4;
+    const dst = new Float32Array(k.mem.buffer, px, N * H * W * ci);
+    dst.fill(0);
+    const src = heapF32(backend, x);
+    const row = W0 * ci;
+    for (let n = 0; n < N; n++)
+      for (let y = 0; y < H0; y++) {
+        const s0 = (n * H0 + y) * row;
+        dst.set(src.subarray(s0, s0 + row), ((n * H + y + pad.top) * W + pad.left) * ci);
+      }
+  }
+  heapF32(backend, out).fill(0);
+  const pd = k.ptr(dy);
+  const pw = k.ptr(out);
+  const taps: { off: number; dw: number }[] = [];
+  for (let a = 0; a < kh; a++) for (let b = 0; b < kw; b++) for (let c = 0; c < ci; c++) taps.push({ off: ((a * W + b) * ci + c) * 4, dw: ((a * kw + b) * ci + c) * co * 4 });
+  const xPix = ci * 4;
+  const xRowSkip = (W - wo) * ci * 4;
+  const xImgSkip = (H - ho) * W * ci * 4;
+  for (let q = 0; q < co; q += SIMD_CHANNELS) {
+    for (let t = 0; t < taps.length; t += 2) {
+      const A = taps[t];
+      const B = taps[t + 1];
+      k.dwPair(px, pd + q * 4, pw, N, ho, wo, xPix, xRowSkip, xImgSkip, co * 4, A.off, B ? B.off : A.off, A.dw + q * 4, B ? B.dw + q * 4 : twin - pw);
+    }
+  }
+  k.free(twin);
+  return out;
+}
 
 interface Conv2DBackpropFilterAttrs {
   strides: [number, number] | number;
@@ -46,6 +104,21 @@ export function conv2DBackpropFilterWasm(args: {
     fmt,
   );
   const { filterHeight: kh, filterWidth: kw, inChannels: ci, outChannels: co } = info;
+  const p0 = info.padInfo;
+  const simd = simdKernels(backend);
+  if (
+    simd &&
+    info.strideHeight === 1 &&
+    info.strideWidth === 1 &&
+    p0.top >= 0 && p0.bottom >= 0 && p0.left >= 0 && p0.right >= 0 &&
+    // the padded image must be exactly what the output rows/columns read
+    x.shape[1] + p0.top + p0.bottom === info.outHeight + kh - 1 &&
+    x.shape[2] + p0.left + p0.right === info.outWidth + kw - 1 &&
+    co % SIMD_CHANNELS === 0 &&
+    x.shape[0] > 0 && info.outHeight > 0 && info.outWidth > 0
+  ) {
+    return directFilterGrad(simd, backend, x, dy, kh, kw, p0);
+  }
   const xT = runWasmKernel(backend, 'Transpose', { x }, { perm: [3, 1, 2, 0] });
   const dyT = runWasmKernel(backend, 'Transpose', { x: dy }, { perm: [1, 2, 0, 3] });
   const p = info.padInfo;

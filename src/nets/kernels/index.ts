@@ -5,12 +5,15 @@
  * DepthwiseConv2dNativeBackpropInput, DepthwiseConv2dNativeBackpropFilter.
  * MaxPoolGrad exists but is wrong with several channels, so it is replaced.
  * (Conv2DBackpropInput and AvgPoolGrad exist and agree with the CPU backend;
- * batch-norm gradients are composed of ordinary ops.)
+ * batch-norm gradients are composed of ordinary ops.) Identity is replaced
+ * by a zero-copy one (identity.ts): the gradient tape clones every tensor it
+ * saves through it.
  */
 import { registerConv2DBackpropFilterWasm } from './conv2dBackpropFilter.ts';
 import { registerDepthwiseBackpropFilterWasm } from './depthwiseBackpropFilter.ts';
 import { registerDepthwiseBackpropInputWasm } from './depthwiseBackpropInput.ts';
 import { registerMaxPoolGradWasm } from './maxPoolGrad.ts';
+import { registerIdentityWasm } from './identity.ts';
 
 export const WASM_TRAINING_KERNELS = [
   'Conv2DBackpropFilter',
@@ -25,4 +28,5 @@ export function registerWasmTrainingKernels(): void {
   registerDepthwiseBackpropInputWasm();
   registerDepthwiseBackpropFilterWasm();
   registerMaxPoolGradWasm();
+  registerIdentityWasm();
 }
