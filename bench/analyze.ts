@@ -9,11 +9,12 @@
  *    placed in a 1920×1080 frame. Reported: seconds of video per second of
  *    processing (wall clock, this machine). Target ≥ 1.0×.
  * 2. spotting accuracy: synthetic long videos (known micro/macro intervals)
- *    encoded to mp4 and analysed end to end; MEGC F1 (IoU ≥ 0.5).
+ *    encoded to mp4 and analysed end to end; MEGC F1 (IoU ≥ 0.5), for the
+ *    'intensity' (default) and the 'flow' (TV-L1 magnitude) features.
  * 3. the real posed videos of ../shared/data/videos (2880×2160): what it
  *    finds (no labels asserted: posed expressions are not micro-expressions).
  *
- *   node --import tsx bench/analyze.ts [--quick] [--seconds N] [--no-model] [--no-real]
+ *   node --import tsx bench/analyze.ts [--quick] [--seconds N] [--no-model] [--no-real] [--features intensity,flow]
  *
  * The model is a flow-svm trained on a small synthetic set (classification
  * cost included in the timings unless --no-model).
@@ -38,6 +39,9 @@ const secondsArg = args.indexOf('--seconds');
 const SECONDS = secondsArg >= 0 ? Number(args[secondsArg + 1]) : quick ? 8 : 20;
 const withModel = !args.includes('--no-model');
 const withReal = !args.includes('--no-real');
+/** spotting features compared in part 2: `--features intensity,flow` (default both) */
+const featuresArg = args.indexOf('--features');
+const FEATURES = (featuresArg >= 0 ? args[featuresArg + 1].split(',') : ['intensity', 'flow']) as ('intensity' | 'lbp' | 'flow')[];
 
 const tmp = mkdtempSync(join(tmpdir(), 'merkit-bench-analyze-'));
 
@@ -103,20 +107,26 @@ async function main(): Promise<void> {
   // 2. spotting F1 on synthetic long videos (end to end through mp4 + face tracking)
   console.log('\n2. spotting on synthetic long videos (mp4, H.264), MEGC F1 at IoU ≥ 0.5');
   const seeds = quick ? [21] : [21, 22, 23];
-  let tp = 0, ns = 0, ng = 0;
+  const acc = new Map(FEATURES.map((f) => [f, { tp: 0, ns: 0, ng: 0, spotSeconds: 0 }]));
   for (const seed of seeds) {
     const lv = join(tmp, `long-${seed}.mp4`);
     const { truth } = await writeLongVideo(lv, { seed, seconds: 30 });
-    const { analysis: a } = await analyzeVideo(lv, { overlays: 0 });
-    const m = spottingMetrics(a.intervals, truth.intervals);
-    tp += m.tp;
-    ns += a.intervals.length;
-    ng += truth.intervals.length;
-    const microHits = m.matches.filter((g) => g >= 0 && truth.intervals[g].kind === 'micro').length;
-    console.log(`   seed ${seed}: ${truth.intervals.length} true (${truth.intervals.filter((i) => i.kind === 'micro').length} micro), ${a.intervals.length} spotted, TP ${m.tp} (micro ${microHits}), P ${m.precision.toFixed(2)} R ${m.recall.toFixed(2)} F1 ${m.f1.toFixed(2)}`);
+    for (const features of FEATURES) {
+      const { analysis: a } = await analyzeVideo(lv, { overlays: 0, spot: { features } });
+      const m = spottingMetrics(a.intervals, truth.intervals);
+      const s = acc.get(features)!;
+      s.tp += m.tp;
+      s.ns += a.intervals.length;
+      s.ng += truth.intervals.length;
+      s.spotSeconds += a.timing.stages?.spot ?? 0;
+      const microHits = m.matches.filter((g) => g >= 0 && truth.intervals[g].kind === 'micro').length;
+      console.log(`   seed ${seed}, ${features.padEnd(9)}: ${truth.intervals.length} true (${truth.intervals.filter((i) => i.kind === 'micro').length} micro), ${a.intervals.length} spotted, TP ${m.tp} (micro ${microHits}), P ${m.precision.toFixed(2)} R ${m.recall.toFixed(2)} F1 ${m.f1.toFixed(2)}; spotting ${(a.timing.stages?.spot ?? 0).toFixed(1)} s`);
+    }
   }
-  const P = ns ? tp / ns : 0, R = ng ? tp / ng : 0;
-  console.log(`   overall: P ${P.toFixed(2)} R ${R.toFixed(2)} F1 ${(P + R ? (2 * P * R) / (P + R) : 0).toFixed(2)}`);
+  for (const [features, { tp, ns, ng, spotSeconds }] of acc) {
+    const P = ns ? tp / ns : 0, R = ng ? tp / ng : 0;
+    console.log(`   overall ${features.padEnd(9)}: P ${P.toFixed(2)} R ${R.toFixed(2)} F1 ${(P + R ? (2 * P * R) / (P + R) : 0).toFixed(2)}; spotting stage ${spotSeconds.toFixed(1)} s for ${seeds.length * 30} s of video`);
+  }
 
   // 3. the real posed videos
   if (withReal && existsSync(VIDEOS)) {

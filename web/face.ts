@@ -68,19 +68,24 @@ export function initFaces(): Promise<string> {
   return ready;
 }
 
-/** The largest face on a canvas, or undefined when there is none. */
-export async function detectLargestFace(canvas: HTMLCanvasElement): Promise<PageFace | undefined> {
+/** Every face on a canvas (box, score, 68 landmarks in the canvas's pixels), largest first. */
+export async function detectAll(canvas: HTMLCanvasElement): Promise<PageFace[]> {
   await initFaces();
   const found = await faceapi.detectAllFaces(canvas, new faceapi.SsdMobilenetv1Options({ minConfidence: MIN_CONFIDENCE })).withFaceLandmarks();
-  if (found.length === 0) return undefined;
   found.sort((a, b) => b.detection.box.area - a.detection.box.area);
-  const f = found[0];
-  const pts = f.landmarks.positions;
-  const lm = new Float32Array(pts.length * 2);
-  pts.forEach((p, i) => {
-    lm[2 * i] = p.x;
-    lm[2 * i + 1] = p.y;
+  return found.map((f) => {
+    const pts = f.landmarks.positions;
+    const lm = new Float32Array(pts.length * 2);
+    pts.forEach((p, i) => {
+      lm[2 * i] = p.x;
+      lm[2 * i + 1] = p.y;
+    });
+    const b = f.detection.box;
+    return { box: { x: b.x, y: b.y, width: b.width, height: b.height }, score: f.detection.score, landmarks: lm };
   });
-  const b = f.detection.box;
-  return { box: { x: b.x, y: b.y, width: b.width, height: b.height }, score: f.detection.score, landmarks: lm };
+}
+
+/** The largest face on a canvas, or undefined when there is none. */
+export async function detectLargestFace(canvas: HTMLCanvasElement): Promise<PageFace | undefined> {
+  return (await detectAll(canvas))[0];
 }

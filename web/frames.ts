@@ -62,3 +62,35 @@ export async function drawFrameAt(video: HTMLVideoElement, ctx: CanvasRenderingC
   }
   ctx.drawImage(video, 0, 0, ctx.canvas.width, ctx.canvas.height);
 }
+
+/** Planar RGB image in [0, 1] of what is on a canvas (what the face detector needs: gray frames lose faces). */
+export function canvasRgb(ctx: CanvasRenderingContext2D, width: number, height: number): Image {
+  const rgba = ctx.getImageData(0, 0, width, height).data;
+  const n = width * height;
+  const out = new Float32Array(3 * n);
+  for (let i = 0, j = 0; i < n; i++, j += 4) {
+    out[i] = rgba[j] / 255;
+    out[n + i] = rgba[j + 1] / 255;
+    out[2 * n + i] = rgba[j + 2] / 255;
+  }
+  return { width, height, channels: 3, data: out };
+}
+
+/** Draw a gray or planar RGB image ([0, 1]) on a canvas of its own size. */
+export function imageToCanvas(img: Image, canvas: HTMLCanvasElement = document.createElement('canvas')): HTMLCanvasElement {
+  canvas.width = img.width;
+  canvas.height = img.height;
+  const ctx = canvas.getContext('2d')!;
+  const out = ctx.createImageData(img.width, img.height);
+  const n = img.width * img.height;
+  const q = (v: number) => (v <= 0 ? 0 : v >= 1 ? 255 : Math.round(v * 255));
+  for (let i = 0; i < n; i++) {
+    const r = img.data[i];
+    out.data[4 * i] = q(r);
+    out.data[4 * i + 1] = q(img.channels === 3 ? img.data[n + i] : r);
+    out.data[4 * i + 2] = q(img.channels === 3 ? img.data[2 * n + i] : r);
+    out.data[4 * i + 3] = 255;
+  }
+  ctx.putImageData(out, 0, 0);
+  return canvas;
+}

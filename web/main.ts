@@ -4,26 +4,26 @@
  * flow, class probabilities, export analysis.json; and list/open evaluation
  * reports. Everything runs in this tab; only `merkit serve` is contacted.
  */
-import { alignTransform, applyAlign, type AlignTransform } from '../src/face/align.ts';
-import type { Image, Volume } from '../src/core/image.ts';
+import { alignLandmarks, alignTransform, applyAlign, type AlignTransform } from '../src/face/align.ts';
+import type { Image } from '../src/core/image.ts';
 import { isMerError } from '../src/core/errors.ts';
-import { spotIntervals } from '../src/temporal/spot.ts';
-import { analyseFaces, MIN_ANALYSIS_FRAMES, type AnalysisDetail, type AnalysisJson, type FaceTrackEntry, type IntervalClassifier } from '../src/web/analysis.ts';
-import { classifierFromModel, fetchModel } from '../src/web/modelClient.ts';
-import { detectLargestFace, initFaces } from './face.ts';
-import { canvasGray, drawFrameAt, openVideoFile, scaledSize } from './frames.ts';
-import { drawApex, drawTimeline, escapeHtml, renderProbabilities } from './draw.ts';
+import type { DetectedFace } from '../src/face/detect.ts';
+import { analyzeFrames, type Analysis, type AnalyzeOptions, type OverlayImages } from '../src/run/analyze.ts';
+import type { ProgressSink } from '../src/run/progress.ts';
+import { classifierFromModel, fetchModel, intervalClassify, type IntervalClassifier } from '../src/web/modelClient.ts';
+import { detectAll, detectLargestFace, initFaces } from './face.ts';
+import { canvasGray, drawFrameAt, imageToCanvas, openVideoFile, scaledSize } from './frames.ts';
+import { drawApex, drawTimeline, escapeHtml, renderProbabilities, type TimelineData } from './draw.ts';
 import { loadReports } from './reportsView.ts';
 
-/** aligned face side: flow-svm's frameSize (the model's training crops) */
+/** aligned face side without a model's own: flow-svm's frameSize (the model's training crops) */
 const ALIGN_SIZE = 128;
-/** re-detect the face this often (seconds) to record the face track and notice when it leaves */
+/** detect the face this often (seconds): analyzeFrames tracks between key frames */
 const KEY_SECONDS = 1;
-/** frames searched for a first face: 0 s, 0.5 s, … */
-const FIRST_FACE_TRIES = 8;
-const FIRST_FACE_STEP_SECONDS = 0.5;
-/** redraw the (spotting-only) timeline every this many frames while decoding */
-const PARTIAL_EVERY = 50;
+/** fewest frames spotting can work on (the micro scale needs a window on both sides) */
+const MIN_ANALYSIS_FRAMES = 8;
+/** an apex flow overlay for every interval (a light TV-L1 on 64² each: cheap) */
+const ALL_OVERLAYS = 1000;
 /** the webcam keeps this many seconds of aligned frames and re-analyses every WEBCAM_ANALYSE_SECONDS */
 const WEBCAM_WINDOW_SECONDS = 20;
 const WEBCAM_ANALYSE_SECONDS = 2;
@@ -38,9 +38,9 @@ const el = {
   repStatus: $('reports-status'), repTable: $<HTMLTableElement>('reports-table'), report: $('report'),
 };
 
-const EMPTY = { curve: [], fps: 25, intervals: [], spotting: { features: 'intensity', p: null, scales: {}, thresholds: {} } };
+const EMPTY: TimelineData = { motion: { micro: [] }, video: { fps: 25 }, intervals: [], spotting: { thresholds: {} } };
 let classifier: IntervalClassifier | undefined;
-let current: { detail: AnalysisDetail; vol: Volume } | undefined;
+let current: { analysis: Analysis; overlays: OverlayImages } | undefined;
 let selected = -1;
 let busy = false;
 let webcam: { stream: MediaStream; stop: boolean } | undefined;
@@ -92,9 +92,9 @@ async function loadModel(): Promise<void> {
 }
 
 /* --------------------------------------------------------------- results */
-function render(detail: AnalysisDetail, vol: Volume, final: boolean): void {
-  current = { detail, vol };
-  const a = detail.json;
+function render(analysis: Analysis, overlays: OverlayImages): void {
+  current = { analysis, overlays };
+  const a = analysis;
   drawTimeline(el.timeline, a, selected);
   el.intervals.replaceChildren();
   a.intervals.forEach((iv, k) => {
@@ -102,23 +102,21 @@ function render(detail: AnalysisDetail, vol: Volume, final: boolean): void {
     const b = document.createElement('button');
     b.type = 'button';
     b.setAttribute('aria-pressed', String(k === selected));
-    b.innerHTML = `<span class="kind-${iv.kind}">${iv.kind}</span> ${iv.onsetTime.toFixed(2)}–${iv.offsetTime.toFixed(2)} s${iv.class ? ` · <strong>${escapeHtml(iv.class)}</strong>` : ''}`;
+    b.innerHTML = `<span class="kind-${iv.kind}">${iv.kind}</span> ${iv.onsetTime.toFixed(2)}–${iv.offsetTime.toFixed(2)} s${iv.class ? ` · <strong>${escapeHtml(iv.class.label)}</strong>` : ''}`;
     b.dataset.interval = String(k);
     b.addEventListener('click', () => select(k));
     li.append(b);
     el.intervals.append(li);
   });
-  if (final) {
-    el.exportBtn.disabled = false;
-    if (a.intervals.length > 0) select(selected >= 0 && selected < a.intervals.length ? selected : bestInterval(a));
-    else {
-      renderProbabilities(el.probs, undefined, !!classifier);
-      drawApex(el.apex, undefined, undefined);
-    }
+  el.exportBtn.disabled = false;
+  if (a.intervals.length > 0) select(selected >= 0 && selected < a.intervals.length ? selected : bestInterval(a));
+  else {
+    renderProbabilities(el.probs, undefined, !!classifier);
+    drawApex(el.apex, undefined);
   }
 }
 
-function bestInterval(a: AnalysisJson): number {
+function bestInterval(a: Analysis): number {
   let best = 0;
   a.intervals.forEach((iv, k) => (iv.score > a.intervals[best].score ? (best = k) : 0));
   return best;
@@ -127,15 +125,13 @@ function bestInterval(a: AnalysisJson): number {
 function select(k: number): void {
   if (!current) return;
   selected = k;
-  const { detail, vol } = current;
-  const iv = detail.json.intervals[k];
-  const n = vol.width * vol.height;
-  const face: Image = { width: vol.width, height: vol.height, channels: 1, data: vol.data.subarray(iv.apex * n, (iv.apex + 1) * n) };
-  drawApex(el.apex, face, detail.flows[k]);
-  el.apexCaption.textContent = `Apex ${iv.apexTime.toFixed(2)} s (frame ${iv.apex}), onset→apex flow`;
-  el.apex.setAttribute('aria-label', `Aligned face at the apex, frame ${iv.apex}, with the onset-to-apex optical flow drawn as magnified arrows`);
+  const { analysis, overlays } = current;
+  const iv = analysis.intervals[k];
+  drawApex(el.apex, overlays.get(k));
+  el.apexCaption.textContent = overlays.has(k) ? `Apex ${iv.apexTime.toFixed(2)} s (frame ${iv.apex}), onset→apex flow` : `Apex ${iv.apexTime.toFixed(2)} s (frame ${iv.apex})`;
+  el.apex.setAttribute('aria-label', `Aligned face at the apex, frame ${iv.apex}, coloured by the onset-to-apex optical flow (hue: direction, strength: magnitude)`);
   renderProbabilities(el.probs, iv, !!classifier);
-  drawTimeline(el.timeline, detail.json, k);
+  drawTimeline(el.timeline, analysis, k);
   el.intervals.querySelectorAll('button').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.interval === String(k))));
 }
 
@@ -146,9 +142,25 @@ function reset(): void {
   selected = -1;
   el.intervals.replaceChildren();
   renderProbabilities(el.probs, undefined, !!classifier);
-  drawApex(el.apex, undefined, undefined);
+  drawApex(el.apex, undefined);
   el.apexCaption.textContent = 'Apex frame and flow';
   drawTimeline(el.timeline, EMPTY);
+}
+
+/** The options the page gives run/analyze.ts (the same core `merkit analyze` runs). */
+function analyzeOptions(fps: number, detect: (img: Image) => Promise<DetectedFace[]>, progress?: ProgressSink): AnalyzeOptions {
+  return {
+    faceSize: classifier?.frameSize ?? ALIGN_SIZE,
+    keyFrameInterval: Math.max(1, Math.round(KEY_SECONDS * fps)),
+    detect,
+    overlays: ALL_OVERLAYS,
+    ...(classifier ? { classify: intervalClassify(classifier) } : {}),
+    ...(progress ? { progress } : {}),
+  };
+}
+
+function modelInfo(a: Analysis): void {
+  if (classifier) a.model = { recipe: classifier.recipe, classes: [...classifier.classes] };
 }
 
 function fpsValue(): number {
@@ -175,48 +187,57 @@ async function analyseFile(file: File): Promise<void> {
     say('Loading the face detector…');
     el.backend.textContent = `tfjs backend: ${await initFaces()}`;
     const total = Math.max(1, Math.floor(info.duration * fps + 1e-6));
-    // first face
-    let T: AlignTransform | undefined;
-    const track: FaceTrackEntry[] = [];
-    const toSource = info.width / size.width;
-    for (let k = 0; k < FIRST_FACE_TRIES && !T; k++) {
-      const i = Math.min(total - 1, Math.round(k * FIRST_FACE_STEP_SECONDS * fps));
-      await drawFrameAt(el.video, ctx, i, fps);
-      const f = await detectLargestFace(canvas);
-      if (f) T = alignTransform(f.landmarks, { size: ALIGN_SIZE });
-      if (i === total - 1) break;
-    }
-    const searched = Math.min(info.duration, FIRST_FACE_TRIES * FIRST_FACE_STEP_SECONDS);
-    if (!T) throw new Error(`No face found in the first ${searched.toFixed(1)} s of '${file.name}'. Use a video with one clearly visible, roughly frontal face.`);
-    const nPix = ALIGN_SIZE * ALIGN_SIZE;
-    const data = new Float32Array(total * nPix);
-    const keyEvery = Math.max(1, Math.round(KEY_SECONDS * fps));
+    if (total < MIN_ANALYSIS_FRAMES) throw new Error(`'${file.name}' has ${total} frame(s) at ${fps} fps; spotting needs at least ${MIN_ANALYSIS_FRAMES}`);
     el.progress.hidden = false;
-    let lost = 0;
-    for (let i = 0; i < total; i++) {
-      await drawFrameAt(el.video, ctx, i, fps);
-      if (i % keyEvery === 0) {
-        const f = await detectLargestFace(canvas);
-        if (f) track.push({ frame: i, score: +f.score.toFixed(3), box: { x: +(f.box.x * toSource).toFixed(1), y: +(f.box.y * toSource).toFixed(1), width: +(f.box.width * toSource).toFixed(1), height: +(f.box.height * toSource).toFixed(1) } });
-        else lost++;
-      }
-      data.set(applyAlign(canvasGray(ctx, size.width, size.height), T).data, i * nPix);
-      el.progress.value = (i + 1) / total;
-      if ((i + 1) % PARTIAL_EVERY === 0 && i + 1 >= MIN_ANALYSIS_FRAMES) {
-        say(`Decoding and aligning: frame ${i + 1} of ${total}…`);
-        const part: Volume = { frames: i + 1, height: ALIGN_SIZE, width: ALIGN_SIZE, data: data.subarray(0, (i + 1) * nPix) };
-        const s = spotIntervals(part, { fps });
-        drawTimeline(el.timeline, { curve: Array.from(s.curves.micro), fps, intervals: s.intervals.map((v) => ({ ...v, onsetTime: v.onset / fps, apexTime: v.apex / fps, offsetTime: v.offset / fps })), spotting: { features: 'intensity', p: null, scales: {}, thresholds: { micro: s.thresholds.micro } } }, -1, total);
+    const opts = analyzeOptions(fps, detectOn, {
+      begin: (stage) => stage === 'classify' && say('Recognising the spotted intervals…'),
+      tick: () => undefined,
+      end: () => undefined,
+      info: (m) => say(m),
+    });
+    const keyEvery = opts.keyFrameInterval!;
+    // gray frames go to the tracker (a quarter of the memory); key frames keep their colour for the detector, which misses faces in gray
+    const colour = new Map<Image, ImageData>();
+    const detCanvas = document.createElement('canvas');
+    async function detectOn(img: Image): Promise<DetectedFace[]> {
+      const rgba = colour.get(img);
+      colour.delete(img);
+      let c: HTMLCanvasElement;
+      if (rgba) {
+        detCanvas.width = img.width;
+        detCanvas.height = img.height;
+        detCanvas.getContext('2d')!.putImageData(rgba, 0, 0);
+        c = detCanvas;
+      } else c = imageToCanvas(img, detCanvas);
+      return detectAll(c);
+    }
+    async function* frames(): AsyncGenerator<Image> {
+      for (let i = 0; i < total; i++) {
+        await drawFrameAt(el.video, ctx, i, fps);
+        const g = canvasGray(ctx, size.width, size.height);
+        if (i % keyEvery === 0 || i === total - 1) colour.set(g, ctx.getImageData(0, 0, size.width, size.height));
+        el.progress.value = (i + 1) / total;
+        if ((i + 1) % fps === 0) say(`Decoding, tracking and aligning: frame ${i + 1} of ${total}…`);
+        yield g;
       }
     }
-    say('Spotting and recognising…');
-    await new Promise((r) => setTimeout(r, 0));
-    const vol: Volume = { frames: total, height: ALIGN_SIZE, width: ALIGN_SIZE, data };
-    const detail = analyseFaces(vol, { fps, classifier, track, source: file.name });
-    render(detail, vol, true);
-    const n = detail.json.intervals.length;
-    const lostMsg = lost > 0 ? ` The face was not found on ${lost} of ${Math.ceil(total / keyEvery)} key frames.` : '';
-    say(n === 0 ? `Done: no expression spotted in ${detail.json.seconds.toFixed(1)} s.${lostMsg}` : `Done: ${n} interval(s) spotted in ${detail.json.seconds.toFixed(1)} s of video.${lostMsg}`);
+    let result: { analysis: Analysis; overlays: OverlayImages };
+    try {
+      result = await analyzeFrames(frames(), { fps, width: size.width, height: size.height, frames: total, file: file.name, sourceWidth: info.width, sourceHeight: info.height }, opts);
+    } catch (e) {
+      if (isMerError(e) && e.code === 'NOT_FOUND' && /no face found/.test(e.message)) {
+        const keys = /(\d+) key frame/.exec(e.message)?.[1];
+        throw new Error(`No face found in '${file.name}'${keys ? ` (the face detector ran on ${keys} key frames)` : ''}. Use a video with one clearly visible, roughly frontal face.`);
+      }
+      throw e;
+    }
+    modelInfo(result.analysis);
+    render(result.analysis, result.overlays);
+    const a = result.analysis;
+    const n = a.intervals.length;
+    const lost = a.face.keyFrames - a.face.detectedKeyFrames;
+    const lostMsg = lost > 0 ? ` The face was not found on ${lost} of ${a.face.keyFrames} key frames.` : '';
+    say(n === 0 ? `Done: no expression spotted in ${a.video.duration.toFixed(1)} s.${lostMsg}` : `Done: ${n} interval(s) spotted in ${a.video.duration.toFixed(1)} s of video.${lostMsg}`);
     document.body.dataset.state = 'done';
   } catch (e) {
     fail(message(e));
@@ -285,9 +306,10 @@ async function startWebcam(): Promise<void> {
   const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
   el.backend.textContent = `tfjs backend: ${await initFaces()}`;
   const cap = Math.round(WEBCAM_WINDOW_SECONDS * fps);
-  const nPix = ALIGN_SIZE * ALIGN_SIZE;
+  const faceSize = classifier?.frameSize ?? ALIGN_SIZE;
   const frames: Float32Array[] = [];
   let T: AlignTransform | undefined;
+  let alignedLm: Float32Array | undefined;
   let lastAnalyse = performance.now();
   const period = 1000 / fps;
   let next = performance.now();
@@ -306,18 +328,21 @@ async function startWebcam(): Promise<void> {
         next = performance.now();
         continue;
       }
-      T = alignTransform(f.landmarks, { size: ALIGN_SIZE });
+      T = alignTransform(f.landmarks, { size: faceSize });
+      alignedLm = alignLandmarks(f.landmarks, T);
       say('Face found: recording. Keep your head still; the timeline updates every few seconds.');
     }
     frames.push(applyAlign(canvasGray(ctx, size.width, size.height), T).data);
     if (frames.length > cap) frames.shift();
     if (performance.now() - lastAnalyse > WEBCAM_ANALYSE_SECONDS * 1000 && frames.length >= MIN_ANALYSIS_FRAMES * 4) {
       lastAnalyse = performance.now();
-      const data = new Float32Array(frames.length * nPix);
-      frames.forEach((f, i) => data.set(f, i * nPix));
-      const vol: Volume = { frames: frames.length, height: ALIGN_SIZE, width: ALIGN_SIZE, data };
+      // the window's crops are already aligned with one transform: the "detector" returns the aligned landmarks
+      const still: DetectedFace[] = [{ score: 1, box: { x: 0, y: 0, width: faceSize, height: faceSize }, landmarks: alignedLm! }];
+      const crops = frames.map((data) => ({ width: faceSize, height: faceSize, channels: 1 as const, data }));
       try {
-        render(analyseFaces(vol, { fps, classifier, source: 'webcam' }), vol, true);
+        const r = await analyzeFrames(crops, { fps, width: faceSize, height: faceSize, file: 'webcam' }, { ...analyzeOptions(fps, async () => still), faceSize });
+        modelInfo(r.analysis);
+        render(r.analysis, r.overlays);
       } catch (e) {
         fail(message(e));
       }
@@ -338,14 +363,14 @@ el.webcam.addEventListener('click', () => {
 /* ----------------------------------------------------------------- export */
 el.exportBtn.addEventListener('click', () => {
   if (!current) return;
-  const blob = new Blob([JSON.stringify(current.detail.json, null, 2) + '\n'], { type: 'application/json' });
+  const blob = new Blob([JSON.stringify(current.analysis, null, 1) + '\n'], { type: 'application/json' });
   const a = document.createElement('a');
   a.href = URL.createObjectURL(blob);
   a.download = 'analysis.json';
   a.click();
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 });
-window.addEventListener('resize', () => current && drawTimeline(el.timeline, current.detail.json, selected));
+window.addEventListener('resize', () => current && drawTimeline(el.timeline, current.analysis, selected));
 
 /* -------------------------------------------------------------------- go */
 showView(location.hash === '#reports' ? 'reports' : 'analyse');

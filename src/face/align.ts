@@ -120,3 +120,24 @@ export function alignFace(img: Image, landmarks: ArrayLike<number>, opts: AlignO
   const transform = alignTransform(landmarks, opts);
   return { image: applyAlign(img, transform), transform, landmarks: alignLandmarks(landmarks, transform) };
 }
+
+/**
+ * The transform that re-crops an image aligned with `current` as if it had
+ * been aligned with `target` (both from the same source frame geometry):
+ * current⁻¹ ∘ target, itself a similarity. Applied with `applyAlign` to a
+ * crop made with `current`, it gives the crop `target` would have made
+ * (resampled twice; pixels `current` did not cover are edge-clamped).
+ */
+export function relativeTransform(target: AlignTransform, current: AlignTransform): AlignTransform {
+  const d = current.a * current.a + current.b * current.b;
+  const dx = target.tx - current.tx;
+  const dy = target.ty - current.ty;
+  // rotation/scale: (a_t + i·b_t) / (a_c + i·b_c); translation: M_c⁻¹ (t_t − t_c)
+  return {
+    a: (target.a * current.a + target.b * current.b) / d,
+    b: (target.b * current.a - target.a * current.b) / d,
+    tx: (current.a * dx + current.b * dy) / d,
+    ty: (-current.b * dx + current.a * dy) / d,
+    size: target.size,
+  };
+}

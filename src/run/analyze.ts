@@ -14,20 +14,28 @@
  *   size, model folder, PNG encoding, files written atomically), loaded by
  *   dynamic import so the core stays browser-friendly.
  *
- * Alignment: every frame is aligned with the similarity transform of its
- * TRACKED landmarks, which are interpolated between key frames (≥ 1 per
- * second by default) — so within a micro-expression the transform moves only
- * with the head (linearly), never with the expression itself.
+ * Alignment: for SPOTTING every frame is aligned with the similarity
+ * transform of its TRACKED landmarks, which are interpolated between key
+ * frames (≥ 1 per second by default), so the crops follow the head over the
+ * whole video. For RECOGNITION (the classified clip and the flow overlay)
+ * every spotted interval is re-cropped with ONE transform, its onset
+ * frame's (the MER convention, issue 5): the tracked landmarks drift between
+ * key frames (interpolation, the landmark net reacting to the expression),
+ * and a per-frame crop would turn that drift into a translation of the whole
+ * face in the onset→apex flow. The re-crop is computed from the stored
+ * per-frame crops (relativeTransform), so no source frame is kept.
  */
 import type { Image, Volume } from '../core/image.ts';
 import { MerError } from '../core/errors.ts';
 import { resizeImage } from '../core/resize.ts';
 import type { DetectedFace } from '../face/detect.ts';
-import { alignLandmarks, alignTransform, applyAlign } from '../face/align.ts';
+import { alignLandmarks, alignTransform, applyAlign, relativeTransform, type AlignTransform } from '../face/align.ts';
 import { roiBlocks } from '../face/landmarks.ts';
 import { trackFace, type FaceTrack } from '../face/track.ts';
+import { tvl1Flow } from '../motion/tvl1.ts';
 import { spotIntervals, type SpotOptions, type SpottedInterval } from '../temporal/spot.ts';
 import type { ProgressSink } from './progress.ts';
+import type { LoadedModel } from './modelFolder.ts';
 
 export interface VideoMeta {
   fps: number;
@@ -93,6 +101,8 @@ export interface Analysis {
     meanBox?: { x: number; y: number; width: number; height: number };
     framesWithoutFace: number;
     alignedSize: number;
+    /** the followed face's box (analysis pixels) and detection score on every key frame where it was detected */
+    track: { frame: number; box: { x: number; y: number; width: number; height: number }; score: number }[];
   };
   spotting: { features: string; p: number; scales: { micro: number; macro?: number }; thresholds: { micro: number; macro?: number }; roiBlocks?: number[] };
   intervals: AnalyzedInterval[];
@@ -113,21 +123,40 @@ const OVERLAY_TVL1 = { nscales: 3, warps: 2, outerIterations: 3 };
 /** spotting grid (MEGC baseline: 6×6 blocks) */
 const SPOT_GRID = 6;
 
-/** Colour-code a flow field (hue = direction, saturation = magnitude / max) over a gray image. */
+/**
+ * percentiles of the flow magnitude taken as "no motion" (the noise floor:
+ * most of a face does not move in a micro-expression) and "full colour"
+ * (robust to a few outlier vectors)
+ */
+const OVERLAY_FLOOR_PERCENTILE = 0.5;
+const OVERLAY_TOP_PERCENTILE = 0.99;
+/** strongest colour over the face (the face stays visible under it) */
+const OVERLAY_MAX_ALPHA = 0.85;
+
+/**
+ * Colour-code a flow field over a gray image: hue = direction, colour
+ * strength = magnitude between the median (noise floor: left uncoloured) and
+ * the 99th percentile (full colour). Normalising by the plain maximum
+ * coloured TV-L1's noise over the whole face.
+ */
 export function flowOverlay(gray: Image, u: Float32Array, v: Float32Array): Image {
   const n = gray.width * gray.height;
-  let max = 0;
-  for (let i = 0; i < n; i++) max = Math.max(max, Math.hypot(u[i], v[i]));
+  const mag = new Float32Array(n);
+  for (let i = 0; i < n; i++) mag[i] = Math.hypot(u[i], v[i]);
+  const sorted = Float32Array.from(mag).sort();
+  const floor = sorted[Math.floor(OVERLAY_FLOOR_PERCENTILE * (n - 1))];
+  const top = sorted[Math.floor(OVERLAY_TOP_PERCENTILE * (n - 1))];
+  const span = top - floor;
   const out = new Float32Array(3 * n);
   for (let i = 0; i < n; i++) {
-    const m = max > 0 ? Math.hypot(u[i], v[i]) / max : 0;
+    const m = span > 0 ? Math.min(1, Math.max(0, (mag[i] - floor) / span)) : 0;
     const h = ((Math.atan2(-v[i], u[i]) / (2 * Math.PI) + 1) % 1) * 6;
     const k = (o: number) => {
       const x = (o + h) % 6;
       return 1 - Math.max(0, Math.min(1, Math.min(x, 4 - x)));
     };
     const rgb = [k(5), k(3), k(1)];
-    const alpha = 0.85 * Math.min(1, m * 1.5);
+    const alpha = OVERLAY_MAX_ALPHA * m;
     const g = gray.data[i];
     for (let c = 0; c < 3; c++) out[c * n + i] = (1 - alpha) * g + alpha * rgb[c];
   }
@@ -141,6 +170,7 @@ export async function analyzeFrames(frames: Iterable<Image> | AsyncIterable<Imag
   const S = opts.faceSize ?? DEFAULT_FACE_SIZE;
   const progress = opts.progress;
   const crops: Float32Array[] = [];
+  const transforms: (AlignTransform | undefined)[] = [];
   let alignedLm: Float32Array | undefined;
   let missing = 0;
   progress?.begin('frames', meta.frames ?? 0);
@@ -159,11 +189,18 @@ export async function analyzeFrames(frames: Iterable<Image> | AsyncIterable<Imag
         crops[t] = new Float32Array(S * S);
       } else {
         const T = alignTransform(lm, { size: S, margin: opts.margin });
+        transforms[t] = T;
         crops[t] = applyAlign(gray, T).data;
         alignedLm ??= alignLandmarks(lm, T);
       }
       progress?.tick();
     },
+  }).catch((e: unknown) => {
+    // one clear line naming the video (the tracker only knows frame counts)
+    if (e instanceof MerError && e.code === 'NOT_FOUND' && /^no face found/.test(e.message)) {
+      throw new MerError('NOT_FOUND', `no face found in ${meta.file ?? 'the video'} (${e.message.replace(/^no face found in /, '')})`, { expected: e.expected, cause: e });
+    }
+    throw e;
   });
   progress?.end();
   const stages: Record<string, number> = { track: (performance.now() - t0) / 1000 };
@@ -193,7 +230,7 @@ export async function analyzeFrames(frames: Iterable<Image> | AsyncIterable<Imag
     durationSeconds: (s.offset - s.onset + 1) / meta.fps,
   }));
   const n = S * S;
-  const clipOf = (iv: SpottedInterval): Volume => ({ frames: iv.offset - iv.onset + 1, width: S, height: S, data: vol.data.slice(iv.onset * n, (iv.offset + 1) * n) });
+  const clipOf = (iv: SpottedInterval): Volume => onsetAligned(vol, transforms, iv.onset, iv.offset);
   if (opts.classify) {
     progress?.begin('classify', intervals.length);
     for (const iv of intervals) {
@@ -206,12 +243,12 @@ export async function analyzeFrames(frames: Iterable<Image> | AsyncIterable<Imag
   const overlays: OverlayImages = new Map();
   const nOver = opts.overlays ?? DEFAULT_OVERLAYS;
   if (nOver > 0 && intervals.length) {
-    const { tvl1Flow } = await import('../motion/tvl1.ts');
     const order = intervals.map((_, i) => i).sort((a, b) => intervals[b].score - intervals[a].score).slice(0, nOver);
     for (const i of order) {
       const iv = intervals[i];
-      const on = { width: S, height: S, channels: 1 as const, data: vol.data.subarray(iv.onset * n, (iv.onset + 1) * n) };
-      const ap = { width: S, height: S, channels: 1 as const, data: vol.data.subarray(iv.apex * n, (iv.apex + 1) * n) };
+      const clip = onsetAligned(vol, transforms, iv.onset, iv.apex);
+      const on = { width: S, height: S, channels: 1 as const, data: clip.data.subarray(0, n) };
+      const ap = { width: S, height: S, channels: 1 as const, data: clip.data.subarray((iv.apex - iv.onset) * n, (iv.apex - iv.onset + 1) * n) };
       // a picture, not a measurement: half resolution and a light TV-L1 (≈ 20× cheaper), upsampled for display
       const h = Math.max(16, Math.round(S / 2));
       const f = tvl1Flow(resizeImage(on, h, h), resizeImage(ap, h, h), OVERLAY_TVL1);
@@ -242,6 +279,7 @@ export async function analyzeFrames(frames: Iterable<Image> | AsyncIterable<Imag
       ...(meanBox ? { meanBox } : {}),
       framesWithoutFace: missing,
       alignedSize: S,
+      track: track.boxes.map((b) => ({ frame: b.frame, box: { x: round3(b.box.x), y: round3(b.box.y), width: round3(b.box.width), height: round3(b.box.height) }, score: round3(b.score) })),
     },
     spotting: { features: opts.spot?.features ?? 'intensity', p: opts.spot?.p ?? 0.35, scales: spot.scales, thresholds: spot.thresholds, ...(roi ? { roiBlocks: roi } : {}) },
     intervals,
@@ -250,6 +288,30 @@ export async function analyzeFrames(frames: Iterable<Image> | AsyncIterable<Imag
   };
   return { analysis, overlays, track };
 }
+
+/**
+ * Frames onset…offset of a volume of per-frame aligned crops, re-cropped
+ * with the onset frame's transform (see the module comment); frames without
+ * a transform (no face yet) are copied as they are.
+ */
+export function onsetAligned(vol: Volume, transforms: readonly (AlignTransform | undefined)[], onset: number, offset: number): Volume {
+  const { width: W, height: H } = vol;
+  const n = W * H;
+  const frames = offset - onset + 1;
+  const data = vol.data.slice(onset * n, (offset + 1) * n);
+  const T0 = transforms[onset];
+  if (T0 && W === T0.size && H === T0.size) {
+    for (let t = onset + 1; t <= offset; t++) {
+      const Tt = transforms[t];
+      if (!Tt) continue;
+      const crop: Image = { width: W, height: H, channels: 1, data: vol.data.subarray(t * n, (t + 1) * n) };
+      data.set(applyAlign(crop, relativeTransform(T0, Tt)).data, (t - onset) * n);
+    }
+  }
+  return { frames, width: W, height: H, data };
+}
+
+const round3 = (v: number) => Math.round(v * 1000) / 1000;
 
 function toGrayImage(img: Image): Image {
   const n = img.width * img.height;
@@ -328,8 +390,8 @@ ${rows}
 /* ------------------------------------------------------------ the node edge */
 
 export interface AnalyzeVideoOptions extends Omit<AnalyzeOptions, 'classify'> {
-  /** model folder (merkit train --out); without it intervals are not classified */
-  model?: string;
+  /** model folder (merkit train --out), or one already loaded; without it intervals are not classified */
+  model?: string | LoadedModel;
   /** output folder for analysis.json and analysis.html; none = write nothing */
   out?: string;
   /** decode so that the longer side is at most this (ffmpeg scales while decoding); default 640 */
@@ -355,8 +417,8 @@ export async function analyzeVideo(file: string, opts: AnalyzeVideoOptions = {})
   let modelInfo: Analysis['model'];
   if (opts.model) {
     const { loadModel, namedPrediction } = await import('./modelFolder.ts');
-    const m = await loadModel(opts.model);
-    modelInfo = { recipe: m.meta.recipe, classes: m.meta.classes, dir: opts.model };
+    const m = typeof opts.model === 'string' ? await loadModel(opts.model) : opts.model;
+    modelInfo = { recipe: m.meta.recipe, classes: m.meta.classes, ...(typeof opts.model === 'string' ? { dir: opts.model } : {}) };
     classify = async (clip, apex) => {
       const x = await m.recipe.extract({
         dataset: 'video',

@@ -7,9 +7,10 @@
  *    'intensity' (default: downscaled, zero-mean block pixels, mean absolute
  *    difference — a cheap stand-in for flow magnitude: it responds to skin
  *    moving across edges) or 'lbp' (the baseline's LBP histograms, χ²; blind
- *    to warp-only motion, F1 ≈ 0 on the synthetic videos). A TV-L1 flow
- *    magnitude variant is not offered: 177 ms per 64² pair here, 8 s of CPU
- *    per second of 25 fps video;
+ *    to warp-only motion, F1 ≈ 0 on the synthetic videos) or 'flow' (the
+ *    optical-flow-magnitude variant, spotFlow.ts: TV-L1 from the neutral
+ *    reference to the frame on a downscaled face with light settings, mean
+ *    magnitude per block);
  * 2. for each scale k (half of a typical interval: micro and macro), the
  *    feature difference FD(t) between frame t and the average of t − k and
  *    t + k, its contrast C(t), the adaptive threshold mean + p·(max − mean),
@@ -18,7 +19,8 @@
  *    neutral reference (average of frames t − K and t + K, K = 2k) is
  *    computed; onset/offset = the nearest frames on either side where it
  *    falls below BOUNDARY_FRACTION of its apex height above the reference
- *    floor (fallback t ± k);
+ *    floor (fallback t ± k, also when the apex is not above that floor, as
+ *    under a slow drift of the crop);
  * 4. duration limits: ≤ 0.5 s = micro, ≤ 4 s = macro, longer dropped; a
  *    micro interval overlapping a macro one is dropped (the macro's rise and
  *    fall also peak at the micro scale).
@@ -26,7 +28,8 @@
  */
 import type { Volume } from '../core/image.ts';
 import { MerError } from '../core/errors.ts';
-import { blockIntensityFeatures, blockLbpFeatures, differenceToReference, featureDifference, type BlockFeatures } from './spotFeatures.ts';
+import { blockDifferences, blockIntensityFeatures, blockLbpFeatures, type BlockFeatures, type FrameDifferences } from './spotFeatures.ts';
+import { flowDifferences, type FlowSpotOptions } from './spotFlow.ts';
 import { adaptiveThreshold, contrastCurve, findPeaks } from './spotPeaks.ts';
 
 export interface SpotOptions {
@@ -48,9 +51,12 @@ export interface SpotOptions {
   /**
    * per-frame block feature: 'intensity' (downscaled pixels, mean absolute
    * difference; default — see blockIntensityFeatures for why) or 'lbp' (the
-   * MEGC baseline's LBP histograms, χ²)
+   * MEGC baseline's LBP histograms, χ²) or 'flow' (TV-L1 flow magnitude from
+   * the neutral reference to the frame, per block; see spotFlow.ts)
    */
-  features?: 'intensity' | 'lbp';
+  features?: 'intensity' | 'lbp' | 'flow';
+  /** 'flow' only: crop side and TV-L1 settings (see spotFlow.ts) */
+  flow?: Omit<FlowSpotOptions, 'grid' | 'blocks'>;
   /** block grid and block subset of the features (see spotFeatures.ts) */
   grid?: number;
   blocks?: readonly number[];
@@ -83,6 +89,11 @@ const MIN_K = 1;
 
 /** Spot intervals from precomputed block features (any appearance feature laid out as BlockFeatures). */
 export function spotFromFeatures(f: BlockFeatures, opts: SpotOptions): SpotResult {
+  return spotFromDifferences(blockDifferences(f), opts);
+}
+
+/** Spot intervals from any per-frame difference (block features or optical flow; see FrameDifferences). */
+export function spotFromDifferences(f: FrameDifferences, opts: SpotOptions): SpotResult {
   const fps = opts.fps;
   if (!(fps > 0)) throw new MerError('BAD_OPTION', `spotting needs the video fps, got ${fps}`);
   const p = opts.p ?? DEFAULT_P;
@@ -95,7 +106,7 @@ export function spotFromFeatures(f: BlockFeatures, opts: SpotOptions): SpotResul
   const T = f.frames;
 
   const scale = (k: number) => {
-    const c = contrastCurve(featureDifference(f, k), k);
+    const c = contrastCurve(f.fd(k), k);
     const thr = adaptiveThreshold(c, p);
     const peaks = findPeaks(c, { threshold: thr, minDistance: k });
     const out: SpottedInterval[] = [];
@@ -103,13 +114,16 @@ export function spotFromFeatures(f: BlockFeatures, opts: SpotOptions): SpotResul
       const K = 2 * k;
       const a = Math.max(0, t - K);
       const b = Math.min(T - 1, t + K);
-      const d = differenceToReference(f, a, b, a, b);
+      const d = f.toReference(a, b, a, b);
       const floor = Math.min(d[0], d[d.length - 1]);
       const level = floor + BOUNDARY_FRACTION * (d[t - a] - floor);
       let on = t - k;
-      for (let u = t; u >= a; u--) if (d[u - a] <= level) { on = u; break; }
       let off = t + k;
-      for (let u = t; u <= b; u++) if (d[u - a] <= level) { off = u; break; }
+      // a slow drift (the crop sliding over the face) can lift the window's ends above the apex: then keep t ± k
+      if (d[t - a] > level) {
+        for (let u = t; u >= a; u--) if (d[u - a] <= level) { on = u; break; }
+        for (let u = t; u <= b; u++) if (d[u - a] <= level) { off = u; break; }
+      }
       on = Math.max(0, Math.min(on, t));
       off = Math.min(T - 1, Math.max(off, t));
       const len = off - on + 1;
@@ -138,6 +152,9 @@ export function spotFromFeatures(f: BlockFeatures, opts: SpotOptions): SpotResul
 
 /** Spot intervals in a volume of aligned gray faces (see the module comment). */
 export function spotIntervals(vol: Volume, opts: SpotOptions): SpotResult {
-  const f = (opts.features ?? 'intensity') === 'lbp' ? blockLbpFeatures(vol, { grid: opts.grid, blocks: opts.blocks }) : blockIntensityFeatures(vol, { grid: opts.grid, blocks: opts.blocks });
-  return spotFromFeatures(f, opts);
+  const kind = opts.features ?? 'intensity';
+  const sel = { grid: opts.grid, blocks: opts.blocks };
+  if (kind === 'flow') return spotFromDifferences(flowDifferences(vol, { ...opts.flow, ...sel }), opts);
+  if (kind !== 'intensity' && kind !== 'lbp') throw new MerError('BAD_OPTION', `spotting features '${String(kind)}'`, { expected: 'intensity, lbp or flow' });
+  return spotFromFeatures(kind === 'lbp' ? blockLbpFeatures(vol, sel) : blockIntensityFeatures(vol, sel), opts);
 }

@@ -180,3 +180,25 @@ export function blockIntensityFeatures(vol: Volume, opts: IntensityFeatureOption
   }
   return { frames: T, blocks: sel.length, bins, data: out, metric: 'l1' };
 }
+
+/**
+ * What the spotter needs from a per-frame feature, whatever it is: the
+ * MEGC feature difference FD(t) at scale k, and the distance of frames
+ * lo…hi to the neutral reference made of frames a and c (boundaries).
+ */
+export interface FrameDifferences {
+  readonly frames: number;
+  /** FD(t) for every frame (0 where t ± k falls outside the video) */
+  fd(k: number): Float64Array;
+  /** distance of every frame in [lo, hi] to the reference (frames a and c averaged) */
+  toReference(lo: number, hi: number, a: number, c: number): Float64Array;
+}
+
+/** Block features (histograms, pixels) as FrameDifferences. */
+export function blockDifferences(f: BlockFeatures): FrameDifferences {
+  return {
+    frames: f.frames,
+    fd: (k) => featureDifference(f, k),
+    toReference: (lo, hi, a, c) => differenceToReference(f, lo, hi, a, c),
+  };
+}

@@ -10,9 +10,76 @@
  * plainly that they run in `merkit analyze` only.
  */
 import { MerError } from '../core/errors.ts';
+import type { Volume } from '../core/image.ts';
 import type { FittedModel, SavedModel } from '../learn/types.ts';
 import { isFittedModel, loadSavedModel } from '../learn/persist.ts';
-import { namedScores, type IntervalClassifier } from './analysis.ts';
+import { clipFlowImage } from '../motion/clipFlow.ts';
+import type { IntervalClass } from '../run/analyze.ts';
+
+export interface ClassScores {
+  /** predicted class */
+  readonly label: string;
+  /** one score per class name (probabilities when `probabilities`, else a softmax of the decision values for display) */
+  readonly scores: Record<string, number>;
+  readonly probabilities: boolean;
+}
+
+/** A model that classifies an interval from its flow image features (planar RGB in [0, 1]). */
+export interface IntervalClassifier {
+  readonly recipe: string;
+  readonly labels: string;
+  readonly classes: readonly string[];
+  /** flow image side the model was trained on */
+  readonly flowSize: number;
+  /** side the recipe resizes frames to before the flow (its frameSize), when it declares one */
+  readonly frameSize?: number;
+  classify(features: Float32Array): ClassScores;
+}
+
+/** Softmax of decision values when they are not probabilities (display only, as `merkit predict`). */
+export function namedScores(classes: readonly string[], pred: number, raw: readonly number[]): ClassScores {
+  const s = Array.from(raw);
+  const isProb = s.every((v) => v >= 0 && v <= 1) && Math.abs(s.reduce((a, b) => a + b, 0) - 1) < 1e-6;
+  let shown = s;
+  if (!isProb) {
+    const top = Math.max(...s);
+    const e = s.map((v) => Math.exp(v - top));
+    const z = e.reduce((a, b) => a + b, 0);
+    shown = e.map((v) => v / z);
+  }
+  const scores: Record<string, number> = {};
+  classes.forEach((c, i) => (scores[c] = shown[i] ?? 0));
+  return { label: classes[pred], scores, probabilities: isProb };
+}
+
+/** Flow image bytes (interleaved RGB 0–255) → planar floats in [0, 1], as recipes/stages.ts does. */
+export function flowImageToFeatures(image: { width: number; height: number; data: ArrayLike<number> }): Float32Array {
+  const n = image.width * image.height;
+  const out = new Float32Array(3 * n);
+  for (let i = 0; i < n; i++) {
+    out[i] = image.data[3 * i] / 255;
+    out[n + i] = image.data[3 * i + 1] / 255;
+    out[2 * n + i] = image.data[3 * i + 2] / 255;
+  }
+  return out;
+}
+
+/**
+ * The `classify` of run/analyze.ts's analyzeFrames for a browser classifier:
+ * the interval's onset→apex flow image (motion/clipFlow.ts, as flow-svm's
+ * extract computes it) → features → the model. The clip arrives aligned at
+ * the analysis face size; flow-svm trains on 128² crops, the default there.
+ */
+export function intervalClassify(c: IntervalClassifier): (clip: Volume, apex: number) => Promise<IntervalClass> {
+  return async (clip, apex) => {
+    if (c.frameSize !== undefined && (clip.width !== c.frameSize || clip.height !== c.frameSize)) {
+      throw new MerError('BAD_OPTION', `aligned faces of ${clip.width}×${clip.height} for a model trained on ${c.frameSize}² frames`, { expected: `analysis faceSize ${c.frameSize}` });
+    }
+    const { image } = clipFlowImage(clip, { onset: 0, apex, size: c.flowSize });
+    const r = c.classify(flowImageToFeatures(image));
+    return { label: r.label, scores: { ...r.scores }, probabilities: r.probabilities };
+  };
+}
 
 export const MODEL_JSON = 'merkit-model.json';
 export const MODEL_FORMAT = 'merkit-model/1';
@@ -91,12 +158,14 @@ export async function classifierFromModel(meta: ModelJson, saved: SavedModel): P
   if (!isFittedModel(m)) throw new MerError('BAD_INPUT', `saved model '${saved.kind}' is a transform, not a classifier`);
   const model: FittedModel = m;
   const flowSize = Number(meta.recipeParams?.flowSize ?? DEFAULT_FLOW_SIZE);
+  const fs = Number(meta.recipeParams?.frameSize);
   const classes = meta.classes;
   return {
     recipe: meta.recipe,
     labels: meta.labels,
     classes,
     flowSize,
+    ...(fs > 0 ? { frameSize: fs } : {}),
     classify(x: Float32Array) {
       if (x.length !== 3 * flowSize * flowSize) throw new MerError('BAD_INPUT', `features have ${x.length} values`, { expected: String(3 * flowSize * flowSize) });
       const [p] = model.predict([x]);

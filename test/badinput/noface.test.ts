@@ -1,34 +1,34 @@
 /**
- * Bad-input catalogue row "a video with no face": a blank synthetic video
- * (encodeVideo) decoded and passed to face detection finds no face, so the
- * face stage has nothing to crop. Face tracking over a video (src/face/track.ts)
- * is not there yet; this checks detectFaces on every decoded frame.
+ * Bad-input catalogue row "a video with no face", end to end: `merkit
+ * analyze blank.mp4` on a blank synthetic video (encodeVideo) exits 2 with
+ * one line naming the file ("no face found in …"), no stack trace, and
+ * writes no analysis.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeVideo, decodeVideoFrames } from '../../src/io/video.ts';
-import { detectFaces } from '../../src/face/detect.ts';
+import { spawnSync } from 'node:child_process';
+import { encodeVideo } from '../../src/io/video.ts';
+import { PROJECT_ROOT } from '../helpers/shared.ts';
 
-test('a video with no face: detection finds none in any frame', async () => {
+test('merkit analyze on a video with no face: exit 2, one line "no face found in <file>", nothing written', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'merkit-noface-'));
   try {
     const file = join(dir, 'blank.mp4');
     const side = 64;
-    const frames = Array.from({ length: 3 }, (_, t) => ({ width: side, height: side, channels: 1 as const, data: new Float32Array(side * side).fill(0.4 + 0.05 * t) }));
+    // 1 s of flat, slowly brightening gray: decodable, no face on any key frame
+    const frames = Array.from({ length: 25 }, (_, t) => ({ width: side, height: side, channels: 1 as const, data: new Float32Array(side * side).fill(0.4 + 0.004 * t) }));
     await encodeVideo(file, frames, { fps: 25 });
-    let n = 0;
-    for await (const f of decodeVideoFrames(file, { mode: 'rgb' })) {
-      const data = new Uint8Array(f.width * f.height * 3);
-      const plane = f.width * f.height;
-      for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) data[3 * i + c] = Math.round(255 * f.data[c * plane + i]);
-      const faces = await detectFaces({ width: f.width, height: f.height, data });
-      assert.deepEqual(faces, [], `frame ${n}`);
-      n++;
-    }
-    assert.equal(n, 3);
+    const out = join(dir, 'out');
+    const r = spawnSync(process.execPath, [join(PROJECT_ROOT, 'bin', 'merkit.js'), 'analyze', file, '--out', out, '--key-interval', '5'], { encoding: 'utf8', cwd: PROJECT_ROOT });
+    assert.equal(r.status, 2, `exit ${r.status}: ${r.stderr}`);
+    const msg = r.stderr.split('\n').filter((l) => l.startsWith('merkit:'));
+    assert.equal(msg.length, 1, `one message line: ${r.stderr}`);
+    assert.ok(msg[0].includes(`no face found in ${file}`), msg[0]);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    assert.equal(existsSync(join(out, 'analysis.json')), false);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

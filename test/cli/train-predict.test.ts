@@ -128,3 +128,51 @@ test('analyzeVideo on a 6 s synthetic long video with the trained model: analysi
   assert.match(html, /<img src="data:image\/png;base64,/);
   assert.doesNotMatch(html, /(src|href)="(https?:|\/\/)/); // self-contained
 });
+
+test('merkit predict on a video: spots, classifies the strongest interval (onset-aligned), names it', async () => {
+  const model = join(root, 'model');
+  const video = join(root, 'long.mp4');
+  if (!existsSync(video)) return assert.fail('the analyzeVideo test must have written long.mp4');
+  const truth = JSON.parse(readFileSync(join(root, 'long.mp4.json'), 'utf8')) as { intervals: { onset: number; offset: number }[] };
+  const r = merkit(['predict', '--model', model, '--json', video]);
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.ok(['happiness', 'surprise'].includes(j.label), j.label);
+  assert.equal(j.index, ['happiness', 'surprise'].indexOf(j.label));
+  assert.ok(Math.abs(Object.values(j.scores as Record<string, number>).reduce((a, b) => a + b, 0) - 1) < 1e-9);
+  const m = /strongest of \d+ spotted interval\(s\): (micro|macro) .* \(frames (\d+)\/(\d+)\/(\d+)\)/.exec(j.note);
+  assert.ok(m, j.note);
+  const [on, off] = [Number(m[2]), Number(m[4])];
+  assert.ok(truth.intervals.some((g) => Math.min(off, g.offset) - Math.max(on, g.onset) > 0), `${j.note} overlaps none of ${JSON.stringify(truth.intervals)}`);
+});
+
+test('merkit predict --align: uncropped frames are aligned on the first frame\'s face; no face is one clear line', async () => {
+  const model = join(root, 'model');
+  const { planLongVideo, longVideoFrames } = await import('../../src/datasets/synthetic/longVideo.ts');
+  const { writeImage } = await import('../../src/io/image.ts');
+  // a 200×160 frame with the face off-centre: the synthetic face pasted into a flat background
+  const plan = await planLongVideo({ seed: 11, seconds: 4, size: 96, micro: 1, macro: 0 });
+  const ev = plan.intervals[0];
+  const all = [...longVideoFrames(plan)];
+  const place = (f: (typeof all)[number]) => {
+    const W = 200, H = 160, n = W * H, m = f.width * f.height;
+    const data = new Float32Array(3 * n).fill(0.55);
+    for (let c = 0; c < 3; c++) for (let y = 0; y < f.height; y++) for (let x = 0; x < f.width; x++) data[c * n + (y + 40) * W + x + 90] = f.data[(f.channels === 3 ? c * m : 0) + y * f.width + x];
+    return { width: W, height: H, channels: 3 as const, data };
+  };
+  const a = join(root, 'onset.png'), b = join(root, 'apex.png');
+  await writeImage(a, place(all[ev.onset]));
+  await writeImage(b, place(all[ev.apex]));
+  // in-process (face-api is already loaded by the analyzeVideo test; each CLI run would load it again)
+  const { predictInput } = await import('../../src/cli/commands/predict.ts');
+  const m = await loadModel(model);
+  const p = await predictInput(m, `${a},${b}`, { align: true });
+  assert.ok(['happiness', 'surprise'].includes(p.label));
+  // --align on frames without a face: detection runs and says so
+  const blank = { width: 120, height: 120, channels: 1 as const, data: new Float32Array(120 * 120).fill(0.5) };
+  const c = join(root, 'blank.png');
+  await writeImage(c, blank);
+  await assert.rejects(predictInput(m, `${c},${c}`, { align: true }), (e) => e instanceof Error && e.name === 'MerError' && /^no face found in the first frame/.test(e.message));
+  // without --align the same blank pair is classified as given (a face crop is assumed)
+  assert.ok(['happiness', 'surprise'].includes((await predictInput(m, `${c},${c}`)).label));
+});

@@ -98,3 +98,28 @@ test('spotIntervals on a 16 s synthetic long video (3 micro + 1 macro): MEGC F1 
   const sameKind = hits.filter(([g, i]) => r.intervals[i].kind === plan.intervals[g].kind).length;
   assert.ok(sameKind >= hits.length - 1, `${sameKind} of ${hits.length} hits with the right kind`);
 });
+
+test("spotIntervals features 'flow': one local sub-pixel movement in a noisy still face is found at its known frames", () => {
+  const S = 64;
+  const T = 90;
+  const rng = new Rng(7);
+  // smooth texture: sum of a few random sinusoids
+  const waves = Array.from({ length: 6 }, () => ({ fx: rng.uniform(0.05, 0.25), fy: rng.uniform(0.05, 0.25), ph: rng.uniform(0, 6.28) }));
+  const tex = (x: number, y: number) => 0.5 + waves.reduce((s, w) => s + 0.06 * Math.sin(w.fx * x + w.fy * y + w.ph), 0);
+  const ev = { onset: 40, apex: 45, offset: 51 };
+  const data = new Float32Array(T * S * S);
+  for (let t = 0; t < T; t++) {
+    const d = 1.2 * intensityProfile(t, ev); // px, the lower-left quarter moves right
+    for (let y = 0; y < S; y++) {
+      for (let x = 0; x < S; x++) {
+        const w = x < S / 2 && y >= S / 2 ? d : 0;
+        data[t * S * S + y * S + x] = tex(x - w, y) + rng.normal(0, 0.004);
+      }
+    }
+  }
+  const r = spotIntervals({ frames: T, width: S, height: S, data }, { fps: 25, features: 'flow', macro: false });
+  const m = spottingMetrics(r.intervals, [ev]);
+  assert.equal(m.tp, 1, `spotted ${JSON.stringify(r.intervals)}`);
+  assert.ok(Math.abs(r.intervals[m.matches.indexOf(0)].apex - ev.apex) <= 2);
+  assert.throws(() => spotIntervals({ frames: T, width: S, height: S, data }, { fps: 25, features: 'nope' as 'flow' }), MerError);
+});

@@ -1,18 +1,21 @@
 /**
- * The page's analysis core (src/web/analysis.ts, modelClient.ts) in Node:
- * known answers for the feature layout, array decoding and scores; spotting
- * and classification on a synthetic volume with one event at known frames;
- * the HTTP model loader predicting exactly what the Node model folder does.
+ * The page's analysis in Node: the page runs run/analyze.ts's
+ * `analyzeFrames` (the core of `merkit analyze`) with an injected detector
+ * and the browser classifier of src/web/modelClient.ts. Known answers for the
+ * feature layout, array decoding and scores; the ONE analysis.json schema
+ * with a classified event at known frames of a synthetic video; the HTTP
+ * model loader predicting exactly what the Node model folder does.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeVolume } from '../../src/core/image.ts';
+import type { Image } from '../../src/core/image.ts';
 import { isMerError } from '../../src/core/errors.ts';
-import { analyseFaces, flowImageToFeatures, namedScores, ANALYSIS_FORMAT, type IntervalClassifier } from '../../src/web/analysis.ts';
-import { classifierFromModel, decodeArray, fetchModel } from '../../src/web/modelClient.ts';
+import type { DetectedFace } from '../../src/face/detect.ts';
+import { analyzeFrames } from '../../src/run/analyze.ts';
+import { classifierFromModel, decodeArray, fetchModel, flowImageToFeatures, intervalClassify, namedScores, type IntervalClassifier } from '../../src/web/modelClient.ts';
 import { loadModel } from '../../src/run/modelFolder.ts';
 import { fixtureRows, writeFixtureModel, FIXTURE_CLASSES } from './fixtures.ts';
 
@@ -43,59 +46,78 @@ test('namedScores: probabilities pass through; decision values become a softmax'
   assert.ok(Math.abs(s.scores.a - 1 / 3) < 1e-12 && Math.abs(s.scores.b - 2 / 3) < 1e-12);
 });
 
-/** 100 frames of a 48×48 textured face; a blob brightens and fades over frames 40–50 (apex 45). */
-function eventVolume(): ReturnType<typeof makeVolume> {
-  const T = 100, S = 48;
-  const vol = makeVolume(T, S, S);
+/** 100 frames of a 160×160 textured scene; a blob brightens and fades over frames 40–50 (apex 45) inside the face crop. */
+function eventFrames(): Image[] {
+  const T = 100, W = 160;
+  const out: Image[] = [];
   for (let t = 0; t < T; t++) {
     const k = t >= 40 && t <= 50 ? 0.5 * (1 - Math.cos((2 * Math.PI * (t - 40)) / 10)) : 0;
-    for (let y = 0; y < S; y++) {
-      for (let x = 0; x < S; x++) {
-        const tex = 0.4 + 0.1 * Math.sin(x * 0.7) * Math.cos(y * 0.5);
-        const blob = 0.3 * k * Math.exp(-((x - 30) ** 2 + (y - 20) ** 2) / 18);
-        vol.data[t * S * S + y * S + x] = tex + blob;
+    const data = new Float32Array(W * W);
+    for (let y = 0; y < W; y++) {
+      for (let x = 0; x < W; x++) {
+        const tex = 0.4 + 0.1 * Math.sin(x * 0.35) * Math.cos(y * 0.25);
+        data[y * W + x] = tex + 0.3 * k * Math.exp(-((x - 90) ** 2 + (y - 95) ** 2) / 60);
       }
     }
+    out.push({ width: W, height: W, channels: 1, data });
   }
-  return vol;
+  return out;
 }
 
-test('analyseFaces spots the one event of a synthetic volume and classifies it', () => {
+/** a detector that always sees the same face: eyes at (60, 70) and (100, 70) */
+async function stillFace(): Promise<DetectedFace[]> {
+  const lm = new Float32Array(136);
+  for (let i = 0; i < 68; i++) {
+    lm[2 * i] = i >= 36 && i < 42 ? 60 : i >= 42 && i < 48 ? 100 : 80;
+    lm[2 * i + 1] = i >= 36 && i < 48 ? 70 : 110;
+  }
+  return [{ score: 0.9, box: { x: 40, y: 40, width: 80, height: 100 }, landmarks: lm }];
+}
+
+test('analyzeFrames with the browser classifier: the one analysis.json schema, the event spotted and classified', async () => {
   const seen: number[] = [];
   const stub: IntervalClassifier = {
     recipe: 'flow-svm',
     labels: 'megc3',
     classes: ['x', 'y'],
     flowSize: 28,
+    frameSize: 64,
     classify(f) {
       seen.push(f.length);
       return { label: 'y', scores: { x: 0.2, y: 0.8 }, probabilities: true };
     },
   };
-  const { json, flows } = analyseFaces(eventVolume(), { fps: 25, classifier: stub, source: 'synthetic' });
-  assert.equal(json.format, ANALYSIS_FORMAT);
-  assert.equal(json.frames, 100);
-  assert.equal(json.seconds, 4);
-  assert.equal(json.curve.length, 100);
-  assert.equal(json.intervals.length, 1, JSON.stringify(json.intervals));
-  const iv = json.intervals[0];
+  const { analysis: a, overlays } = await analyzeFrames(eventFrames(), { fps: 25, width: 160, height: 160, file: 'synthetic' }, {
+    faceSize: 64,
+    keyFrameInterval: 25,
+    detect: stillFace,
+    roi: false,
+    classify: intervalClassify(stub),
+  });
+  assert.equal(a.format, 'merkit-analysis/1');
+  assert.equal(a.video.frames, 100);
+  assert.equal(a.video.duration, 4);
+  assert.equal(a.video.fps, 25);
+  assert.equal(a.motion.micro.length, 100);
+  assert.equal(a.face.alignedSize, 64);
+  assert.deepEqual(a.face.track.map((k) => k.frame), [0, 25, 50, 75, 99]);
+  assert.equal(a.intervals.length, 1, JSON.stringify(a.intervals));
+  const iv = a.intervals[0];
   assert.ok(iv.onset <= 45 && iv.offset >= 45 && iv.onset >= 35 && iv.offset <= 55, JSON.stringify(iv));
   assert.ok(Math.abs(iv.apex - 45) <= 2, `apex ${iv.apex}`);
   assert.equal(iv.apexTime, iv.apex / 25);
-  assert.equal(iv.class, 'y');
-  assert.deepEqual(iv.probabilities, { x: 0.2, y: 0.8 });
+  assert.deepEqual(iv.class, { label: 'y', scores: { x: 0.2, y: 0.8 }, probabilities: true });
   assert.deepEqual(seen, [3 * 28 * 28]);
-  assert.equal(flows.length, 1);
-  assert.equal(flows[0]!.width, 48);
-  assert.deepEqual(json.model, { recipe: 'flow-svm', labels: 'megc3', classes: ['x', 'y'] });
+  assert.equal(overlays.get(0)!.width, 64);
+  // a model trained on another crop size is refused, not silently fed the wrong size
+  await assert.rejects(intervalClassify(stub)({ frames: 2, width: 32, height: 32, data: new Float32Array(2 * 32 * 32) }, 1), (e) => isMerError(e) && /64/.test(e.message));
 });
 
-test('analyseFaces without a model spots only; too short a video is a clear error', () => {
-  const { json } = analyseFaces(eventVolume(), { fps: 25 });
-  assert.equal(json.model, null);
-  assert.equal(json.intervals[0].class, undefined);
-  assert.throws(() => analyseFaces(makeVolume(3, 16, 16), { fps: 25 }), (e) => isMerError(e) && /3 frame/.test(e.message));
-  assert.throws(() => analyseFaces(eventVolume(), { fps: 0 }), (e) => isMerError(e) && /fps/.test(e.message));
+test('analyzeFrames without a model spots only; no fps is a clear error', async () => {
+  const { analysis } = await analyzeFrames(eventFrames(), { fps: 25, width: 160, height: 160 }, { faceSize: 64, keyFrameInterval: 25, detect: stillFace, roi: false, overlays: 0 });
+  assert.equal(analysis.model, undefined);
+  assert.equal(analysis.intervals[0].class, undefined);
+  await assert.rejects(analyzeFrames(eventFrames(), { fps: 0, width: 160, height: 160 }, { detect: stillFace }), (e) => isMerError(e) && /fps/.test(e.message));
 });
 
 test('the page loads a model folder over HTTP and predicts exactly what the Node loader predicts', async () => {

@@ -115,17 +115,25 @@ test('the page analyses a synthetic video: interval, class, apex and reports; no
     await (await download).saveAs(file);
     const { readFile } = await import('node:fs/promises');
     const a = JSON.parse(await readFile(file, 'utf8'));
+    // the same schema `merkit analyze` writes (run/analyze.ts Analysis)
     assert.equal(a.format, 'merkit-analysis/1');
-    assert.equal(a.fps, 25);
-    assert.equal(a.frames, 150);
-    assert.equal(a.curve.length, 150);
+    assert.equal(a.video.fps, 25);
+    assert.equal(a.video.frames, 150);
+    assert.equal(a.video.file, 'face.mp4');
+    assert.equal(a.motion.micro.length, 150);
     assert.ok(a.face.track.length >= 5, 'the face is tracked on the key frames');
+    assert.equal(a.face.alignedSize, 128);
+    assert.equal(a.model.recipe, 'flow-svm');
     const macro = truth.find((t) => t.kind === 'macro')!;
     assert.ok(
       a.intervals.some((iv: { onset: number; offset: number }) => iv.onset <= macro.apex && iv.offset >= macro.apex),
       `an interval covers the macro apex ${macro.apex}: ${JSON.stringify(a.intervals)}`,
     );
-    for (const iv of a.intervals) if (iv.probabilities) assert.ok(FIXTURE_CLASSES.includes(iv.class));
+    for (const iv of a.intervals) {
+      assert.equal(typeof iv.onsetTime, 'number');
+      if (iv.class) assert.ok(FIXTURE_CLASSES.includes(iv.class.label), iv.class.label);
+    }
+    assert.ok(a.intervals.some((iv: { class?: unknown }) => iv.class), 'intervals are classified');
 
     // reports view
     await page.click('#tab-reports');

@@ -17,12 +17,12 @@ export function registerAnalyzeCommand(program: Command): void {
     .option('--key-interval <frames>', 'face detection every N frames (default: one per second)', intOption('--key-interval', 1))
     .option('--detector <d>', 'ssd | tiny', 'ssd')
     .option('--p <p>', 'spotting threshold factor p (MEGC: mean + p·(max − mean))', parseFloat)
-    .option('--features <f>', 'spotting features: intensity | lbp', 'intensity')
+    .option('--features <f>', 'spotting features: intensity | lbp | flow (TV-L1 magnitude: slower, see spotFlow.ts)', 'intensity')
     .action(async (video: string, o) => {
       const face = o.face === 'largest' ? 'largest' : Number(o.face);
       if (face !== 'largest' && !(Number.isInteger(face) && face >= 0)) throw new MerError('BAD_OPTION', `--face ${o.face}`, { expected: "'largest' or an index ≥ 0" });
       if (o.detector !== 'ssd' && o.detector !== 'tiny') throw new MerError('BAD_OPTION', `--detector ${o.detector}`, { expected: 'ssd or tiny' });
-      if (o.features !== 'intensity' && o.features !== 'lbp') throw new MerError('BAD_OPTION', `--features ${o.features}`, { expected: 'intensity or lbp' });
+      if (o.features !== 'intensity' && o.features !== 'lbp' && o.features !== 'flow') throw new MerError('BAD_OPTION', `--features ${o.features}`, { expected: 'intensity, lbp or flow' });
       const { analysis, files } = await analyzeVideo(video, {
         model: o.model,
         out: o.out,

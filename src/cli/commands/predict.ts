@@ -81,17 +81,21 @@ export async function predictInput(m: LoadedModel, input: string, o: PredictInpu
     return { input, ...(await predictClip(m, memoryClip(basename(input), frames, o.apex))) };
   }
   if (VIDEO_EXT.has(extname(input).toLowerCase())) {
+    // the analysis pipeline: track, spot, and classify every interval re-cropped with its onset frame's alignment
     const { analyzeVideo } = await import('../../run/analyze.ts');
-    const { analysis } = await analyzeVideo(input, { model: undefined, overlays: 0 });
-    if (analysis.intervals.length === 0) throw new MerError('NOT_FOUND', 'no expression interval spotted in the video', { file: input, expected: 'a visible facial movement' });
-    const best = analysis.intervals.reduce((a, b) => (b.score > a.score ? b : a));
-    // decode the best interval again (at the analysis size) and align it with its onset frame's face
-    const { decodeVideoFrames } = await import('../../io/video.ts');
-    const frames: Image[] = [];
-    for await (const f of decodeVideoFrames(input, { mode: 'gray', start: best.onset, end: best.offset + 1, width: analysis.video.width, height: analysis.video.height })) frames.push(f);
-    const aligned = await alignFrames(frames, alignSize(m));
-    const p = await predictClip(m, memoryClip(basename(input), aligned, best.apex - best.onset));
-    return { input, ...p, note: `strongest of ${analysis.intervals.length} spotted interval(s): ${best.kind} ${best.onsetTime.toFixed(2)}–${best.offsetTime.toFixed(2)} s, apex ${best.apexTime.toFixed(2)} s` };
+    const { analysis } = await analyzeVideo(input, { model: m, overlays: 0 });
+    const classified = analysis.intervals.filter((iv) => iv.class);
+    if (classified.length === 0) throw new MerError('NOT_FOUND', `no expression interval spotted in the video (${analysis.intervals.length} too short to classify)`, { file: input, expected: 'a visible facial movement' });
+    const best = classified.reduce((a, b) => (b.score > a.score ? b : a));
+    const c = best.class!;
+    return {
+      input,
+      label: c.label,
+      index: m.meta.classes.indexOf(c.label),
+      scores: c.scores,
+      probabilities: c.probabilities,
+      note: `strongest of ${analysis.intervals.length} spotted interval(s): ${best.kind} ${best.onsetTime.toFixed(2)}–${best.offsetTime.toFixed(2)} s, apex ${best.apexTime.toFixed(2)} s (frames ${best.onset}/${best.apex}/${best.offset})`,
+    };
   }
   throw new MerError('BAD_INPUT', 'unrecognised input', { file: input, expected: 'a frame folder, "onset.jpg,apex.jpg" or a video file (.mp4, .avi, .mov, .mkv, .webm)' });
 }
