@@ -30,6 +30,9 @@ interface Published {
 /** recipe → published UF1/UAR (MEGC 2019 composite, ../shared/data/README.md); the dev set lacks SAMM */
 const RECIPES: Record<string, Published> = {
   ststnet: { overall: [0.7353, 0.7605], smic: [0.6801, 0.7013], casme2: [0.8382, 0.8686], source: 'Liong et al., FG 2019' },
+  'off-apexnet': { overall: [0.7196, 0.7096], source: 'Gan et al. 2019, as reported in the MEGC 2019 composite comparisons' },
+  'dual-inception': { overall: [0.7322, 0.7278], source: 'Zhou et al., FG 2019' },
+  fr: { overall: [0.7838, 0.7832], smic: [0.7011, 0.7083], casme2: [0.8915, 0.8873], source: 'Zhou et al., FR (CDE setting)' },
   emr: { overall: [0.7885, 0.7824], smic: [0.7461, 0.753], casme2: [0.8293, 0.8209], source: 'Liu et al., FG 2019 (Part + Adversarial + EMR)' },
 };
 

@@ -95,3 +95,15 @@ export function flowImageFloat(flow: FlowField, strain?: Float32Array, opts: Flo
   }
   return { width: ow, height: oh, channels: 3, data };
 }
+
+/** Flow image bytes (interleaved RGB 0–255) → planar [R | G | B] floats in [0, 1]: the flow-image feature layout of the recipes. */
+export function flowImagePlanar(image: { width: number; height: number; data: ArrayLike<number> }): Float32Array {
+  const n = image.width * image.height;
+  const out = new Float32Array(3 * n);
+  for (let i = 0; i < n; i++) {
+    out[i] = image.data[3 * i] / 255;
+    out[n + i] = image.data[3 * i + 1] / 255;
+    out[2 * n + i] = image.data[3 * i + 2] / 255;
+  }
+  return out;
+}

@@ -5,6 +5,7 @@ import type { ClipRef } from '../core/clip.ts';
 import { MerError } from '../core/errors.ts';
 import { loadClipVolume, annotatedIndices } from '../io/clip.ts';
 import { clipFlowImage } from '../motion/clipFlow.ts';
+import { flowImagePlanar } from '../motion/flowImage.ts';
 
 export interface ClipFlowOptions {
   /** frames are resized to frameSize × frameSize before flow */
@@ -23,12 +24,5 @@ export async function clipFlowImageFeatures(clip: ClipRef, opts: ClipFlowOptions
   }
   const { onset, apex } = annotatedIndices(clip, vol.frames);
   const { image } = clipFlowImage(vol, { onset, apex: apex ?? 'spot', size: opts.flowSize });
-  const n = image.width * image.height;
-  const out = new Float32Array(3 * n);
-  for (let i = 0; i < n; i++) {
-    out[i] = image.data[3 * i] / 255;
-    out[n + i] = image.data[3 * i + 1] / 255;
-    out[2 * n + i] = image.data[3 * i + 2] / 255;
-  }
-  return out;
+  return flowImagePlanar(image);
 }

@@ -12,6 +12,7 @@
  * { file, dtype, shape }. Files are written atomically, arrays first and the
  * json last, so a folder with a json is complete.
  */
+import { namedScores, type NamedScores } from '../learn/scores.ts';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MerError, problemFromError, type Problem } from '../core/errors.ts';
@@ -283,31 +284,12 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
   return { meta, recipe, model };
 }
 
-export interface ClassPrediction {
-  /** predicted class name */
-  readonly label: string;
-  readonly index: number;
-  /** one score per class name (probabilities when the model gives them; else normalised scores) */
-  readonly scores: Record<string, number>;
-  /** whether `scores` are the model's probabilities */
-  readonly probabilities: boolean;
-}
+/** label, index, per-class display scores, and whether they are probabilities */
+export type ClassPrediction = NamedScores;
 
-/** Turn a Prediction into named scores; non-probability scores are shifted/normalised to sum 1 for display. */
+/** Turn a Prediction into named scores (see learn/scores.ts). */
 export function namedPrediction(classes: readonly string[], p: { pred: number; scores: readonly number[] }): ClassPrediction {
-  const s = Array.from(p.scores);
-  const isProb = s.every((v) => v >= 0 && v <= 1) && Math.abs(s.reduce((a, b) => a + b, 0) - 1) < 1e-6;
-  let shown = s;
-  if (!isProb) {
-    // softmax of the raw scores: a display ranking, not calibrated probabilities
-    const top = Math.max(...s);
-    const e = s.map((v) => Math.exp(v - top));
-    const z = e.reduce((a, b) => a + b, 0);
-    shown = e.map((v) => v / z);
-  }
-  const scores: Record<string, number> = {};
-  classes.forEach((c, i) => (scores[c] = shown[i] ?? 0));
-  return { label: classes[p.pred], index: p.pred, scores, probabilities: isProb };
+  return namedScores(classes, p.pred, p.scores);
 }
 
 /** Extract a clip with the model's recipe and classify it. */

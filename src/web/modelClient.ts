@@ -9,6 +9,8 @@
  * flow image (flow-svm). Other recipes load, but `classifierFromModel` says
  * plainly that they run in `merkit analyze` only.
  */
+import { namedScores } from '../learn/scores.ts';
+import { flowImagePlanar as flowImageToFeatures } from '../motion/flowImage.ts';
 import { MerError } from '../core/errors.ts';
 import type { Volume } from '../core/image.ts';
 import type { FittedModel, SavedModel } from '../learn/types.ts';
@@ -36,33 +38,8 @@ export interface IntervalClassifier {
   classify(features: Float32Array): ClassScores;
 }
 
-/** Softmax of decision values when they are not probabilities (display only, as `merkit predict`). */
-export function namedScores(classes: readonly string[], pred: number, raw: readonly number[]): ClassScores {
-  const s = Array.from(raw);
-  const isProb = s.every((v) => v >= 0 && v <= 1) && Math.abs(s.reduce((a, b) => a + b, 0) - 1) < 1e-6;
-  let shown = s;
-  if (!isProb) {
-    const top = Math.max(...s);
-    const e = s.map((v) => Math.exp(v - top));
-    const z = e.reduce((a, b) => a + b, 0);
-    shown = e.map((v) => v / z);
-  }
-  const scores: Record<string, number> = {};
-  classes.forEach((c, i) => (scores[c] = shown[i] ?? 0));
-  return { label: classes[pred], scores, probabilities: isProb };
-}
-
-/** Flow image bytes (interleaved RGB 0–255) → planar floats in [0, 1], as recipes/stages.ts does. */
-export function flowImageToFeatures(image: { width: number; height: number; data: ArrayLike<number> }): Float32Array {
-  const n = image.width * image.height;
-  const out = new Float32Array(3 * n);
-  for (let i = 0; i < n; i++) {
-    out[i] = image.data[3 * i] / 255;
-    out[n + i] = image.data[3 * i + 1] / 255;
-    out[2 * n + i] = image.data[3 * i + 2] / 255;
-  }
-  return out;
-}
+export { namedScores } from '../learn/scores.ts';
+export { flowImagePlanar as flowImageToFeatures } from '../motion/flowImage.ts';
 
 /**
  * The `classify` of run/analyze.ts's analyzeFrames for a browser classifier:

@@ -40,7 +40,7 @@ test('decodeArray reads little-endian float32/float64/int32 and rejects a torn f
 
 test('namedScores: probabilities pass through; decision values become a softmax', () => {
   const p = namedScores(['a', 'b'], 1, [0.25, 0.75]);
-  assert.deepEqual(p, { label: 'b', scores: { a: 0.25, b: 0.75 }, probabilities: true });
+  assert.deepEqual(p, { label: 'b', index: 1, scores: { a: 0.25, b: 0.75 }, probabilities: true });
   const s = namedScores(['a', 'b'], 1, [0, Math.log(2)]);
   assert.equal(s.probabilities, false);
   assert.ok(Math.abs(s.scores.a - 1 / 3) < 1e-12 && Math.abs(s.scores.b - 2 / 3) < 1e-12);

@@ -25,7 +25,7 @@ import { MerError } from '../../core/errors.ts';
  * what `merkit evaluate` uses by default.
  */
 export const DEMO_OVERRIDES: Readonly<Record<string, Record<string, unknown>>> = {
-  ststnet: { epochs: 150, batchSize: 32 },
+  ststnet: { epochs: 500, batchSize: 32 },
   'off-apexnet': { epochs: 40 },
   'dual-inception': { epochs: 8 },
   fr: { epochs: 30 },
@@ -37,16 +37,24 @@ export const DEMO_OVERRIDES: Readonly<Record<string, Record<string, unknown>>> =
 /** the recipes run by `--quick`: one per family */
 export const DEMO_QUICK = ['flow-svm', 'lbptop-svm', 'ststnet'];
 
+/**
+ * Recipes left out of the default demo and run with `--all`: on 2 CPU cores
+ * each needs 10+ minutes even at demo epochs (millions of weights, per-fold
+ * training), which would turn the demo into an hour-long job.
+ */
+export const DEMO_HEAVY = ['off-apexnet', 'dual-inception', 'fr', 'emr', 'tlcnn'];
+
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
-    .description('generate the synthetic dataset and evaluate every frame-based recipe under LOSO')
+    .description('generate the synthetic dataset and evaluate the frame-based recipes under LOSO (--all: every one)')
     .option('--out <dir>', 'output folder', 'demo-out')
     .option('--seed <n>', 'random seed', intOption('--seed'), 1)
     .option('--subjects <n>', 'synthetic subjects', intOption('--subjects', 2), 12)
     .option('--clips-per-class <k>', 'synthetic clips per class and subject', intOption('--clips-per-class', 1), 2)
     .option('--recipes <list>', 'comma-separated recipes (default: every recipe that reads frames)')
     .option('--quick', `only ${DEMO_QUICK.join(', ')}`)
+    .option('--all', `also the heavy networks (${DEMO_HEAVY.join(', ')}); takes an hour or more on 2 cores`)
     .option('--workers <n>', 'worker threads', intOption('--workers', 1), defaultWorkers())
     .action(async (o) => {
       const progress = terminalProgress();
@@ -55,7 +63,9 @@ export function registerDemoCommand(program: Command): void {
         ? String(o.recipes).split(',').map((s) => s.trim()).filter(Boolean)
         : o.quick
           ? DEMO_QUICK
-          : listRecipes().filter((r) => r.accepts.includes('frames')).map((r) => r.name);
+          : listRecipes()
+              .filter((r) => r.accepts.includes('frames') && (o.all || !DEMO_HEAVY.includes(r.name)))
+              .map((r) => r.name);
       for (const n of names) {
         if (!getRecipe(n).accepts.includes('frames')) throw new MerError('BAD_OPTION', `recipe '${n}' does not read frame clips`, { expected: 'a frame-based recipe' });
       }
