@@ -20,8 +20,13 @@
  *     iterations the search needs (init: 'random' = the paper's QR of randn).
  * Dimensions constant over the training rows of a block are left out of the
  * learning (dropConstant, default on; h is then 0.6 × the remaining d).
- * Speed: one CASME II LOSO fold (237 × 25 blocks × 177, 36 varying dims per
- * block) fits in about 7 s (NR: 1 s) on one core.
+ * Speed (CPU, one loaded core): one LOSO fold of the CASME II table (237 ×
+ * 25 blocks × 177, 36 varying dims per block) ≈ 4 s (NR ≈ 1 s); from frames
+ * (237 × 20 blocks × 177, all dims varying) see bench/classical.ts and the
+ * report — each W_i update works in the eigenbasis of M_i (O(dh) objective)
+ * with the p×p Cayley step of stiefel.ts, never a d×d solve.
+ * Hyper-parameters: `tune` picks α and / or C by an inner, subject-grouped CV
+ * on the training rows (learn/gridSearch.ts); the paper gives no SVM settings.
  * Recognition (Sec. 3.3): v_i^k = W_i^kᵀ y^k; V_i = [w_i^1 v_i^1; …; w_i^t v_i^t];
  * one binary RBF SVM with probability per class i on V_i (class i vs rest);
  * the class of the largest probability wins.
@@ -34,10 +39,11 @@
 import { MerError } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
 import type { FittedModel, Learner, Prediction, TrainingSet } from './types.ts';
-import { stiefelMinimize, type StiefelOptions } from './stiefel.ts';
+import { matNN, matTN, stiefelMinimize, type StiefelOptions } from './stiefel.ts';
 import { symmetricEigen } from './pca.ts';
 import { fitLdaAxes } from './lda.ts';
 import { fitSvm, type FittedSvm } from './svm.ts';
+import { gridSearch } from './gridSearch.ts';
 
 export interface MmflOptions {
   /** number of blocks t per row */
@@ -79,8 +85,34 @@ export interface MmflOptions {
    * costs O(d³) per step.
    */
   dropConstant?: boolean;
-  /** RBF SVM parameters (default C = 1, γ = 'scale') */
-  svm?: { C?: number; gamma?: number | 'scale' };
+  /**
+   * RBF SVM parameters (default C = 1, γ = 'scale', no class weights). Each
+   * class-wise machine is one class against the other c − 1 (about 1 : 4 on
+   * CASME II); classWeight 'balanced' weights C by n / (2 n_class), counted on
+   * the training fold only (the paper states no SVM settings).
+   */
+  svm?: {
+    C?: number;
+    gamma?: number | 'scale';
+    classWeight?: 'balanced';
+    /**
+     * how the c class-wise outputs are compared (default 'probability', the
+     * paper: the largest Platt probability wins). Platt's sigmoid is fitted to
+     * the imbalanced class-vs-rest labels, so each probability carries its
+     * class's prior π_i (e.g. 0.4 for CASME II 'others', 0.1 for 'surprise')
+     * and the argmax drifts to the large classes whatever the class weights.
+     * 'prior-corrected': logit(p_i) − logit(π_i) with π_i counted on the
+     * training fold — the argmax under equal priors.
+     */
+    score?: 'probability' | 'prior-corrected';
+  };
+  /**
+   * choose α and / or the SVM C by an inner, subject-grouped cross-validation
+   * on the training rows only (learn/gridSearch.ts, pooled UF1; ties keep the
+   * earlier value, so list the preferred ones first): the lists replace
+   * `alpha` / `svm.C`. folds: inner folds (default 5).
+   */
+  tune?: { alpha?: number[]; C?: number[]; folds?: number };
 }
 
 /** one block's mappings: W[i] (d×h row-major) per class; undefined for a class absent from training */
@@ -179,15 +211,9 @@ function pairScatter(X: Float64Array, n: number, d: number, pairs: ReadonlyArray
     }
   });
   // H = X_touchedᵀ LX (symmetric)
-  touched.forEach((r, ri) => {
-    const xr = r * d, lr = ri * d;
-    for (let a = 0; a < d; a++) {
-      const xa = X[xr + a];
-      if (xa === 0) continue;
-      const ha = a * d;
-      for (let b = 0; b < d; b++) H[ha + b] += xa * LX[lr + b];
-    }
-  });
+  const Xt = new Float64Array(touched.length * d);
+  touched.forEach((r, ri) => Xt.set(X.subarray(r * d, (r + 1) * d), ri * d));
+  H.set(matTN(Xt, LX, touched.length, d, d));
   // symmetrise rounding
   for (let a = 0; a < d; a++) {
     for (let b = a + 1; b < d; b++) {
@@ -217,35 +243,20 @@ function randomOrthonormal(d: number, h: number, rng: Rng): Float64Array {
   return W;
 }
 
-/** the h eigenvectors of the smallest eigenvalues of a symmetric d×d M, as a d×h matrix */
-function smallestEigenvectors(M: Float64Array, d: number, h: number): Float64Array {
-  const { vectors } = symmetricEigen(M, d); // descending
-  const W = new Float64Array(d * h);
-  for (let c = 0; c < h; c++) {
-    const v = vectors[d - 1 - c];
-    for (let i = 0; i < d; i++) W[i * h + c] = v[i];
-  }
-  return W;
-}
+const atb = matTN;
+const ab = matNN;
 
-/** tr(WᵀMW) (M symmetric d×d, W d×h), and MW */
-function quad(M: Float64Array, W: Float64Array, d: number, h: number): { tr: number; MW: Float64Array } {
-  const MW = new Float64Array(d * h);
-  for (let i = 0; i < d; i++) {
-    const mi = i * d, oi = i * h;
-    for (let k = 0; k < d; k++) {
-      const m = M[mi + k];
-      if (m === 0) continue;
-      const wk = k * h;
-      for (let j = 0; j < h; j++) MW[oi + j] += m * W[wk + j];
-    }
-  }
-  let tr = 0;
-  for (let i = 0; i < d * h; i++) tr += W[i] * MW[i];
-  return { tr, MW };
-}
-
-/** Algorithm 1 for one block: the class-specific mappings W_i (d×h). */
+/**
+ * Algorithm 1 for one block: the class-specific mappings W_i (d×h).
+ *
+ * Every W_i update runs in the eigenbasis of its M_i = H_intra,i − H_inter,i
+ * (M_i = V Λ Vᵀ, one eigendecomposition per class and block): with Z = VᵀW
+ * the objective is Σ_k λ_k ‖Z_k,:‖² + α‖Z − Vᵀθ‖² — the same value, and the
+ * Cayley curve, Barzilai–Borwein steps and Armijo test are invariant under the
+ * orthogonal change of variables, so the iterates are those of the search on
+ * W (up to rounding) while an objective/gradient evaluation costs O(dh)
+ * instead of O(d²h). W_i = V Z_i is formed once per outer iteration for θ.
+ */
 export function mmflBlock(
   X: Float64Array,
   n: number,
@@ -258,59 +269,91 @@ export function mmflBlock(
   const alpha = opts.variant === 'nr' ? 0 : (opts.alpha ?? 0.001);
   const h = Math.max(1, Math.min(d, Math.round((opts.hRatio ?? 0.6) * d)));
   const tMax = opts.tMax ?? 10;
+  const init = opts.init ?? 'eigen';
   const { inter, intra } = mmflScatter(X, n, d, y, nClasses, opts);
   const present = Array.from({ length: nClasses }, (_, c) => y.includes(c));
-  const M = inter.map((Hi, c) => {
+  // eigenbasis of every present class's M, ascending eigenvalues: V (d×d, column k = k-th smallest)
+  const basis = inter.map((Hi, c) => {
+    if (!present[c]) return undefined;
     const m = new Float64Array(d * d);
     for (let k = 0; k < d * d; k++) m[k] = intra[c][k] - Hi[k];
-    return m;
+    const { values, vectors } = symmetricEigen(m, d); // descending
+    const V = new Float64Array(d * d);
+    const lambda = new Float64Array(d);
+    for (let k = 0; k < d; k++) {
+      const v = vectors[d - 1 - k];
+      lambda[k] = values[d - 1 - k];
+      for (let i = 0; i < d; i++) V[i * d + k] = v[i];
+    }
+    return { V, lambda };
   });
-  const W: (Float64Array | undefined)[] = M.map((m, c) =>
-    present[c] ? ((opts.init ?? 'eigen') === 'eigen' ? smallestEigenvectors(m, d, h) : randomOrthonormal(d, h, rng.fork(`W${c}`))) : undefined,
-  );
+  // Z_i = V_iᵀ W_i; the eigen start W_i = the h smallest eigenvectors is Z = I_{d×h}
+  const Z: (Float64Array | undefined)[] = basis.map((b, c) => {
+    if (!b) return undefined;
+    if (init === 'eigen') {
+      const z = new Float64Array(d * h);
+      for (let i = 0; i < h; i++) z[i * h + i] = 1;
+      return z;
+    }
+    return atb(b.V, randomOrthonormal(d, h, rng.fork(`W${c}`)), d, d, h);
+  });
+  const W: (Float64Array | undefined)[] = Z.map((z, c) => (z ? ab(basis[c]!.V, z, d, d, h) : undefined));
   // θ⁰ = I_{d×h}
   let theta = new Float64Array(d * h);
   for (let i = 0; i < h; i++) theta[i * h + i] = 1;
   const objective: number[] = [];
+  const trace = (z: Float64Array, lambda: Float64Array): number => {
+    let tr = 0;
+    for (let k = 0; k < d; k++) {
+      let s = 0;
+      for (let j = 0; j < h; j++) s += z[k * h + j] ** 2;
+      tr += lambda[k] * s;
+    }
+    return tr;
+  };
   const total = (): number => {
     let L = 0;
     W.forEach((w, c) => {
       if (!w) return;
-      L += quad(M[c], w, d, h).tr;
+      L += trace(Z[c]!, basis[c]!.lambda);
       for (let k = 0; k < d * h; k++) L += alpha * (w[k] - theta[k]) ** 2;
     });
     return L;
   };
-  if (alpha === 0) {
+  if (alpha === 0 && init === 'eigen') {
     // NR: the mappings decouple and the eigenvectors are the exact minimisers
-    if ((opts.init ?? 'eigen') === 'eigen') {
-      objective.push(total());
-      return { d, h, W, objective };
-    }
+    objective.push(total());
+    return { d, h, W, objective };
   }
   const stiefelOpts: StiefelOptions = { maxIter: 10, ...opts.stiefel };
   for (let r = 1; r <= tMax; r++) {
-    W.forEach((w, c) => {
-      if (!w) return;
-      const th = theta;
+    Z.forEach((z, c) => {
+      if (!z) return;
+      const { V, lambda } = basis[c]!;
+      const th = atb(V, theta, d, d, h); // θ in the class's eigenbasis
       const res = stiefelMinimize(
-        (Z) => {
-          const { tr, MW } = quad(M[c], Z, d, h);
-          let F = tr;
+        (Zc) => {
+          let F = 0;
           const G = new Float64Array(d * h);
-          for (let k = 0; k < d * h; k++) {
-            const diff = Z[k] - th[k];
-            F += alpha * diff * diff;
-            G[k] = 2 * MW[k] + 2 * alpha * diff;
+          for (let k = 0; k < d; k++) {
+            const l = lambda[k];
+            for (let j = 0; j < h; j++) {
+              const i = k * h + j;
+              const v = Zc[i];
+              const diff = v - th[i];
+              F += l * v * v + alpha * diff * diff;
+              G[i] = 2 * l * v + 2 * alpha * diff;
+            }
           }
           return { F, G };
         },
-        w,
+        z,
         d,
         h,
         stiefelOpts,
       );
-      W[c] = res.X;
+      Z[c] = res.X;
+      W[c] = ab(V, res.X, d, d, h);
     });
     // θ = mean of the W_i (∂L/∂θ = −2α Σ (W_i − θ) = 0)
     const live = W.filter((w): w is Float64Array => !!w);
@@ -359,6 +402,151 @@ function varyingDims(X: readonly Float32Array[], offset: number, d: number): Int
   return Int32Array.from(out);
 }
 
+/** what MMFL learns from one training set, before the SVMs */
+interface MmflProjections {
+  /** the class-wise representation V_i of rows (block features → weighted projections) */
+  represent(X: readonly Float32Array[], cls: number): Float32Array[];
+}
+
+/** Algorithm 1 on every block of a training set (+ block weights), fitted on `train` only */
+function learnProjections(train: TrainingSet, opts: MmflOptions, alpha: number): MmflProjections {
+  const { blocks: t, blockDim: d } = opts;
+  const n = train.X.length;
+  const c = train.classes.length;
+  const weighting = opts.weighting ?? 'none';
+  const variant = opts.variant ?? 'mmfl';
+  // block weights w[class][block]
+  let w: number[][] = Array.from({ length: c }, () => new Array<number>(t).fill(1));
+  if (weighting !== 'none') {
+    const strains = train.ids.map((id) => {
+      const s = opts.strain!(id);
+      if (!s) throw new MerError('BAD_INPUT', `mmfl: no optical strain for clip ${id}`, { clip: id });
+      return s;
+    });
+    const active = mmflBlockWeights(strains, train.y, c, opts.nummost ?? 9);
+    w = weighting === 'active' ? active : active.map((row) => row.map((v) => 1 - v));
+  }
+  // per block: projection matrices per class (lda: one shared), learnt on the
+  // block's dimensions that vary over the training rows (see dropConstant)
+  const proj: { W: (Float64Array | undefined)[]; h: number; dims: Int32Array; mean?: Float64Array }[] = [];
+  for (let k = 0; k < t; k++) {
+    const dims = (opts.dropConstant ?? true) ? varyingDims(train.X, k * d, d) : Int32Array.from({ length: d }, (_, a) => a);
+    const s = dims.length;
+    if (s === 0) {
+      proj.push({ W: new Array(c).fill(undefined), h: 0, dims });
+      continue;
+    }
+    const Xk = new Float64Array(n * s);
+    train.X.forEach((x, j) => {
+      for (let a = 0; a < s; a++) Xk[j * s + a] = x[k * d + dims[a]];
+    });
+    if (variant === 'lda') {
+      const rows = Array.from({ length: n }, (_, j) => Float32Array.from(Xk.subarray(j * s, (j + 1) * s)));
+      const fitted = fitLdaAxes({ X: rows, y: train.y, classes: train.classes });
+      const h = fitted.axes.length;
+      const Wl = new Float64Array(s * h);
+      fitted.axes.forEach((ax, col) => ax.forEach((v, i) => (Wl[i * h + col] = v)));
+      proj.push({ W: Array.from({ length: c }, () => Wl), h, dims, mean: fitted.mean });
+    } else {
+      const bm = mmflBlock(Xk, n, s, train.y, c, train.rng.fork(`block${k}`), { ...opts, alpha });
+      proj.push({ W: bm.W, h: bm.h, dims });
+    }
+  }
+  const width = proj.reduce((s, p) => s + p.h, 0);
+  return {
+    represent: (X, cls) =>
+      X.map((x) => {
+        const out = new Float32Array(width);
+        let o = 0;
+        proj.forEach((p, k) => {
+          const Wk = p.W[cls];
+          if (Wk) {
+            const s = p.dims.length;
+            for (let col = 0; col < p.h; col++) {
+              let v = 0;
+              for (let a = 0; a < s; a++) v += Wk[a * p.h + col] * (x[k * d + p.dims[a]] - (p.mean ? p.mean[a] : 0));
+              out[o + col] = w[cls][k] * v;
+            }
+          }
+          o += p.h;
+        });
+        return out;
+      }),
+  };
+}
+
+/** the c class-vs-rest RBF SVMs (with probability) on the class-wise representations */
+function fitMachines(train: TrainingSet, P: MmflProjections, opts: MmflOptions, C: number): (FittedSvm | undefined)[] {
+  const c = train.classes.length;
+  const machines: (FittedSvm | undefined)[] = [];
+  for (let cls = 0; cls < c; cls++) {
+    const yb = train.y.map((v) => (v === cls ? 1 : 0));
+    if (!yb.includes(1) || !yb.includes(0)) {
+      machines.push(undefined);
+      continue;
+    }
+    machines.push(
+      fitSvm(
+        { X: P.represent(train.X, cls), y: yb, ids: train.ids, subjects: train.subjects, classes: ['rest', train.classes[cls]], rng: train.rng.fork(`svm${cls}`) },
+        {
+          kernel: 'rbf',
+          C,
+          gamma: opts.svm?.gamma ?? 'scale',
+          probability: true,
+          ...(opts.svm?.classWeight ? { classWeight: opts.svm.classWeight } : {}),
+        },
+      ),
+    );
+  }
+  return machines;
+}
+
+/** probabilities this close to 0 or 1 are clamped before the logit */
+const LOGIT_EPS = 1e-12;
+const logit = (p: number): number => {
+  const q = Math.min(1 - LOGIT_EPS, Math.max(LOGIT_EPS, p));
+  return Math.log(q / (1 - q));
+};
+
+/**
+ * scores[row][class] = the class machine's probability of its class (−1 where
+ * a class had no machine), or with `priors` its prior-corrected logit
+ * (−Infinity where no machine); argmax wins
+ */
+function predictMachines(
+  machines: readonly (FittedSvm | undefined)[],
+  P: MmflProjections,
+  X: readonly Float32Array[],
+  c: number,
+  priors?: readonly number[],
+): Prediction[] {
+  const scores = X.map(() => new Array<number>(c).fill(priors ? -Infinity : -1));
+  machines.forEach((m, cls) => {
+    if (!m) return;
+    m.predict(P.represent(X, cls)).forEach((p, j) => (scores[j][cls] = priors ? logit(p.scores[1]) - logit(priors[cls]) : p.scores[1]));
+  });
+  return scores.map((s) => ({ pred: s.indexOf(Math.max(...s)), scores: s }));
+}
+
+/** class frequencies of a training set (the priors of the class-vs-rest machines), or undefined for plain probabilities */
+function priorsOf(train: TrainingSet, opts: MmflOptions): number[] | undefined {
+  if ((opts.svm?.score ?? 'probability') !== 'prior-corrected') return undefined;
+  const n = train.y.length;
+  return train.classes.map((_, cls) => train.y.filter((v) => v === cls).length / n);
+}
+
+/** the rows `idx` of a training set, as a training set (inner CV) */
+function subset(train: TrainingSet, idx: readonly number[], tag: string): TrainingSet {
+  return {
+    X: idx.map((i) => train.X[i]),
+    y: idx.map((i) => train.y[i]),
+    ids: idx.map((i) => train.ids[i]),
+    subjects: idx.map((i) => train.subjects[i]),
+    classes: train.classes,
+    rng: train.rng.fork(tag),
+  };
+}
+
 /** The MMFL learner (see the module comment). */
 export function mmfl(opts: MmflOptions): Learner {
   const { blocks: t, blockDim: d } = opts;
@@ -370,98 +558,60 @@ export function mmfl(opts: MmflOptions): Learner {
     throw new MerError('BAD_OPTION', `mmfl weighting '${weighting}' needs per-block optical strain (option strain)`);
   }
   const variant = opts.variant ?? 'mmfl';
+  const alphas = opts.tune?.alpha ?? [variant === 'nr' ? 0 : (opts.alpha ?? 0.001)];
+  const Cs = opts.tune?.C ?? [opts.svm?.C ?? 1];
+  if (alphas.length === 0 || Cs.length === 0 || [...alphas, ...Cs].some((v) => !(Number.isFinite(v) && v >= 0))) {
+    throw new MerError('BAD_OPTION', `mmfl tune: α ${alphas.join(', ')}, C ${Cs.join(', ')}`, { expected: 'non-empty lists of finite values ≥ 0' });
+  }
   return {
     name: `mmfl-${variant}-${weighting}`,
     async fit(train: TrainingSet): Promise<FittedModel> {
-      const n = train.X.length;
       const c = train.classes.length;
       for (const [j, x] of train.X.entries()) {
         if (x.length !== t * d) {
           throw new MerError('BAD_INPUT', `mmfl: row ${j} has ${x.length} values, expected ${t} blocks × ${d}`, { row: j, clip: train.ids[j] });
         }
       }
-      // block weights w[class][block]
-      let w: number[][] = Array.from({ length: c }, () => new Array<number>(t).fill(1));
-      if (weighting !== 'none') {
-        const strains = train.ids.map((id) => {
-          const s = opts.strain!(id);
-          if (!s) throw new MerError('BAD_INPUT', `mmfl: no optical strain for clip ${id}`, { clip: id });
-          return s;
+      let alpha = alphas[0];
+      let C = Cs[0];
+      if (alphas.length * Cs.length > 1) {
+        // inner CV over the TRAINING subjects only; the mappings of an inner
+        // fold are learnt once per α and shared by every C
+        const cache = new Map<string, MmflProjections>();
+        const candidates = alphas.flatMap((a) => Cs.map((cc) => ({ alpha: a, C: cc })));
+        const res = gridSearch({
+          y: train.y,
+          subjects: train.subjects,
+          nClasses: c,
+          candidates,
+          folds: opts.tune?.folds ?? INNER_FOLDS,
+          rng: train.rng.fork('mmfl-tune'),
+          fitPredict(trIdx, teIdx, cand) {
+            const inner = subset(train, trIdx, `inner:${trIdx.length}:${trIdx[0]}`);
+            const key = `${cand.alpha}|${trIdx.join(',')}`;
+            let P = cache.get(key);
+            if (!P) cache.set(key, (P = learnProjections(inner, opts, cand.alpha)));
+            const machines = fitMachines(inner, P, opts, cand.C);
+            return predictMachines(machines, P, teIdx.map((i) => train.X[i]), c, priorsOf(inner, opts)).map((p) => p.pred);
+          },
         });
-        const active = mmflBlockWeights(strains, train.y, c, opts.nummost ?? 9);
-        w = weighting === 'active' ? active : active.map((row) => row.map((v) => 1 - v));
+        alpha = res.best.alpha;
+        C = res.best.C;
       }
-      // per block: projection matrices per class (lda: one shared), learnt on the
-      // block's dimensions that vary over the training rows (see dropConstant)
-      const proj: { W: (Float64Array | undefined)[]; h: number; dims: Int32Array; mean?: Float64Array }[] = [];
-      for (let k = 0; k < t; k++) {
-        const dims = (opts.dropConstant ?? true) ? varyingDims(train.X, k * d, d) : Int32Array.from({ length: d }, (_, a) => a);
-        const s = dims.length;
-        if (s === 0) {
-          proj.push({ W: new Array(c).fill(undefined), h: 0, dims });
-          continue;
-        }
-        const Xk = new Float64Array(n * s);
-        train.X.forEach((x, j) => {
-          for (let a = 0; a < s; a++) Xk[j * s + a] = x[k * d + dims[a]];
-        });
-        if (variant === 'lda') {
-          const rows = Array.from({ length: n }, (_, j) => Float32Array.from(Xk.subarray(j * s, (j + 1) * s)));
-          const fitted = fitLdaAxes({ X: rows, y: train.y, classes: train.classes });
-          const h = fitted.axes.length;
-          const Wl = new Float64Array(s * h);
-          fitted.axes.forEach((ax, col) => ax.forEach((v, i) => (Wl[i * h + col] = v)));
-          proj.push({ W: Array.from({ length: c }, () => Wl), h, dims, mean: fitted.mean });
-        } else {
-          const bm = mmflBlock(Xk, n, s, train.y, c, train.rng.fork(`block${k}`), opts);
-          proj.push({ W: bm.W, h: bm.h, dims });
-        }
-      }
-      const represent = (X: readonly Float32Array[], cls: number): Float32Array[] =>
-        X.map((x) => {
-          const out = new Float32Array(proj.reduce((s, p) => s + p.h, 0));
-          let o = 0;
-          proj.forEach((p, k) => {
-            const Wk = p.W[cls];
-            if (Wk) {
-              const s = p.dims.length;
-              for (let col = 0; col < p.h; col++) {
-                let v = 0;
-                for (let a = 0; a < s; a++) v += Wk[a * p.h + col] * (x[k * d + p.dims[a]] - (p.mean ? p.mean[a] : 0));
-                out[o + col] = w[cls][k] * v;
-              }
-            }
-            o += p.h;
-          });
-          return out;
-        });
-      const machines: (FittedSvm | undefined)[] = [];
-      for (let cls = 0; cls < c; cls++) {
-        const yb = train.y.map((v) => (v === cls ? 1 : 0));
-        if (!yb.includes(1) || !yb.includes(0)) {
-          machines.push(undefined);
-          continue;
-        }
-        machines.push(
-          fitSvm(
-            { X: represent(train.X, cls), y: yb, ids: train.ids, subjects: train.subjects, classes: ['rest', train.classes[cls]], rng: train.rng.fork(`svm${cls}`) },
-            { kernel: 'rbf', C: opts.svm?.C ?? 1, gamma: opts.svm?.gamma ?? 'scale', probability: true },
-          ),
-        );
-      }
+      const P = learnProjections(train, opts, alpha);
+      const machines = fitMachines(train, P, opts, C);
+      const priors = priorsOf(train, opts);
       return {
         predict(Xtest: readonly Float32Array[]): Prediction[] {
           for (const [j, x] of Xtest.entries()) {
             if (x.length !== t * d) throw new MerError('BAD_INPUT', `mmfl predict: row ${j} has ${x.length} values, expected ${t * d}`, { row: j });
           }
-          const scores = Xtest.map(() => new Array<number>(c).fill(-1));
-          machines.forEach((m, cls) => {
-            if (!m) return;
-            m.predict(represent(Xtest, cls)).forEach((p, j) => (scores[j][cls] = p.scores[1]));
-          });
-          return scores.map((s) => ({ pred: s.indexOf(Math.max(...s)), scores: s }));
+          return predictMachines(machines, P, Xtest, c, priors);
         },
       };
     },
   };
 }
+
+/** inner folds of the α / C search (subject-grouped) */
+const INNER_FOLDS = 5;

@@ -79,6 +79,14 @@ export interface MmflRecipeParams {
   svmC: number;
   /** class weights of the class-wise (one-vs-rest) machines: 'none' (default) or 'balanced' (from the training fold) */
   svmClassWeight: 'none' | 'balanced';
+  /** 'probability' (the paper: largest Platt probability) or 'prior-corrected' (learn/mmfl.ts) */
+  svmScore: 'probability' | 'prior-corrected';
+  /** candidate α values chosen by inner CV on the training subjects (replaces alpha; [] = no search, the default) */
+  tuneAlpha: number[];
+  /** candidate SVM C values chosen by inner CV on the training subjects (replaces svmC; [] = no search, the default) */
+  tuneC: number[];
+  /** inner folds of that search (subject-grouped, default 5) */
+  tuneFolds: number;
 }
 
 export function mmflRecipeParams(overrides: Partial<MmflRecipeParams> = {}): MmflRecipeParams {
@@ -103,6 +111,10 @@ export function mmflRecipeParams(overrides: Partial<MmflRecipeParams> = {}): Mmf
     weighting: 'none',
     svmC: 1,
     svmClassWeight: 'none',
+    svmScore: 'probability',
+    tuneAlpha: [],
+    tuneC: [],
+    tuneFolds: 5,
     ...overrides,
   };
 }
@@ -182,7 +194,10 @@ export function mmflRecipeLearner(p: MmflRecipeParams, blockDim: number): Learne
         variant: p.variant,
         weighting: p.weighting,
         nummost: p.nummost,
-        svm: { C: p.svmC, ...(p.svmClassWeight === 'balanced' ? { classWeight: 'balanced' as const } : {}) },
+        svm: { C: p.svmC, score: p.svmScore, ...(p.svmClassWeight === 'balanced' ? { classWeight: 'balanced' as const } : {}) },
+        ...(p.tuneAlpha.length || p.tuneC.length
+          ? { tune: { ...(p.tuneAlpha.length ? { alpha: p.tuneAlpha } : {}), ...(p.tuneC.length ? { C: p.tuneC } : {}), folds: p.tuneFolds } }
+          : {}),
         ...(weighted ? { strain: (id: string) => strains.get(id) } : {}),
       };
       const model = await mmfl(opts).fit({ ...train, X: strip(train.X) });

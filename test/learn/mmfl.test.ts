@@ -110,3 +110,126 @@ test('MMFL learner on a toy block problem beats chance (1/3) clearly on held-out
   assert.ok(accNr >= 0.6, `NR accuracy ${accNr}`);
   assert.throws(() => mmfl({ blocks: 4, blockDim: 8, weighting: 'active' }), /strain/);
 });
+
+/** dense Cayley step Y = (I + τ/2 A)⁻¹ (I − τ/2 A) X, A = G Xᵀ − X Gᵀ, by Gaussian elimination (reference for the p×p form) */
+function denseCayley(X: Float64Array, G: Float64Array, d: number, p: number, tau: number): Float64Array {
+  const s = tau / 2;
+  const A = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
+    let v = 0;
+    for (let k = 0; k < p; k++) v += G[i * p + k] * X[j * p + k] - X[i * p + k] * G[j * p + k];
+    A[i * d + j] = v;
+  }
+  const L = new Float64Array(d * d), R = new Float64Array(d * p);
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j < d; j++) L[i * d + j] = (i === j ? 1 : 0) + s * A[i * d + j];
+    for (let j = 0; j < p; j++) {
+      let v = X[i * p + j];
+      for (let k = 0; k < d; k++) v -= s * A[i * d + k] * X[k * p + j];
+      R[i * p + j] = v;
+    }
+  }
+  for (let k = 0; k < d; k++) {
+    let piv = k;
+    for (let i = k + 1; i < d; i++) if (Math.abs(L[i * d + k]) > Math.abs(L[piv * d + k])) piv = i;
+    for (let j = 0; j < d; j++) [L[k * d + j], L[piv * d + j]] = [L[piv * d + j], L[k * d + j]];
+    for (let j = 0; j < p; j++) [R[k * p + j], R[piv * p + j]] = [R[piv * p + j], R[k * p + j]];
+    for (let i = 0; i < d; i++) {
+      if (i === k) continue;
+      const f = L[i * d + k] / L[k * d + k];
+      for (let j = 0; j < d; j++) L[i * d + j] -= f * L[k * d + j];
+      for (let j = 0; j < p; j++) R[i * p + j] -= f * R[k * p + j];
+    }
+  }
+  for (let i = 0; i < d; i++) for (let j = 0; j < p; j++) R[i * p + j] /= L[i * d + i];
+  return R;
+}
+
+test('Stiefel: the p×p (Schur complement) Cayley step equals the dense d×d Cayley transform, p > d/2 and p < d/2', () => {
+  for (const [d, p] of [[7, 5], [9, 2]]) {
+    const rng = new Rng(11 + d);
+    const X0 = randomOrthonormal(d, p, rng);
+    const C = new Float64Array(d * p).map(() => rng.normal());
+    // F = ⟨C, X⟩ (linear: G = C everywhere); a tiny first step is accepted by Armijo at once
+    const fun = (X: Float64Array) => ({ F: X.reduce((s, v, i) => s + v * C[i], 0), G: new Float64Array(C) });
+    const tau = 1e-3;
+    const r = stiefelMinimize(fun, X0, d, p, { maxIter: 1, tau });
+    assert.equal(r.iterations, 1);
+    const ref = denseCayley(X0, C, d, p, tau);
+    let worst = 0;
+    for (let i = 0; i < d * p; i++) worst = Math.max(worst, Math.abs(r.X[i] - ref[i]));
+    assert.ok(worst < 1e-12, `d ${d}, p ${p}: max |Δ| ${worst}`);
+    assert.ok(r.F < r.history[0]);
+  }
+});
+
+test('Stiefel: orthonormality holds over many steps (periodic re-orthonormalisation of the reduced form)', () => {
+  // F = tr(XᵀMX) for a random symmetric M, p > d/2, every stopping rule off
+  const d = 12, p = 8;
+  const rng = new Rng(21);
+  const M = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) for (let j = 0; j <= i; j++) M[i * d + j] = M[j * d + i] = rng.normal();
+  const fun = (X: Float64Array) => {
+    const G = new Float64Array(d * p);
+    let F = 0;
+    for (let i = 0; i < d; i++) for (let j = 0; j < p; j++) {
+      let s = 0;
+      for (let k = 0; k < d; k++) s += M[i * d + k] * X[k * p + j];
+      G[i * p + j] = 2 * s;
+      F += X[i * p + j] * s;
+    }
+    return { F, G };
+  };
+  const r = stiefelMinimize(fun, randomOrthonormal(d, p, rng), d, p, { maxIter: 300, gtol: 0, xtol: 0, ftol: 0 });
+  assert.ok(orthogonalityError(r.X, d, p) < 1e-10, `orthogonality ${orthogonalityError(r.X, d, p)}`);
+});
+
+test('NR (α = 0) block mappings reach the sum of the h smallest eigenvalues of H_intra − H_inter', async () => {
+  const { symmetricEigen } = await import('../../src/learn/pca.ts');
+  const rng = new Rng(4);
+  const n = 24, d = 5;
+  const y = Array.from({ length: n }, (_, i) => i % 2);
+  const X = new Float64Array(n * d).map((_, i) => rng.normal() + (y[Math.floor(i / d)] === 1 && i % d === 0 ? 1.5 : 0));
+  const opts = { kInter: 4, kIntra: 3, sigma: 10 };
+  const b = mmflBlock(X, n, d, y, 2, rng, { ...opts, variant: 'nr' });
+  const { inter, intra } = mmflScatter(X, n, d, y, 2, opts);
+  let expected = 0;
+  for (let c = 0; c < 2; c++) {
+    const M = intra[c].map((v, k) => v - inter[c][k]);
+    const vals = symmetricEigen(M, d).values.slice().sort((a, b2) => a - b2);
+    expected += vals.slice(0, b.h).reduce((s, v) => s + v, 0);
+  }
+  assert.equal(b.h, 3);
+  assert.ok(Math.abs(b.objective[0] - expected) < 1e-9 * Math.max(1, Math.abs(expected)), `${b.objective[0]} vs ${expected}`);
+});
+
+test('MMFL inner-CV tuning: picks from the candidates on training subjects only, deterministic, bad lists rejected', async () => {
+  const train = toyBlocks(1, 3, 4);
+  const test = toyBlocks(2, 3, 2);
+  const set = { X: train.X, y: train.y, ids: train.ids, subjects: train.subs, classes: ['a', 'b', 'c'] };
+  const learner = mmfl({ blocks: 4, blockDim: 8, kInter: 4, kIntra: 2, tMax: 2, tune: { C: [1, 100], alpha: [0.001, 0.1], folds: 2 } });
+  const m1 = await learner.fit({ ...set, rng: new Rng(3) });
+  const m2 = await learner.fit({ ...set, rng: new Rng(3) });
+  const p1 = m1.predict(test.X), p2 = m2.predict(test.X);
+  assert.deepEqual(p1.map((p) => p.scores), p2.map((p) => p.scores));
+  const acc = p1.filter((p, i) => p.pred === test.y[i]).length / p1.length;
+  assert.ok(acc >= 0.6, `accuracy ${acc}`);
+  assert.throws(() => mmfl({ blocks: 4, blockDim: 8, tune: { C: [] } }), /tune/);
+  assert.throws(() => mmfl({ blocks: 4, blockDim: 8, tune: { alpha: [-1] } }), /tune/);
+});
+
+test("MMFL score 'prior-corrected' = logit(Platt probability) − logit(training class frequency), same machines", async () => {
+  const all = toyBlocks(1, 4, 4);
+  // imbalance: drop half of class 2 → priors 16/40, 16/40, 8/40
+  const keep = all.y.map((c, i) => c !== 2 || i % 2 === 0);
+  const pick = <T,>(a: T[]) => a.filter((_, i) => keep[i]);
+  const set = { X: pick(all.X), y: pick(all.y), ids: pick(all.ids), subjects: pick(all.subs), classes: ['a', 'b', 'c'] };
+  assert.deepEqual([0, 1, 2].map((c) => set.y.filter((v) => v === c).length), [16, 16, 8]);
+  const test2 = toyBlocks(2, 2, 1);
+  const base = { blocks: 4, blockDim: 8, kInter: 4, kIntra: 2, tMax: 2 };
+  const plain = (await mmfl(base).fit({ ...set, rng: new Rng(5) })).predict(test2.X);
+  const corr = (await mmfl({ ...base, svm: { score: 'prior-corrected' } }).fit({ ...set, rng: new Rng(5) })).predict(test2.X);
+  const logit = (p: number) => Math.log(p / (1 - p));
+  const priors = [0.4, 0.4, 0.2];
+  plain.forEach((p, j) => p.scores.forEach((s, c) => assert.ok(Math.abs(corr[j].scores[c] - (logit(s) - logit(priors[c]))) < 1e-9)));
+});

@@ -36,6 +36,8 @@ test('mmfl presets: CASME II 150×120, TIM 30, 5×4, R = (3,3,3), nummost 9; SMI
   assert.deepEqual([s.timFrames, s.grid, s.radii, s.nummost], [20, [5, 1], [4, 4, 2], 2]);
   assert.equal(mmflRecipeParams({ database: 'smic', nummost: 3 }).nummost, 3);
   assert.throws(() => mmflRecipe({ weighting: 'most' as never }), MerError);
+  // learner defaults: 10 outer × 10 Stiefel steps, C = 1 without class weights, no inner-CV search
+  assert.deepEqual([c.tMax, c.stiefelIter, c.svmC, c.svmClassWeight, c.svmScore, c.tuneAlpha, c.tuneC, c.tuneFolds], [10, 10, 1, 'none', 'probability', [], [], 5]);
 });
 
 test('blocksFromColumns: b{block}_… names give the block count; a stray or uneven column is an error naming it', () => {
