@@ -57,6 +57,7 @@ test('user errors are one clear line with exit code 2, never a stack trace', () 
     [['evaluate', '--dataset', `features:${join(dir, 'table.csv')}`, '--recipe', 'svm-linear', '--labels', 'nope'], /label scheme/],
     [['evaluate', '--dataset', `features:${join(dir, 'table.csv')}`, '--recipe', 'flow-svm'], /cannot read 'features' clips/],
     [['evaluate', '--dataset', `features:${join(dir, 'table.csv')}`, '--recipe', 'svm-linear', '--seed', 'abc'], /--seed/],
+    [['evaluate', '--dataset', `features:${join(dir, 'table.csv')}`, '--recipe', 'svm-linear', '--epochs', '3'], /no training epochs/],
   ];
   for (const [args, re] of cases) {
     const r = merkit(args);

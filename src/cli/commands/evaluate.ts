@@ -6,6 +6,7 @@ import { terminalProgress } from '../progressBar.ts';
 import { intOption } from '../options.ts';
 import { defaultWorkers, type Executor } from '../../run/pool.ts';
 import { MerError } from '../../core/errors.ts';
+import { getRecipe } from '../../recipes/index.ts';
 import { defaultCacheDir } from '../../run/cache.ts';
 import { createBullmqExecutor } from '../../run/bullmq.ts';
 
@@ -19,6 +20,21 @@ async function executorFromOptions(o: { executor: string; redis?: string; cache:
   if (!o.redis) throw new MerError('BAD_OPTION', '--executor bullmq needs --redis <url>', { expected: 'e.g. --redis redis://127.0.0.1:6379' });
   if (o.cache === false) throw new MerError('BAD_OPTION', '--executor bullmq passes arrays through the cache folder; --no-cache cannot be used', { expected: '--cache DIR shared with the workers' });
   return createBullmqExecutor({ redis: o.redis, cacheDir: resolve(typeof o.cache === 'string' ? o.cache : defaultCacheDir()) });
+}
+
+/** --pretrained-dir / --epochs as recipe parameters, refused for recipes that have no such parameter */
+function networkOptions(o: { recipe: string; pretrainedDir?: string; epochs?: number }): Record<string, unknown> {
+  const params = getRecipe(o.recipe).params;
+  const out: Record<string, unknown> = {};
+  if (o.pretrainedDir) {
+    if (!('pretrainedDir' in params)) throw new MerError('BAD_OPTION', `recipe '${o.recipe}' does not load pretrained weights`, { expected: '--pretrained-dir with --recipe ststnet' });
+    out.pretrainedDir = resolve(o.pretrainedDir);
+  }
+  if (o.epochs !== undefined) {
+    if (!('epochs' in params)) throw new MerError('BAD_OPTION', `recipe '${o.recipe}' has no training epochs`, { expected: '--epochs with a network recipe' });
+    out.epochs = o.epochs;
+  }
+  return out;
 }
 
 export function registerEvaluateCommand(program: Command): void {
@@ -48,10 +64,7 @@ export function registerEvaluateCommand(program: Command): void {
         testDataset: o.testDataset,
         labels: o.labels,
         recipe: o.recipe,
-        recipeParams: {
-          ...(o.pretrainedDir ? { pretrainedDir: resolve(o.pretrainedDir) } : {}),
-          ...(o.epochs !== undefined ? { epochs: o.epochs } : {}),
-        },
+        recipeParams: networkOptions(o),
         protocol: o.protocol,
         seed: o.seed,
         workers: o.workers,
