@@ -7,6 +7,7 @@ import { intOption } from '../options.ts';
 import { defaultWorkers, type Executor } from '../../run/pool.ts';
 import { MerError } from '../../core/errors.ts';
 import { getRecipe } from '../../recipes/index.ts';
+import { loadPlugins } from '../../run/plugins.ts';
 import { defaultCacheDir } from '../../run/cache.ts';
 import { createBullmqExecutor } from '../../run/bullmq.ts';
 
@@ -23,9 +24,11 @@ async function executorFromOptions(o: { executor: string; redis?: string; cache:
 }
 
 /** --pretrained-dir / --epochs as recipe parameters, refused for recipes that have no such parameter */
-function networkOptions(o: { recipe: string; pretrainedDir?: string; epochs?: number }): Record<string, unknown> {
-  const params = getRecipe(o.recipe).params;
+async function networkOptions(o: { recipe: string; pretrainedDir?: string; epochs?: number }): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
+  if (!o.pretrainedDir && o.epochs === undefined) return out;
+  await loadPlugins(); // a plug-in recipe is only known once its module is loaded
+  const params = getRecipe(o.recipe).params;
   if (o.pretrainedDir) {
     if (!('pretrainedDir' in params)) throw new MerError('BAD_OPTION', `recipe '${o.recipe}' does not load pretrained weights`, { expected: '--pretrained-dir with --recipe ststnet' });
     out.pretrainedDir = resolve(o.pretrainedDir);
@@ -64,7 +67,7 @@ export function registerEvaluateCommand(program: Command): void {
         testDataset: o.testDataset,
         labels: o.labels,
         recipe: o.recipe,
-        recipeParams: networkOptions(o),
+        recipeParams: await networkOptions(o),
         protocol: o.protocol,
         seed: o.seed,
         workers: o.workers,
