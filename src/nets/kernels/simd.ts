@@ -451,12 +451,14 @@ export function simdKernels(backend: unknown): SimdKernels | null {
         mask: ex.mask,
         prelude: ex.prelude,
         sparse: ex.sparse,
-        malloc: (n) => malloc.call(b.wasm, n),
+        // emscripten hands out i32 pointers: past 2 GiB of heap they read as
+        // negative numbers, so every address is taken as unsigned (>>> 0)
+        malloc: (n) => malloc.call(b.wasm, n) >>> 0,
         free: (p) => free.call(b.wasm, p),
         ptr: (t) => {
           const d = ids.get(t.dataId);
           if (!d) throw new Error('internal: tensor data is not on the wasm heap');
-          return d.memoryOffset;
+          return d.memoryOffset >>> 0;
         },
       };
     }
