@@ -5,13 +5,9 @@
  * df[a, b, c, m] = Σ_{n, i, j} x[n, i·sh + a·dh − pt, j·sw + b·dw − pl, c] · dy[n, i, j, c·M + m]
  */
 import * as tf from '@tensorflow/tfjs';
-import { heapF32, registerOnce, type WasmBackend } from './wasmCall.ts';
+import { depthwiseGeometry, heapF32, registerOnce, type DepthwiseAttrs, type WasmBackend } from './wasmCall.ts';
 
-interface DepthwiseBackpropFilterAttrs {
-  strides: [number, number] | number;
-  dilations: [number, number] | number;
-  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+interface DepthwiseBackpropFilterAttrs extends DepthwiseAttrs {
   filterShape: [number, number, number, number];
 }
 
@@ -22,21 +18,8 @@ export function depthwiseConv2dNativeBackpropFilterWasm(args: {
 }): tf.TensorInfo {
   const backend = args.backend as WasmBackend;
   const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const { strides, dilations, pad, dimRoundingMode, filterShape } = args.attrs as unknown as DepthwiseBackpropFilterAttrs;
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    dilations,
-    pad,
-    dimRoundingMode,
-    true,
-  );
-  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo, outChannels: CM } = info;
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
-  const M = CM / C;
-  const pt = info.padInfo.top;
-  const pl = info.padInfo.left;
+  const attrs = args.attrs as unknown as DepthwiseBackpropFilterAttrs;
+  const { N, H, W, C, Ho, Wo, CM, M, kh, kw, sh, sw, dh, dw, pt, pl } = depthwiseGeometry(x.shape as [number, number, number, number], attrs.filterShape, attrs);
   const out = backend.makeOutput([kh, kw, C, M], 'float32');
   const df = heapF32(backend, out);
   df.fill(0);

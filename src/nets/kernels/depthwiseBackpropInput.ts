@@ -6,13 +6,9 @@
  * backward dx[n, y, x, c] = Σ over every (i, j, a, b, m) that reads (y, x) of dy[n, i, j, c·M + m] · f[a, b, c, m]
  */
 import * as tf from '@tensorflow/tfjs';
-import { heapF32, registerOnce, type WasmBackend } from './wasmCall.ts';
+import { depthwiseGeometry, heapF32, registerOnce, type DepthwiseAttrs, type WasmBackend } from './wasmCall.ts';
 
-interface DepthwiseBackpropInputAttrs {
-  strides: [number, number] | number;
-  dilations: [number, number] | number;
-  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+interface DepthwiseBackpropInputAttrs extends DepthwiseAttrs {
   inputShape: [number, number, number, number];
 }
 
@@ -23,21 +19,8 @@ export function depthwiseConv2dNativeBackpropInputWasm(args: {
 }): tf.TensorInfo {
   const backend = args.backend as WasmBackend;
   const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-  const { strides, dilations, pad, dimRoundingMode, inputShape } = args.attrs as unknown as DepthwiseBackpropInputAttrs;
-  const info = tf.backend_util.computeConv2DInfo(
-    inputShape,
-    filter.shape as [number, number, number, number],
-    strides,
-    dilations,
-    pad,
-    dimRoundingMode,
-    true,
-  );
-  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo, outChannels: CM } = info;
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
-  const M = CM / C;
-  const pt = info.padInfo.top;
-  const pl = info.padInfo.left;
+  const attrs = args.attrs as unknown as DepthwiseBackpropInputAttrs;
+  const { N, H, W, C, Ho, Wo, CM, M, kh, kw, sh, sw, dh, dw, pt, pl } = depthwiseGeometry(attrs.inputShape, filter.shape as [number, number, number, number], attrs);
   const out = backend.makeOutput([N, H, W, C], 'float32');
   const dx = heapF32(backend, out);
   dx.fill(0);

@@ -41,3 +41,23 @@ export function registerOnce(config: tf.KernelConfig): void {
   if (tf.getKernel(config.kernelName, config.backendName)) return;
   tf.registerKernel(config);
 }
+
+/** Attributes shared by the depthwise convolution kernels. */
+export interface DepthwiseAttrs {
+  strides: [number, number] | number;
+  dilations: [number, number] | number;
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+/** Sizes of a depthwise convolution (NHWC input, [kh, kw, C, M] filter) as the loops use them. */
+export function depthwiseGeometry(
+  inputShape: [number, number, number, number],
+  filterShape: [number, number, number, number],
+  a: DepthwiseAttrs,
+) {
+  const info = tf.backend_util.computeConv2DInfo(inputShape, filterShape, a.strides, a.dilations, a.pad, a.dimRoundingMode, true);
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo, outChannels: CM } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
+  return { N, H, W, C, Ho, Wo, CM, M: CM / C, kh, kw, sh, sw, dh, dw, pt: info.padInfo.top, pl: info.padInfo.left };
+}
