@@ -88,6 +88,7 @@ function fitted(net: Network, json: Omit<NetworkJson, 'shapes'>, info: Record<st
     info,
     network: net,
     predict: (X) => predictRows(net, X, batch),
+    dispose: () => net.dispose(),
     save(): SavedModel {
       const arrays: Record<string, Float32Array> = {};
       const shapes: Record<string, number[]> = {};

@@ -199,6 +199,7 @@ function emrLearner(p: EmrParams): Learner {
         info,
         network: net,
         predict: (X) => predictRows(net, X),
+        dispose: () => net.dispose(),
         save: () => savedNetwork(net, 'emr', build, train.classes),
       } as FittedModel & { info: Record<string, unknown>; network: Network };
     },

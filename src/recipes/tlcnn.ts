@@ -201,6 +201,7 @@ function tlcnnLearner(p: TlcnnParams): Learner {
         info.sequence = 'skipped: apexOnly (frame CNN on the apex face, no LSTM)';
         const model = fittedPipeline('tlcnn', [sliceTransform(0, n)], {
           predict: (X) => predictRows(frameNet, X),
+          dispose: () => frameNet.dispose(),
           save: () => savedNetwork(frameNet, 'tlcnn', frameBuild, train.classes),
         });
         return Object.assign(model, { info, network: frameNet });
@@ -217,6 +218,7 @@ function tlcnnLearner(p: TlcnnParams): Learner {
       info.finalLoss = sr.log.at(-1)?.loss;
       const model = fittedPipeline('tlcnn', [sliceTransform(n, n * T)], {
         predict: (X) => predictRows(seqNet, X),
+        dispose: () => seqNet.dispose(),
         save: () => savedNetwork(seqNet, 'tlcnn', seqBuild, train.classes),
       });
       return Object.assign(model, { info, network: seqNet });

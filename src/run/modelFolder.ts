@@ -246,7 +246,12 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
     throw new MerError('UNSUPPORTED', `the learner '${learner.name}' of recipe '${recipe.name}' cannot be saved`, { expected: 'a recipe whose learner implements save()' });
   }
   const saved = await model.save();
-  const pred = model.predict(X).map((p) => p.pred);
+  let pred: number[];
+  try {
+    pred = model.predict(X).map((p) => p.pred);
+  } finally {
+    model.dispose?.();
+  }
   const m = computeMetrics(y, pred, classes);
   const perClass: Record<string, number> = {};
   for (const r of rows) perClass[r.clip.label] = (perClass[r.clip.label] ?? 0) + 1;

@@ -66,7 +66,13 @@ export async function runFoldTask(t: FoldTask): Promise<FoldResult> {
     rng: foldRng(t.seed, t.foldName),
     testSubjects: t.testSubjects,
   });
-  const predictions = model.predict(t.testX).map((p) => ({ pred: p.pred, scores: Array.from(p.scores) }));
+  let predictions: FoldResult['predictions'];
+  try {
+    predictions = model.predict(t.testX).map((p) => ({ pred: p.pred, scores: Array.from(p.scores) }));
+  } finally {
+    // a worker runs many folds: free this fold's network before the next one
+    model.dispose?.();
+  }
   const info = (model as { info?: Record<string, unknown> }).info;
   return { foldName: t.foldName, predictions, info, seconds: (performance.now() - t0) / 1000 };
 }
