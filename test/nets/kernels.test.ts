@@ -55,6 +55,11 @@ const convCases: { name: string; x: number[]; k: number[]; s: [number, number]; 
   { name: '5×3 same s(2,3)', x: [1, 11, 10, 3], k: [5, 3, 3, 2], s: [2, 3], pad: 'same' },
   { name: '4×4 explicit, trailing pixels dropped', x: [2, 10, 9, 2], k: [4, 4, 2, 3], s: [3, 2], pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
   { name: '1×1 s1', x: [2, 5, 5, 4], k: [1, 1, 4, 3], s: [1, 1], pad: 'valid' },
+  // stride 1: the input gradient is a forward conv with the flipped kernel (conv2dBackpropInput.ts)
+  { name: '5×5 same s1 (Inception branch)', x: [2, 9, 9, 3], k: [5, 5, 3, 6], s: [1, 1], pad: 'same' },
+  { name: '4×4 same s1 (pads 1 before, 2 after)', x: [2, 8, 7, 2], k: [4, 4, 2, 3], s: [1, 1], pad: 'same' },
+  { name: '2×3 valid s1', x: [1, 6, 7, 3], k: [2, 3, 3, 4], s: [1, 1], pad: 'valid' },
+  { name: '3×3 explicit s1, asymmetric', x: [2, 6, 6, 2], k: [3, 3, 2, 3], s: [1, 1], pad: [[0, 0], [0, 2], [1, 0], [0, 0]] },
 ];
 
 for (const c of convCases) {
@@ -285,3 +290,47 @@ for (const c of headCases) {
     }
   });
 }
+
+// BatchMatMul rewritten to XNNPACK's plain product (batchMatMul.ts): every
+// transpose combination and both rewrite choices (transpose the operand, or
+// the other operand and the result), rank 2 and batch-1 rank 3; values and
+// the dense layer's gradients equal the CPU backend's.
+const matMulCases: { name: string; a: number[]; b: number[]; ta: boolean; tb: boolean }[] = [
+  { name: 'A·Bᵀ, B small (transpose B)', a: [40, 30], b: [7, 30], ta: false, tb: true },
+  { name: 'A·Bᵀ, B large (transpose A and result)', a: [3, 30], b: [50, 30], ta: false, tb: true },
+  { name: 'Aᵀ·B, A small (transpose A)', a: [30, 5], b: [30, 60], ta: true, tb: false },
+  { name: 'Aᵀ·B, A large (transpose B and result)', a: [30, 70], b: [30, 2], ta: true, tb: false },
+  { name: 'Aᵀ·Bᵀ (transpose the result)', a: [30, 9], b: [11, 30], ta: true, tb: true },
+  { name: 'batch-1 rank 3 A·Bᵀ', a: [1, 6, 10], b: [1, 8, 10], ta: false, tb: true },
+  { name: 'batch 3 Aᵀ·B (backend kernel)', a: [3, 10, 6], b: [3, 10, 8], ta: true, tb: false },
+];
+for (const c of matMulCases) {
+  test(`BatchMatMul on wasm = cpu: ${c.name}`, async () => {
+    const rng = new Rng(`matmul/${c.name}`);
+    const size = (s: number[]) => s.reduce((x, y) => x * y, 1);
+    const [cpu, wasm] = await onBoth(
+      [
+        { data: randn(rng, size(c.a)), shape: c.a },
+        { data: randn(rng, size(c.b)), shape: c.b },
+      ],
+      ([a, b]) => [tf.matMul(a, b, c.ta, c.tb)],
+    );
+    assertClose(cpu, wasm, c.name);
+  });
+}
+
+test('dense layer gradients (dX = dY·Wᵀ, dW = Xᵀ·dY) on wasm = cpu', async () => {
+  const rng = new Rng('dense-grad');
+  const [cpu, wasm] = await onBoth(
+    [
+      { data: randn(rng, 16 * 300), shape: [16, 300] },
+      { data: randn(rng, 300 * 40), shape: [300, 40] },
+      { data: randn(rng, 16 * 40), shape: [16, 40] },
+    ],
+    ([x, w, dy]) => {
+      const g = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.mul(tf.matMul(xx, ww), dy).sum());
+      return g([x, w]);
+    },
+  );
+  assertClose(cpu, wasm, 'dense');
+});

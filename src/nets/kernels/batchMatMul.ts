@@ -1,0 +1,96 @@
+/**
+ * BatchMatMul on the wasm backend without its slow transposed path.
+ *
+ * tfjs-backend-wasm 4.22 multiplies fast (XNNPACK) only when neither operand
+ * is transposed and the batch is 1; with a transpose flag it falls back to a
+ * scalar loop. Training a dense layer needs both flags (dX = dY·Wᵀ,
+ * dW = Xᵀ·dY), so for FR's 6272×1024 layer at batch 32 one step measured
+ * (ms, this machine):  X·W 18,  dY·Wᵀ 130,  Xᵀ·dY 503  — BatchMatMul was
+ * 1056 of FR's 1360 ms of kernel time per step.
+ *
+ * Transposing is cheap by comparison (a copy), so this kernel rewrites every
+ * batch-1 product into the fast form, moving as few values as possible:
+ *   A·Bᵀ : transpose B               or  (B·Aᵀ)ᵀ   (transpose A and the result)
+ *   Aᵀ·B : transpose A               or  (Bᵀ·A)ᵀ   (transpose B and the result)
+ *   Aᵀ·Bᵀ: (B·A)ᵀ                    (transpose the result)
+ * choosing by the number of values transposed. Batched products (batch > 1)
+ * go to the backend's own kernel unchanged. The values are products of the
+ * same numbers; only the summation order of the fast kernel differs, well
+ * within the tolerance of the CPU-backend comparison in the tests.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { freeInfo, type WasmBackend } from './wasmCall.ts';
+
+type KernelFn = (args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.NamedAttrMap }) => tf.TensorInfo;
+
+let original: KernelFn | undefined;
+
+const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+/** [.., r, c] → [.., c, r] through the backend's Transpose (the caller frees it). */
+function swapLast(backend: WasmBackend, x: tf.TensorInfo): tf.TensorInfo {
+  const r = x.shape.length;
+  const perm = Array.from({ length: r }, (_, i) => (i === r - 2 ? r - 1 : i === r - 1 ? r - 2 : i));
+  const k = tf.getKernel('Transpose', 'wasm')!;
+  return k.kernelFunc({ inputs: { x } as tf.NamedTensorInfoMap, backend, attrs: { perm } as unknown as tf.NamedAttrMap }) as tf.TensorInfo;
+}
+
+function plain(backend: WasmBackend, a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo {
+  return original!({ inputs: { a, b } as tf.NamedTensorInfoMap, backend, attrs: { transposeA: false, transposeB: false } as unknown as tf.NamedAttrMap });
+}
+
+export function batchMatMulWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.NamedAttrMap }): tf.TensorInfo {
+  const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
+  const backend = args.backend as WasmBackend;
+  const batch = (s: readonly number[]) => size(s.slice(0, -2));
+  if ((!transposeA && !transposeB) || batch(a.shape) !== 1 || batch(b.shape) !== 1 || a.dtype !== 'float32' || b.dtype !== 'float32') {
+    return original!(args);
+  }
+  const m = transposeA ? a.shape[a.shape.length - 1] : a.shape[a.shape.length - 2];
+  const n = transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
+  const sa = size(a.shape);
+  const sb = size(b.shape);
+  const sc = m * n;
+  // (X·Y)ᵀ: the fast product of two already-plain operands, then its transpose
+  const transposedProduct = (x: tf.TensorInfo, y: tf.TensorInfo): tf.TensorInfo => {
+    const p = plain(backend, x, y);
+    const out = swapLast(backend, p);
+    freeInfo(backend, p);
+    return out;
+  };
+  if (transposeA && transposeB) return transposedProduct(b, a);
+  if (transposeB) {
+    if (sb <= sa + sc) {
+      const bt = swapLast(backend, b);
+      const out = plain(backend, a, bt);
+      freeInfo(backend, bt);
+      return out;
+    }
+    const at = swapLast(backend, a);
+    const out = transposedProduct(b, at);
+    freeInfo(backend, at);
+    return out;
+  }
+  // transposeA only
+  if (sa <= sb + sc) {
+    const at = swapLast(backend, a);
+    const out = plain(backend, at, b);
+    freeInfo(backend, at);
+    return out;
+  }
+  const bt = swapLast(backend, b);
+  const out = transposedProduct(bt, a);
+  freeInfo(backend, bt);
+  return out;
+}
+
+/** Wrap the wasm backend's BatchMatMul (idempotent). */
+export function registerBatchMatMulWasm(): void {
+  const current = tf.getKernel('BatchMatMul', 'wasm');
+  if (!current) throw new Error('internal: the wasm backend has no BatchMatMul');
+  if (current.kernelFunc === (batchMatMulWasm as unknown as tf.KernelFunc)) return;
+  original = current.kernelFunc as unknown as KernelFn;
+  tf.unregisterKernel('BatchMatMul', 'wasm');
+  tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', setupFunc: current.setupFunc, kernelFunc: batchMatMulWasm as unknown as tf.KernelFunc });
+}
