@@ -7,6 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend } from '../../src/nets/backend.ts';
 import { Rng } from '../../src/core/rng.ts';
+import { registerWasmTrainingKernels } from '../../src/nets/kernels/index.ts';
+import { batchMatMulWasm } from '../../src/nets/kernels/batchMatMul.ts';
+import { conv2dBackpropInputWasm } from '../../src/nets/kernels/conv2dBackpropInput.ts';
 
 import * as tf from '@tensorflow/tfjs';
 await initBackend({ backend: 'wasm' });
@@ -333,4 +336,15 @@ test('dense layer gradients (dX = dY·Wᵀ, dW = Xᵀ·dY) on wasm = cpu', async
     },
   );
   assertClose(cpu, wasm, 'dense');
+});
+
+test('the BatchMatMul and Conv2DBackpropInput wrappers are in place, and registering again keeps the backend kernel they call', async () => {
+  await tf.setBackend('wasm');
+  registerWasmTrainingKernels();
+  registerWasmTrainingKernels();
+  assert.equal(tf.getKernel('BatchMatMul', 'wasm')?.kernelFunc, batchMatMulWasm as unknown as tf.KernelFunc);
+  assert.equal(tf.getKernel('Conv2DBackpropInput', 'wasm')?.kernelFunc, conv2dBackpropInputWasm as unknown as tf.KernelFunc);
+  // a wrapper that had saved itself as "the original" would recurse forever here
+  const v = tf.tidy(() => Array.from(tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[1, 0], [0, 1]]), true, false).dataSync()));
+  assert.deepEqual(v, [1, 3, 2, 4]);
 });

@@ -19,11 +19,9 @@
  * within the tolerance of the CPU-backend comparison in the tests.
  */
 import * as tf from '@tensorflow/tfjs';
-import { freeInfo, type WasmBackend } from './wasmCall.ts';
+import { freeInfo, replaceWasmKernel, runWasmKernel, type WasmBackend, type WasmKernelFn } from './wasmCall.ts';
 
-type KernelFn = (args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.NamedAttrMap }) => tf.TensorInfo;
-
-let original: KernelFn | undefined;
+let original: WasmKernelFn | undefined;
 
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
@@ -31,8 +29,7 @@ const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 function swapLast(backend: WasmBackend, x: tf.TensorInfo): tf.TensorInfo {
   const r = x.shape.length;
   const perm = Array.from({ length: r }, (_, i) => (i === r - 2 ? r - 1 : i === r - 1 ? r - 2 : i));
-  const k = tf.getKernel('Transpose', 'wasm')!;
-  return k.kernelFunc({ inputs: { x } as tf.NamedTensorInfoMap, backend, attrs: { perm } as unknown as tf.NamedAttrMap }) as tf.TensorInfo;
+  return runWasmKernel(backend, 'Transpose', { x }, { perm });
 }
 
 function plain(backend: WasmBackend, a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo {
@@ -87,10 +84,6 @@ export function batchMatMulWasm(args: { inputs: tf.NamedTensorInfoMap; backend: 
 
 /** Wrap the wasm backend's BatchMatMul (idempotent). */
 export function registerBatchMatMulWasm(): void {
-  const current = tf.getKernel('BatchMatMul', 'wasm');
-  if (!current) throw new Error('internal: the wasm backend has no BatchMatMul');
-  if (current.kernelFunc === (batchMatMulWasm as unknown as tf.KernelFunc)) return;
-  original = current.kernelFunc as unknown as KernelFn;
-  tf.unregisterKernel('BatchMatMul', 'wasm');
-  tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', setupFunc: current.setupFunc, kernelFunc: batchMatMulWasm as unknown as tf.KernelFunc });
+  original ??= replaceWasmKernel('BatchMatMul', batchMatMulWasm);
+  if (!original) throw new Error('internal: the wasm backend has no BatchMatMul');
 }

@@ -13,11 +13,9 @@
  * own kernel unchanged.
  */
 import * as tf from '@tensorflow/tfjs';
-import { freeInfo, runWasmKernel, type WasmBackend } from './wasmCall.ts';
+import { freeInfo, replaceWasmKernel, runWasmKernel, type WasmBackend, type WasmKernelFn } from './wasmCall.ts';
 
-type KernelFn = (args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.NamedAttrMap }) => tf.TensorInfo;
-
-let original: KernelFn | undefined;
+let original: WasmKernelFn | undefined;
 
 interface Attrs {
   strides: number | [number, number];
@@ -70,10 +68,6 @@ export function conv2dBackpropInputWasm(args: { inputs: tf.NamedTensorInfoMap; b
 
 /** Wrap the wasm backend's Conv2DBackpropInput (idempotent). */
 export function registerConv2DBackpropInputWasm(): void {
-  const current = tf.getKernel('Conv2DBackpropInput', 'wasm');
-  if (!current) throw new Error('internal: the wasm backend has no Conv2DBackpropInput');
-  if (current.kernelFunc === (conv2dBackpropInputWasm as unknown as tf.KernelFunc)) return;
-  original = current.kernelFunc as unknown as KernelFn;
-  tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
-  tf.registerKernel({ kernelName: 'Conv2DBackpropInput', backendName: 'wasm', setupFunc: current.setupFunc, kernelFunc: conv2dBackpropInputWasm as unknown as tf.KernelFunc });
+  original ??= replaceWasmKernel('Conv2DBackpropInput', conv2dBackpropInputWasm);
+  if (!original) throw new Error('internal: the wasm backend has no Conv2DBackpropInput');
 }

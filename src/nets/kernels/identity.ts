@@ -7,6 +7,7 @@
  * Reshape does) is the same value. The CPU backend's Identity does the same.
  */
 import * as tf from '@tensorflow/tfjs';
+import { replaceWasmKernel } from './wasmCall.ts';
 
 interface RefCounting {
   incRef(dataId: object): void;
@@ -21,8 +22,5 @@ export function identityWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unk
 
 /** Replace the wasm backend's Identity with the sharing one (idempotent). */
 export function registerIdentityWasm(): void {
-  const current = tf.getKernel('Identity', 'wasm');
-  if (current && current.kernelFunc === (identityWasm as unknown as tf.KernelFunc)) return;
-  if (current) tf.unregisterKernel('Identity', 'wasm');
-  tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: identityWasm as unknown as tf.KernelFunc });
+  replaceWasmKernel('Identity', identityWasm);
 }

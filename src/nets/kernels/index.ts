@@ -7,9 +7,10 @@
  * (Conv2DBackpropInput and AvgPoolGrad exist and agree with the CPU backend;
  * batch-norm gradients are composed of ordinary ops.) Identity is replaced
  * by a zero-copy one (identity.ts): the gradient tape clones every tensor it
- * saves through it. BatchMatMul is wrapped so that transposed products (every
- * dense layer's gradient) take XNNPACK's fast path (batchMatMul.ts), and stride-1 Conv2DBackpropInput becomes a
- * forward convolution (conv2dBackpropInput.ts), 10× faster than the backend's.
+ * saves through it. BatchMatMul is wrapped so that transposed products
+ * (every dense layer's gradient) take XNNPACK's fast path (batchMatMul.ts),
+ * and a stride-1 Conv2DBackpropInput becomes a forward convolution
+ * (conv2dBackpropInput.ts), 10× faster than the backend's.
  */
 import { registerConv2DBackpropFilterWasm } from './conv2dBackpropFilter.ts';
 import { registerDepthwiseBackpropFilterWasm } from './depthwiseBackpropFilter.ts';

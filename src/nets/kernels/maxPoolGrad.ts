@@ -10,7 +10,7 @@
  * as in both.
  */
 import * as tf from '@tensorflow/tfjs';
-import { heapF32, type WasmBackend } from './wasmCall.ts';
+import { heapF32, replaceWasmKernel, type WasmBackend } from './wasmCall.ts';
 
 interface MaxPoolGradAttrs {
   filterSize: [number, number] | number;
@@ -76,8 +76,5 @@ export function maxPoolGradWasm(args: { inputs: tf.NamedTensorInfoMap; backend: 
 
 /** Replace the wasm backend's MaxPoolGrad with this one (idempotent). */
 export function registerMaxPoolGradWasm(): void {
-  const current = tf.getKernel('MaxPoolGrad', 'wasm');
-  if (current && current.kernelFunc === (maxPoolGradWasm as unknown as tf.KernelFunc)) return;
-  if (current) tf.unregisterKernel('MaxPoolGrad', 'wasm');
-  tf.registerKernel({ kernelName: 'MaxPoolGrad', backendName: 'wasm', kernelFunc: maxPoolGradWasm as unknown as tf.KernelFunc });
+  replaceWasmKernel('MaxPoolGrad', maxPoolGradWasm);
 }

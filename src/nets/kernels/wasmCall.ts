@@ -36,6 +36,24 @@ export function freeInfo(backend: WasmBackend, t: tf.TensorInfo): void {
   backend.disposeData(t.dataId);
 }
 
+/** A kernel function as the wasm backend calls it. */
+export type WasmKernelFn = (args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.NamedAttrMap }) => tf.TensorInfo;
+
+/**
+ * Put `kernelFunc` in place of the wasm backend's kernel `name` (idempotent;
+ * the backend's setup function is kept). Returns the kernel it replaced, for
+ * wrappers that hand some cases back to it (undefined when there was none or
+ * `kernelFunc` was already in place; a wrapper keeps the first one it got).
+ */
+export function replaceWasmKernel(name: string, kernelFunc: WasmKernelFn): WasmKernelFn | undefined {
+  const current = tf.getKernel(name, 'wasm');
+  const fn = kernelFunc as unknown as tf.KernelFunc;
+  if (current?.kernelFunc === fn) return undefined;
+  if (current) tf.unregisterKernel(name, 'wasm');
+  tf.registerKernel({ kernelName: name, backendName: 'wasm', setupFunc: current?.setupFunc, kernelFunc: fn });
+  return current?.kernelFunc as unknown as WasmKernelFn | undefined;
+}
+
 /** Register a kernel config once (re-registering throws in tfjs). */
 export function registerOnce(config: tf.KernelConfig): void {
   if (tf.getKernel(config.kernelName, config.backendName)) return;
