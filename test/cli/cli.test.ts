@@ -5,29 +5,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../helpers/shared.ts';
+import { runMerkit } from '../helpers/cli.ts';
 import { Rng } from '../../src/core/rng.ts';
 
-/**
- * A guard against a hung child, not a speed check (speed is for benchmarks):
- * generous, because on a loaded 2-core machine one `merkit predict` on a video
- * took over 120 s.
- */
-const CLI_HANG_GUARD_MS = 600_000;
-
 function merkit(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [join(PROJECT_ROOT, 'bin', 'merkit.js'), ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, MERKIT_CACHE: join(tmpdir(), 'merkit-cli-test-cache'), ...env },
-    timeout: CLI_HANG_GUARD_MS,
-  });
-  // a child killed by the guard reads as a failure that says so, not as exit code null
-  const err = r.status === null ? `merkit ${args[0]} was killed (${r.signal}) after ${CLI_HANG_GUARD_MS / 1000} s\n${r.stderr}` : r.stderr;
-  return { code: r.status, out: r.stdout, err };
+  return runMerkit(args, { MERKIT_CACHE: join(tmpdir(), 'merkit-cli-test-cache'), ...env });
 }
 
 const CLASSES = ['happiness', 'surprise', 'disgust'];

@@ -9,29 +9,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../helpers/shared.ts';
+import { runMerkit } from '../helpers/cli.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { writeSyntheticDataset } from '../../src/datasets/synthetic/generate.ts';
 import { openDataset } from '../../src/datasets/index.ts';
 import { loadModel, predictClip, trainModel, MODEL_JSON } from '../../src/run/modelFolder.ts';
 
-/**
- * A guard against a hung child, not a speed check (speed is for benchmarks):
- * generous, because on a loaded 2-core machine one `merkit predict` on a video
- * took over 120 s.
- */
-const CLI_HANG_GUARD_MS = 600_000;
-
-function merkit(args: string[]) {
-  const r = spawnSync(process.execPath, [join(PROJECT_ROOT, 'bin', 'merkit.js'), ...args], { encoding: 'utf8', timeout: CLI_HANG_GUARD_MS });
-  // a child killed by the guard reads as a failure that says so, not as exit code null
-  const err = r.status === null ? `merkit ${args[0]} was killed (${r.signal}) after ${CLI_HANG_GUARD_MS / 1000} s\n${r.stderr}` : r.stderr;
-  return { code: r.status, out: r.stdout, err };
-}
+const merkit = (args: string[]) => runMerkit(args);
 
 const root = mkdtempSync(join(tmpdir(), 'merkit-train-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
