@@ -6,7 +6,7 @@
  * megc2019-cde-dev set) and per 40-fold CDE run at the recipe's epochs.
  * Needs no data: it is the budget behind `bench:cde-dev`.
  *
- *   node --import tsx bench/net-steps.ts [--steps 5] [--nets fr,emr]
+ *   node --import tsx bench/net-steps.ts [--steps 5] [--nets fr,emr] [--tfjs-adam]
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/nets/backend.ts';
@@ -19,6 +19,7 @@ import { ststnetNetwork } from '../src/nets/ststnet.ts';
 import { Rng } from '../src/core/rng.ts';
 import { getRecipe } from '../src/recipes/index.ts';
 import type { NetworkFactory } from '../src/nets/types.ts';
+import { FusedAdamOptimizer } from '../src/nets/fusedAdam.ts';
 
 /** training clips of one CDE fold on the dev set (309 clips, 40 subjects) */
 const FOLD_CLIPS = 300;
@@ -46,9 +47,11 @@ const CASES: Case[] = [
   { name: 'tlcnn frame CNN (fine-tuning)', recipe: 'tlcnn', factory: tlcnn, shape: [48, 48, 1] },
 ];
 const only = arg('--nets')?.split(',');
+/** `--tfjs-adam`: tfjs's AdamOptimizer instead of the fused one training uses (to measure the difference) */
+const tfjsAdam = process.argv.includes('--tfjs-adam');
 
 await initBackend({ backend: 'wasm' });
-console.log(`training step on wasm, ${steps} timed steps after 2 warm-up steps; epoch = ${FOLD_CLIPS} clips, CDE = ${FOLDS} folds`);
+console.log(`training step on wasm (${tfjsAdam ? "tfjs's Adam" : 'fused SIMD Adam'}), ${steps} timed steps after 2 warm-up steps; epoch = ${FOLD_CLIPS} clips, CDE = ${FOLDS} folds`);
 console.log('network                          batch  ms/step  s/epoch  recipe epochs  CDE worker-hours');
 for (const c of CASES) {
   if (only && !only.some((o) => c.name.startsWith(o))) continue;
@@ -61,7 +64,7 @@ for (const c of CASES) {
   const [h, w, ch] = c.shape;
   const x = tf.tensor4d(Float32Array.from({ length: n * h * w * ch }, () => rng.uniform(0, 1)), [n, h, w, ch]);
   const y = tf.tensor1d(Array.from({ length: n }, (_, i) => i % 3), 'int32');
-  const opt = tf.train.adam(1e-4);
+  const opt = tfjsAdam ? tf.train.adam(1e-4) : new FusedAdamOptimizer(1e-4, 0.9, 0.999, 1e-8);
   const vars = net.trainableVariables();
   const step = (k: number) => tf.tidy(() => opt.minimize(() => net.trainLoss(x, y, { epoch: 0, step: k, rng: rng.fork(`step${k}`) }), true, vars)!.dataSync());
   step(0);

@@ -80,6 +80,7 @@ export const SIMD = {
   // --- added for the f32x4 network kernels (src/nets/kernels/simd.ts) ---
   i32splat: 17, f32splat: 19, bitselect: 82, i32add: 174, i32mul: 181,
   f32gt: 68, f32add: 228, f32sub: 229, f32mul: 230, f32convertI32: 250,
+  f32sqrt: 227, f32div: 231,
 } as const;
 
 export interface WasmFunc { name: string; params: number[]; results: number[]; locals: [number, number][]; body: number[] }

@@ -13,6 +13,7 @@
  * after each epoch.
  */
 import * as tf from '@tensorflow/tfjs';
+import { FusedAdamOptimizer } from './fusedAdam.ts';
 import { MerError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
 import type { ProgressSink } from '../run/progress.ts';
@@ -125,7 +126,8 @@ export function scheduledLr(base: number, schedule: ScheduleOptions | undefined,
 function makeOptimizer(o: OptimizerOptions): { opt: tf.Optimizer; setLr: (lr: number) => void } {
   if (!(o.lr > 0)) throw new MerError('BAD_OPTION', `learning rate ${o.lr}`, { expected: 'a positive number' });
   if (o.kind === 'adam') {
-    const opt = tf.train.adam(o.lr, o.beta1 ?? 0.9, o.beta2 ?? 0.999, o.epsilon ?? TORCH_ADAM_EPSILON);
+    // tfjs's Adam, its update fused into one SIMD pass on wasm (bit-identical; fusedAdam.ts)
+    const opt = new FusedAdamOptimizer(o.lr, o.beta1 ?? 0.9, o.beta2 ?? 0.999, o.epsilon ?? TORCH_ADAM_EPSILON);
     // AdamOptimizer reads its learningRate field at every step
     return { opt, setLr: (lr) => void ((opt as unknown as { learningRate: number }).learningRate = lr) };
   }

@@ -19,7 +19,9 @@
  *   (BN + dropout + avg-pool forward; its backward to the winners; the
  *   scatter of the winners' gradient into dz);
  * - `mask`: the dropout mask from an sfc32 stream (bit-identical to the
- *   JavaScript loop in reluBnPool.ts).
+ *   JavaScript loop in reluBnPool.ts);
+ * - `adam`: one fused Adam update (src/nets/fusedAdam.ts), bit-identical to
+ *   tfjs's AdamOptimizer.
  *
  * JavaScript fallbacks live next to the callers (conv2dBackpropFilter.ts,
  * reluBnPool.ts); `simdKernels` returns null where wasm SIMD is unavailable
@@ -394,6 +396,40 @@ function maskFunc(): WasmFunc {
   return { name: 'mask', params: [...new Array(7).fill(WT.i32), WT.f32], results: [], locals: [[1, WT.i32]], body };
 }
 
+/**
+ * One Adam step over `count4` f32x4 vectors, the same float32 operations in
+ * the same order as tfjs's AdamOptimizer (so the result is bit-identical):
+ *   m' = m·β1 + g·(1−β1);  v' = v·β2 + (g·g)·(1−β2)
+ *   x' = ((m'/(1−β1ᵗ)) / (√(v'/(1−β2ᵗ)) + ε))·(−lr) + x
+ * into separate outputs (tensors are immutable; nothing is written in place).
+ */
+function adamFunc(): WasmFunc {
+  const [x, g, m, v, ox, om, ov, count] = range(8);
+  const consts = range(8).map((i) => 8 + i); // f32 params: b1, ob1, b2, ob2, omab1, omab2, eps, nlr
+  const [B1, OB1, B2, OB2, OMAB1, OMAB2, EPS, NLR] = range(8).map((i) => 16 + i); // v128 splats
+  const [gi, mi, vi] = [24, 25, 26];
+  const ptrs = [x, g, m, v, ox, om, ov];
+  const body = [
+    ...consts.flatMap((c, k) => [...W.get(c), ...S(SIMD.f32splat), ...W.set(16 + k)]),
+    ...W.loop(),
+    ...W.get(g), ...W.load(), ...W.set(gi),
+    ...W.get(m), ...W.load(), ...W.get(B1), ...S(SIMD.f32mul), ...W.get(gi), ...W.get(OB1), ...S(SIMD.f32mul), ...S(SIMD.f32add), ...W.set(mi),
+    ...W.get(om), ...W.get(mi), ...W.store(),
+    ...W.get(v), ...W.load(), ...W.get(B2), ...S(SIMD.f32mul), ...W.get(gi), ...W.get(gi), ...S(SIMD.f32mul), ...W.get(OB2), ...S(SIMD.f32mul), ...S(SIMD.f32add), ...W.set(vi),
+    ...W.get(ov), ...W.get(vi), ...W.store(),
+    ...W.get(ox),
+    ...W.get(mi), ...W.get(OMAB1), ...S(SIMD.f32div),
+    ...W.get(vi), ...W.get(OMAB2), ...S(SIMD.f32div), ...S(SIMD.f32sqrt), ...W.get(EPS), ...S(SIMD.f32add),
+    ...S(SIMD.f32div), ...W.get(NLR), ...S(SIMD.f32mul),
+    ...W.get(x), ...W.load(), ...S(SIMD.f32add),
+    ...W.store(),
+    ...ptrs.flatMap((p) => inc(p, W.i32(VEC))),
+    ...countDown(count),
+    ...W.end(),
+  ];
+  return { name: 'adam', params: [...new Array(8).fill(WT.i32), ...new Array(8).fill(WT.f32)], results: [], locals: [[11, WT.v128]], body };
+}
+
 export interface SimdKernels {
   mem: WebAssembly.Memory;
   /** see the file comment; every pointer is a byte address in the backend's heap */
@@ -402,6 +438,8 @@ export interface SimdKernels {
   gradDense(z: number, bias: number, slope: number, off: number, dz: number, acc64: number, rows: number, cols: number, scratch: number): void;
   pool(z: number, bias: number, sgn: number, best: number, win: number, n: number, H: number, W: number, Hp: number, Wp: number, k: number, s: number, p: number): void;
   mask(ptr: number, count: number, a: number, b: number, c: number, d: number, thr: number, inv: number): void;
+  /** count4 ≥ 1 vectors; see adamFunc */
+  adam(x: number, g: number, m: number, v: number, ox: number, om: number, ov: number, count4: number, b1: number, ob1: number, b2: number, ob2: number, omab1: number, omab2: number, eps: number, nlr: number): void;
   tail(rw: number, sgn: number, scale: number, shift: number, mask: number, out: number, n: number, hp: number, wp: number, ha: number, wa: number): void;
   prelude(go: number, rw: number, mk: number, mu: number, inv: number, dp: number, acc64: number, n: number, hp: number, wp: number, ha: number, wa: number, scratch: number): void;
   sparse(dp: number, win: number, rw: number, ca: number, dz: number, acc64: number, n: number, cells: number, scratch: number): void;
@@ -437,7 +475,7 @@ export function simdKernels(backend: unknown): SimdKernels | null {
   const ids = b.dataIdMap;
   let k: SimdKernels | null = null;
   if (memory instanceof WebAssembly.Memory && malloc && free && ids) {
-    bytes ??= wasmModule([dwPairFunc(), statsFunc(), gradDenseFunc(), poolFunc(), tailFunc(), preludeFunc(), sparseFunc(), maskFunc()]);
+    bytes ??= wasmModule([dwPairFunc(), statsFunc(), gradDenseFunc(), poolFunc(), tailFunc(), preludeFunc(), sparseFunc(), maskFunc(), adamFunc()]);
     const m = instantiateWasm(bytes, memory);
     if (m) {
       const ex = m.exports as unknown as Omit<SimdKernels, 'mem' | 'malloc' | 'free' | 'ptr'>;
@@ -451,6 +489,7 @@ export function simdKernels(backend: unknown): SimdKernels | null {
         mask: ex.mask,
         prelude: ex.prelude,
         sparse: ex.sparse,
+        adam: ex.adam,
         // emscripten hands out i32 pointers: past 2 GiB of heap they read as
         // negative numbers, so every address is taken as unsigned (>>> 0)
         malloc: (n) => malloc.call(b.wasm, n) >>> 0,
