@@ -46,9 +46,6 @@ export function batchMatMulWasm(args: { inputs: tf.NamedTensorInfoMap; backend: 
   }
   const m = transposeA ? a.shape[a.shape.length - 1] : a.shape[a.shape.length - 2];
   const n = transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
-  const sa = size(a.shape);
-  const sb = size(b.shape);
-  const sc = m * n;
   // (X·Y)ᵀ: the fast product of two already-plain operands, then its transpose
   const transposedProduct = (x: tf.TensorInfo, y: tf.TensorInfo): tf.TensorInfo => {
     const p = plain(backend, x, y);
@@ -57,28 +54,15 @@ export function batchMatMulWasm(args: { inputs: tf.NamedTensorInfoMap; backend: 
     return out;
   };
   if (transposeA && transposeB) return transposedProduct(b, a);
-  if (transposeB) {
-    if (sb <= sa + sc) {
-      const bt = swapLast(backend, b);
-      const out = plain(backend, a, bt);
-      freeInfo(backend, bt);
-      return out;
-    }
-    const at = swapLast(backend, a);
-    const out = transposedProduct(b, at);
-    freeInfo(backend, at);
-    return out;
-  }
-  // transposeA only
-  if (sa <= sb + sc) {
-    const at = swapLast(backend, a);
-    const out = plain(backend, at, b);
-    freeInfo(backend, at);
-    return out;
-  }
-  const bt = swapLast(backend, b);
-  const out = transposedProduct(bt, a);
-  freeInfo(backend, bt);
+  // one flag: transpose the flagged operand, or the other one and the result
+  // (A·Bᵀ = (B·Aᵀ)ᵀ, Aᵀ·B = (Bᵀ·A)ᵀ), whichever moves fewer values
+  const [flagged, other] = transposeA ? [a, b] : [b, a];
+  const viaFlagged = size(flagged.shape) <= size(other.shape) + m * n;
+  const t = swapLast(backend, viaFlagged ? flagged : other);
+  let out: tf.TensorInfo;
+  if (viaFlagged) out = transposeA ? plain(backend, t, b) : plain(backend, a, t);
+  else out = transposeA ? transposedProduct(t, a) : transposedProduct(b, t);
+  freeInfo(backend, t);
   return out;
 }
 
