@@ -203,6 +203,30 @@ export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor
   return { y, mean: lastBatchMean as Float64Array, variance: lastBatchVariance as Float64Array };
 }
 
+/**
+ * PyTorch's running-statistics update from one training batch:
+ * r ← (1 − momentum)·r + momentum·batch, the variance taken unbiased (·M/(M−1),
+ * M = values per channel in the batch).
+ */
+export function updatedRunningStats(
+  runningMean: ArrayLike<number>,
+  runningVariance: ArrayLike<number>,
+  batchMean: ArrayLike<number>,
+  batchVariance: ArrayLike<number>,
+  perChannel: number,
+  momentum: number,
+): { mean: Float32Array; variance: Float32Array } {
+  const C = batchMean.length;
+  const unbiased = perChannel > 1 ? perChannel / (perChannel - 1) : 1;
+  const mean = new Float32Array(C);
+  const variance = new Float32Array(C);
+  for (let c = 0; c < C; c++) {
+    mean[c] = (1 - momentum) * runningMean[c] + momentum * batchMean[c];
+    variance[c] = (1 - momentum) * runningVariance[c] + momentum * batchVariance[c] * unbiased;
+  }
+  return { mean, variance };
+}
+
 interface FastBatchNormConfig {
   epsilon?: number;
   /** PyTorch-style momentum (weight of the new batch statistic), default 0.1 */
@@ -248,21 +272,10 @@ export class FastBatchNorm extends tf.layers.Layer {
       return tf.batchNorm(x, this.movingMean.read(), this.movingVariance.read(), beta, gamma, this.epsilon);
     }
     const { y, mean, variance } = batchNormTrain(x, gamma, beta, this.epsilon);
-    const C = mean.length;
-    const M = x.size / C;
-    const unbiased = M > 1 ? M / (M - 1) : 1;
-    const mm = this.movingMean.read().dataSync();
-    const mv = this.movingVariance.read().dataSync();
-    const m = this.momentum;
-    const nm = new Float32Array(C);
-    const nv = new Float32Array(C);
-    for (let c = 0; c < C; c++) {
-      nm[c] = (1 - m) * mm[c] + m * mean[c];
-      nv[c] = (1 - m) * mv[c] + m * variance[c] * unbiased;
-    }
+    const next = updatedRunningStats(this.movingMean.read().dataSync(), this.movingVariance.read().dataSync(), mean, variance, x.size / mean.length, this.momentum);
     tf.tidy(() => {
-      this.movingMean.write(tf.tensor1d(nm));
-      this.movingVariance.write(tf.tensor1d(nv));
+      this.movingMean.write(tf.tensor1d(next.mean));
+      this.movingVariance.write(tf.tensor1d(next.variance));
     });
     return y;
   }
