@@ -131,11 +131,10 @@ export function convLayer(ps: ParamStore, name: string, cin: number, cout: numbe
   const stride = o.stride ?? 1;
   const padding = o.padding ?? 'same';
   return (x) => {
-    let xin = x;
-    let pad: 'same' | 'valid' = 'valid';
-    if (typeof padding === 'number') xin = tf.pad(x, [[0, 0], [padding, padding], [padding, padding], [0, 0]]);
-    else pad = padding;
-    let y: tf.Tensor = tf.conv2d(xin, w as tf.Tensor4D, stride, pad);
+    // a numeric pad goes into the convolution itself (no separate pad op):
+    // the input gradient then covers only the real pixels — with a pad op,
+    // ResNet's 2×2 maps padded to 4×4 made it 4× the forward's work
+    let y: tf.Tensor = tf.conv2d(x, w as tf.Tensor4D, stride, padding);
     if (b) y = tf.add(y, b);
     return act(y, o.activation ?? 'linear') as tf.Tensor4D;
   };

@@ -63,6 +63,14 @@ const convCases: { name: string; x: number[]; k: number[]; s: [number, number]; 
   { name: '4×4 same s1 (pads 1 before, 2 after)', x: [2, 8, 7, 2], k: [4, 4, 2, 3], s: [1, 1], pad: 'same' },
   { name: '2×3 valid s1', x: [1, 6, 7, 3], k: [2, 3, 3, 4], s: [1, 1], pad: 'valid' },
   { name: '3×3 explicit s1, asymmetric', x: [2, 6, 6, 2], k: [3, 3, 2, 3], s: [1, 1], pad: [[0, 0], [0, 2], [1, 0], [0, 0]] },
+  // strided input gradients go through the phase decomposition (conv2dBackpropInput.ts)
+  { name: 'ResNet 3×3 pad 1 s2, even side, channels across the 32-block', x: [2, 8, 8, 40], k: [3, 3, 40, 35], s: [2, 2], pad: 1 },
+  { name: 'ResNet 3×3 pad 1 s2, odd side', x: [1, 7, 9, 3], k: [3, 3, 3, 4], s: [2, 2], pad: 1 },
+  { name: 'ResNet shortcut 1×1 s2 (odd rows/columns get no gradient)', x: [2, 8, 7, 5], k: [1, 1, 5, 6], s: [2, 2], pad: 'valid' },
+  { name: 'ResNet stem 7×7 pad 3 s2', x: [1, 16, 14, 3], k: [7, 7, 3, 4], s: [2, 2], pad: 3 },
+  { name: '2×2 s2 valid', x: [2, 6, 6, 3], k: [2, 2, 3, 2], s: [2, 2], pad: 'valid' },
+  { name: '1×1 pad 2 s1 (pad wider than the kernel)', x: [1, 4, 5, 3], k: [1, 1, 3, 2], s: [1, 1], pad: 2 },
+  { name: '3×3 pad 2 s3 (pad wider than the stride)', x: [1, 10, 8, 2], k: [3, 3, 2, 3], s: [3, 3], pad: 2 },
 ];
 
 for (const c of convCases) {
