@@ -13,6 +13,8 @@
  * `--epochs` shortens training (all recipes, or per recipe) and `--set`
  * changes other numeric recipe parameters; the output says so on the
  * recipe's header line, so a shortened run is never mistaken for the paper's.
+ * `tlcnn` runs apex-only there (CK+ pre-training + apex-face fine-tuning; the
+ * dev set has no frame sequences for its LSTM stage), which its header says.
  * Colleagues: add your recipe to RECIPES with its published numbers.
  */
 import { dirname, join } from 'node:path';
@@ -28,6 +30,8 @@ interface Published {
   casme2?: [number, number];
   /** where the numbers come from */
   source: string;
+  /** parameters this data set forces on the recipe, with the reason (printed) */
+  fixed?: { params: Record<string, unknown>; why: string };
 }
 
 /** recipe → published UF1/UAR (MEGC 2019 composite, ../shared/data/README.md); the dev set lacks SAMM */
@@ -37,6 +41,10 @@ const RECIPES: Record<string, Published> = {
   'dual-inception': { overall: [0.7322, 0.7278], source: 'Zhou et al., FG 2019' },
   fr: { overall: [0.7838, 0.7832], smic: [0.7011, 0.7083], casme2: [0.8915, 0.8873], source: 'Zhou et al., FR (CDE setting)' },
   emr: { overall: [0.7885, 0.7824], smic: [0.7461, 0.753], casme2: [0.8293, 0.8209], source: 'Liu et al., FG 2019 (Part + Adversarial + EMR)' },
+  tlcnn: {
+    source: 'Wang et al., Neurocomputing 2018 report CASME II and SMIC separately, not the composite',
+    fixed: { params: { apexOnly: true }, why: 'the dev set has the apex face but no frame sequence: CK+ pre-training + apex fine-tuning only, no LSTM stage' },
+  },
 };
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -76,8 +84,10 @@ for (const name of names) {
   const paperEpochs = defaults['epochs'];
   const epochs = epochsFor(name);
   const sets = setsFor(name);
-  const params = { ...sets, ...(epochs !== undefined ? { epochs } : {}) };
+  const fixed = RECIPES[name]?.fixed;
+  const params = { ...(fixed?.params ?? {}), ...sets, ...(epochs !== undefined ? { epochs } : {}) };
   let note = epochs !== undefined && typeof paperEpochs === 'number' && epochs < paperEpochs ? ` — SHORTENED: ${epochs} epochs < the recipe's ${paperEpochs}; not comparable to the published numbers` : '';
+  for (const [k, v] of Object.entries(fixed?.params ?? {})) note += ` — FIXED: ${k} ${String(v)} (${fixed!.why})`;
   for (const [k, v] of Object.entries(sets)) note += ` — CHANGED: ${k} ${v} (recipe default ${String(defaults[k])})`;
   console.log(`\n${name} · cde · megc3 · ${workers} worker(s)${note}`);
   const r = await evaluate({ dataset: `flowdir:${data}`, labels: 'megc3', recipe: name, recipeParams: params, protocol: 'cde', workers, cache: false });

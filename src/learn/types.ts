@@ -22,6 +22,13 @@ export interface TrainingSet {
   /** seeded stream for this fit (fold-specific) */
   readonly rng: Rng;
   /**
+   * A stream that starts the same in every fold of one run (it depends on the
+   * run's seed only): for work that uses no fold's data at all — pre-training
+   * on auxiliary data such as CK+ — so that work is identical in every fold
+   * and can be done once and reused. Absent outside the runner (use `rng`).
+   */
+  readonly sharedRng?: Rng;
+  /**
    * subject keys (dataset/subject) of the fold's TEST clips — only their
    * names, never their data (e.g. to load the authors' per-subject
    * checkpoint `DIR/<test subject>.pth`). Optional: absent outside the runner.

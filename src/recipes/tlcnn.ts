@@ -11,6 +11,9 @@
  *    `macroDir`, default ../shared/data/ckplus48 when present — absent or a
  *    scheme without a CK+ relabelling: stage 1 is skipped and the fold info
  *    says so). CK+ subjects are other people: auxiliary data, no leakage.
+ *    It uses no fold data, so under the runner (TrainingSet.sharedRng) every
+ *    fold pre-trains the same network: it is trained once per process and
+ *    reused, as the paper pre-trains once and fine-tunes per fold.
  * 2. fine-tune it on single micro-expression frames (§4.2: every TIM frame
  *    is a sample; SGD momentum 0.9, lr 0.001, batch 224). `finetuneOn`:
  *    'apex' (default: the apex frame of each clip, annotated or spotted —
@@ -36,6 +39,7 @@
  */
 import type { ClipRef } from '../core/clip.ts';
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { MerError } from '../core/errors.ts';
 import { resizeImage } from '../core/resize.ts';
 import { annotatedIndices, loadClipVolume } from '../io/clip.ts';
@@ -47,6 +51,7 @@ import { predictRows } from '../nets/learner.ts';
 import { defaultMacroDir, loadMacroDomain, macroSchemeFor } from '../nets/macroDomain.ts';
 import { tlcnn, TlcnnNetwork, TLCNN_SIZE } from '../nets/tlcnn.ts';
 import { trainNetwork, type ScheduleOptions } from '../nets/train.ts';
+import { networkWeightArrays, type WeightArrays } from '../nets/modelIo.ts';
 import { registerSavedModelLoader } from '../learn/persist.ts';
 import type { FittedModel, FittedTransform, Learner, SavedModel, TrainingSet } from '../learn/types.ts';
 import { fittedPipeline } from '../learn/types.ts';
@@ -152,6 +157,23 @@ function stepAtHalf(epochs: number): ScheduleOptions {
   return { kind: 'step', everyEpochs: Math.max(1, Math.ceil(epochs / 2)), gamma: LR_DROP };
 }
 
+/**
+ * Pre-trained frame CNNs of this process, by everything that determines them
+ * (CK+ folder, classes, network, seeds, schedule). Bounded: one run needs one.
+ */
+const pretrained = new Map<string, { weights: WeightArrays; summary: string; secondsPerEpoch: number }>();
+const PRETRAINED_KEPT = 2;
+
+function rememberPretrained(key: string, v: { weights: WeightArrays; summary: string; secondsPerEpoch: number }): void {
+  pretrained.set(key, v);
+  while (pretrained.size > PRETRAINED_KEPT) pretrained.delete(pretrained.keys().next().value as string);
+}
+
+/** Forget the pre-trained frame CNNs (tests: compare a reused one with a fresh one). */
+export function clearTlcnnPretrainCache(): void {
+  pretrained.clear();
+}
+
 function tlcnnLearner(p: TlcnnParams): Learner {
   return {
     name: 'network:tlcnn',
@@ -165,7 +187,11 @@ function tlcnnLearner(p: TlcnnParams): Learner {
       train.X.forEach((r, i) => {
         if (r.length !== rowLen) throw new MerError('BAD_INPUT', `training row ${train.ids[i] ?? i} has ${r.length} values`, { clip: train.ids[i], expected: `${rowLen} (apex ${p.size}² + TIM ${p.apexOnly ? 0 : T} frames)` });
       });
-      const seed = train.rng.nextUint32();
+      // the frame CNN's initialisation and its CK+ pre-training use no fold
+      // data: under the runner they draw from the run's shared stream, so
+      // every fold pre-trains the same network and it is trained once
+      const preRng = train.sharedRng?.fork('tlcnn/pretrain') ?? train.rng;
+      const seed = preRng.nextUint32();
       const frameBuild = { frames: 1, size: p.size, dropout: p.dropout };
       const frameNet = tlcnn({ ...frameBuild, classes, seed }) as TlcnnNetwork;
       const sgd = (lr: number) => ({ kind: 'sgd' as const, lr, momentum: p.momentum });
@@ -174,10 +200,21 @@ function tlcnnLearner(p: TlcnnParams): Learner {
       else if (p.pretrainEpochs === 0) info.pretrain = 'skipped: pretrainEpochs = 0';
       else if (!macroSchemeFor(train.classes)) info.pretrain = `skipped: CK+ has no relabelling to ${train.classes.join('/')}`;
       else {
-        const m = await loadMacroDomain(p.macroDir, { kind: 'face', classes: train.classes, size: p.size });
-        const r = await trainNetwork(frameNet, { x: m.x, y: m.y, subjects: m.subjects }, { epochs: p.pretrainEpochs, batchSize: p.finetuneBatch, optimizer: sgd(p.pretrainLr), schedule: stepAtHalf(p.pretrainEpochs), seed: train.rng.nextUint32() });
-        info.pretrain = `CK+ ${m.y.length} faces (${m.scheme}), ${r.epochs} epochs, final loss ${r.log.at(-1)?.loss.toFixed(4)}`;
-        info.pretrainSecondsPerEpoch = r.secondsPerEpoch;
+        const pretrainSeed = preRng.nextUint32();
+        const key = JSON.stringify([resolve(p.macroDir), train.classes, frameBuild, seed, pretrainSeed, p.pretrainEpochs, p.pretrainLr, p.finetuneBatch, p.momentum]);
+        const done = pretrained.get(key);
+        if (done) {
+          frameNet.setWeights(done.weights);
+          info.pretrain = `${done.summary}; reused (pre-trained once per run, no fold data)`;
+          info.pretrainSecondsPerEpoch = done.secondsPerEpoch;
+        } else {
+          const m = await loadMacroDomain(p.macroDir, { kind: 'face', classes: train.classes, size: p.size });
+          const r = await trainNetwork(frameNet, { x: m.x, y: m.y, subjects: m.subjects }, { epochs: p.pretrainEpochs, batchSize: p.finetuneBatch, optimizer: sgd(p.pretrainLr), schedule: stepAtHalf(p.pretrainEpochs), seed: pretrainSeed });
+          const summary = `CK+ ${m.y.length} faces (${m.scheme}), ${r.epochs} epochs, final loss ${r.log.at(-1)?.loss.toFixed(4)}`;
+          rememberPretrained(key, { weights: networkWeightArrays(frameNet), summary, secondsPerEpoch: r.secondsPerEpoch });
+          info.pretrain = summary;
+          info.pretrainSecondsPerEpoch = r.secondsPerEpoch;
+        }
       }
       // 2. fine-tuning on micro-expression frames
       const ftTim = p.finetuneOn === 'tim' && !p.apexOnly;

@@ -48,6 +48,11 @@ export function foldRng(seed: number, foldName: string): Rng {
   return new Rng(`${seed}/fold/${foldName}`);
 }
 
+/** The run's shared stream (TrainingSet.sharedRng): the same in every fold, it depends only on the seed. */
+export function sharedRunRng(seed: number): Rng {
+  return new Rng(`${seed}/shared`);
+}
+
 export async function runExtractTask(t: ExtractTask): Promise<Float32Array> {
   const recipe = getRecipe(t.recipe, t.recipeParams);
   return recipe.extract(t.clip);
@@ -64,6 +69,7 @@ export async function runFoldTask(t: FoldTask): Promise<FoldResult> {
     subjects: t.trainSubjects,
     classes: t.classes,
     rng: foldRng(t.seed, t.foldName),
+    sharedRng: sharedRunRng(t.seed),
     testSubjects: t.testSubjects,
   });
   let predictions: FoldResult['predictions'];

@@ -16,7 +16,7 @@ import { Rng } from '../../src/core/rng.ts';
 import { writeImage } from '../../src/io/image.ts';
 import { loadSavedModel } from '../../src/learn/persist.ts';
 import type { FittedModel } from '../../src/learn/types.ts';
-import { tlcnnRecipe } from '../../src/recipes/tlcnn.ts';
+import { clearTlcnnPretrainCache, tlcnnRecipe } from '../../src/recipes/tlcnn.ts';
 
 const MEGC3 = ['negative', 'positive', 'surprise'];
 const tmp = mkdtempSync(join(tmpdir(), 'merkit-tlcnn-'));
@@ -73,11 +73,12 @@ test('tlcnn refuses flow clips (no frame sequence) unless apexOnly, which reads 
   assert.throws(() => tlcnnRecipe({ timFrames: 0 }), MerError);
 });
 
-async function fit(params: Record<string, unknown>) {
+async function fit(params: Record<string, unknown>, o: { keep?: (c: LabelledClip, i: number) => boolean; sharedSeed?: number; foldSeed?: number } = {}) {
   const r = tlcnnRecipe({ ...TINY, ...params });
-  const cs = clips();
+  const cs = clips().filter(o.keep ?? (() => true));
   const X = await Promise.all(cs.map((c) => r.extract(c)));
-  const m = (await r.learner().fit({ X, y: cs.map((c) => c.y), ids: cs.map((c) => c.clip), subjects: cs.map((c) => c.subject), classes: MEGC3, rng: new Rng(3) })) as FittedModel & { info: Record<string, unknown> };
+  const sharedRng = o.sharedSeed === undefined ? undefined : new Rng(`${o.sharedSeed}/shared`);
+  const m = (await r.learner().fit({ X, y: cs.map((c) => c.y), ids: cs.map((c) => c.clip), subjects: cs.map((c) => c.subject), classes: MEGC3, rng: new Rng(o.foldSeed ?? 3), sharedRng })) as FittedModel & { info: Record<string, unknown> };
   return { m, X, preds: m.predict(X) };
 }
 
@@ -100,4 +101,24 @@ test('tlcnn apexOnly without CK+: skips pre-training and the LSTM stage, says so
   assert.match(String(a.m.info.sequence), /apexOnly/);
   assert.equal(a.X[0].length, 2304);
   assert.equal(a.preds.length, 6);
+});
+
+test('tlcnn: under the runner CK+ pre-training is done once per run and reused by every fold, bit for bit', async () => {
+  clearTlcnnPretrainCache();
+  const params = { macroDir: ckDir, apexOnly: false };
+  // two "folds": different training clips and fold streams, one run seed
+  const foldA = await fit(params, { keep: (_, i) => i !== 0, sharedSeed: 7, foldSeed: 1 });
+  const foldB = await fit(params, { keep: (_, i) => i !== 5, sharedSeed: 7, foldSeed: 2 });
+  assert.doesNotMatch(String(foldA.m.info.pretrain), /reused/);
+  assert.match(String(foldB.m.info.pretrain), /^CK\+ 6 faces .*; reused \(pre-trained once per run, no fold data\)$/);
+  // the reused network is exactly what a fresh pre-training gives
+  clearTlcnnPretrainCache();
+  const fresh = await fit(params, { keep: (_, i) => i !== 5, sharedSeed: 7, foldSeed: 2 });
+  assert.doesNotMatch(String(fresh.m.info.pretrain), /reused/);
+  assert.deepEqual(fresh.preds, foldB.preds);
+  // another run seed is another pre-training
+  const other = await fit(params, { keep: (_, i) => i !== 5, sharedSeed: 8, foldSeed: 2 });
+  assert.doesNotMatch(String(other.m.info.pretrain), /reused/);
+  assert.notDeepEqual(other.preds, foldB.preds);
+  clearTlcnnPretrainCache();
 });
