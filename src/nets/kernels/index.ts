@@ -9,8 +9,8 @@
  * by a zero-copy one (identity.ts): the gradient tape clones every tensor it
  * saves through it. BatchMatMul is wrapped so that transposed products
  * (every dense layer's gradient) take XNNPACK's fast path (batchMatMul.ts),
- * and a stride-1 Conv2DBackpropInput becomes a forward convolution
- * (conv2dBackpropInput.ts), 10× faster than the backend's.
+ * and Conv2DBackpropInput becomes forward convolutions, one per stride phase
+ * (conv2dBackpropInput.ts), 4–10× faster than the backend's plain loop.
  */
 import { registerConv2DBackpropFilterWasm } from './conv2dBackpropFilter.ts';
 import { registerDepthwiseBackpropFilterWasm } from './depthwiseBackpropFilter.ts';
