@@ -8,11 +8,17 @@
  * nothing is tuned on the test folds.
  *
  *   node --import tsx bench/cde-dev.ts [--epochs N | --epochs fr=20,emr=12] [--set emr.width=16]
- *                                      [--recipes ststnet,fr] [--workers W]
+ *                                      [--recipes ststnet,fr] [--workers W] [--resume]
  *
  * `--epochs` shortens training (all recipes, or per recipe) and `--set`
  * changes other numeric recipe parameters; the output says so on the
  * recipe's header line, so a shortened run is never mistaken for the paper's.
+ * `--resume` keeps each finished fold in a cache folder named after the git
+ * commit, so a run longer than one sitting (OFF-ApexNet and EMR at the
+ * papers' settings take 15–24 core-hours) can be killed and started again
+ * with the same arguments: finished folds are read back, the rest computed.
+ * Only a clean checkout may resume (the folder is per commit): folds of
+ * different code are never mixed. The output says how many folds came back.
  * `tlcnn` runs apex-only there (CK+ pre-training + apex-face fine-tuning; the
  * dev set has no frame sequences for its LSTM stage), which its header says.
  * Colleagues: add your recipe to RECIPES with its published numbers.
@@ -23,6 +29,8 @@ import { existsSync } from 'node:fs';
 import { evaluate } from '../src/run/evaluate.ts';
 import { getRecipe } from '../src/recipes/index.ts';
 import { defaultWorkers } from '../src/run/pool.ts';
+import { defaultCacheDir } from '../src/run/cache.ts';
+import { execFileSync } from 'node:child_process';
 
 interface Published {
   overall?: [number, number];
@@ -77,6 +85,29 @@ function setsFor(name: string): Record<string, number> {
   return out;
 }
 const workers = Number(arg('--workers') ?? defaultWorkers());
+
+/** `--resume`: the fold cache of this commit (refused on a modified checkout: folds of other code must not mix in) */
+function resumeCache(): string | false {
+  if (!process.argv.includes('--resume')) return false;
+  const git = (...a: string[]) => execFileSync('git', a, { cwd: join(HERE, '..'), encoding: 'utf8' }).trim();
+  let commit: string;
+  let dirty: string;
+  try {
+    commit = git('rev-parse', 'HEAD');
+    dirty = git('status', '--porcelain', '--untracked-files=no');
+  } catch {
+    console.error('--resume needs a git checkout (the cache folder is named after the commit)');
+    process.exit(2);
+  }
+  if (dirty) {
+    console.error(`--resume refused: tracked files differ from commit ${commit.slice(0, 10)}; commit them (or stash) first, so that resumed folds all come from one version of the code:\n${dirty}`);
+    process.exit(2);
+  }
+  const dir = join(defaultCacheDir(), 'bench-cde-dev', commit);
+  console.log(`resumable: finished folds are kept in ${dir}`);
+  return dir;
+}
+const cache = resumeCache();
 const f = (v: number | undefined) => (v === undefined ? '   —  ' : v.toFixed(4));
 
 for (const name of names) {
@@ -90,12 +121,13 @@ for (const name of names) {
   for (const [k, v] of Object.entries(fixed?.params ?? {})) note += ` — FIXED: ${k} ${String(v)} (${fixed!.why})`;
   for (const [k, v] of Object.entries(sets)) note += ` — CHANGED: ${k} ${v} (recipe default ${String(defaults[k])})`;
   console.log(`\n${name} · cde · megc3 · ${workers} worker(s)${note}`);
-  const r = await evaluate({ dataset: `flowdir:${data}`, labels: 'megc3', recipe: name, recipeParams: params, protocol: 'cde', workers, cache: false });
+  const r = await evaluate({ dataset: `flowdir:${data}`, labels: 'megc3', recipe: name, recipeParams: params, protocol: 'cde', workers, cache });
   const pub = RECIPES[name] ?? { source: '(no published numbers)' };
   console.log('part        n   UF1     UAR     | published UF1   UAR');
   const row = (label: string, m: { n: number; uf1: number; uar: number }, p?: [number, number]) =>
     console.log(`${label.padEnd(9)} ${String(m.n).padStart(4)}  ${f(m.uf1)}  ${f(m.uar)}  |          ${f(p?.[0])}  ${f(p?.[1])}`);
   row('overall', r.metrics, undefined);
   for (const [part, m] of Object.entries(r.metrics.perPart)) row(part, m, (pub as unknown as Record<string, [number, number] | undefined>)[part]);
-  console.log(`published overall (all 442 clips incl. SAMM): UF1 ${f(pub.overall?.[0])} UAR ${f(pub.overall?.[1])} — ${pub.source}; train ${r.timing.trainSeconds?.toFixed(0)} s`);
+  const resumed = r.timing.cachedFolds ? ` (${r.timing.cachedFolds} of the folds read back from an earlier run of this commit)` : '';
+  console.log(`published overall (all 442 clips incl. SAMM): UF1 ${f(pub.overall?.[0])} UAR ${f(pub.overall?.[1])} — ${pub.source}; train ${r.timing.trainSeconds?.toFixed(0)} s${resumed}`);
 }

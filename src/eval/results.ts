@@ -72,8 +72,10 @@ export interface Timing {
   readonly totalSeconds: number;
   /** feature extraction (all clips), seconds */
   readonly extractSeconds?: number;
-  /** fitting + predicting all folds, seconds */
+  /** fitting + predicting all folds, seconds (folds taken from the cache cost none) */
   readonly trainSeconds?: number;
+  /** folds whose results came from the cache of an earlier (killed or finished) run */
+  readonly cachedFolds?: number;
   /** worker threads used */
   readonly workers?: number;
   /** ISO-8601 start/end of the run */

@@ -176,7 +176,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<Results> {
         testSubjects: [...new Set(fold.test.map((i) => subjectKey(rows[i].clip)))],
       }),
     );
-    const { results: foldResults } = await runFoldsResumable(foldTasks, executor, cache ? new FoldCache(cache.dir) : undefined, progress);
+    const { results: foldResults, stats: foldStats } = await runFoldsResumable(foldTasks, executor, cache ? new FoldCache(cache.dir) : undefined, progress);
     progress.end();
     const trainSeconds = (performance.now() - tTrain) / 1000;
 
@@ -194,7 +194,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<Results> {
       foldResults,
       skipped,
       dropped: mergeCounts(train.dropped, test?.dropped ?? {}),
-      timing: { extractSeconds, trainSeconds, totalSeconds: (performance.now() - t0) / 1000, workers: executor.workers },
+      timing: { extractSeconds, trainSeconds, cachedFolds: foldStats.cached, totalSeconds: (performance.now() - t0) / 1000, workers: executor.workers },
     });
   } finally {
     if (!opts.executor) await executor.close();
