@@ -71,6 +71,7 @@ test('tlcnn refuses flow clips (no frame sequence) unless apexOnly, which reads 
   assert.equal(x.length, 48 * 48);
   assert.ok(x.every((v) => Math.abs(v - 64 / 255) < 0.01));
   assert.throws(() => tlcnnRecipe({ timFrames: 0 }), MerError);
+  assert.throws(() => tlcnnRecipe({ pretrainBatch: 0 }), MerError);
 });
 
 async function fit(params: Record<string, unknown>, o: { keep?: (c: LabelledClip, i: number) => boolean; sharedSeed?: number; foldSeed?: number } = {}) {
