@@ -123,3 +123,12 @@ test('tlcnn: under the runner CK+ pre-training is done once per run and reused b
   assert.notDeepEqual(other.preds, foldB.preds);
   clearTlcnnPretrainCache();
 });
+
+test('tlcnn fine-tuning batch: the paper\'s 224 TIM frames = 7 clips per update; on apex frames 7, on TIM frames 224; an explicit batch wins', () => {
+  assert.equal(tlcnnRecipe({ macroDir: null, apexOnly: true }).params.finetuneBatch, 7);
+  assert.equal(tlcnnRecipe({ macroDir: null }).params.finetuneBatch, 7); // finetuneOn 'apex' is the default
+  assert.equal(tlcnnRecipe({ macroDir: null, finetuneOn: 'tim' }).params.finetuneBatch, 224);
+  assert.equal(tlcnnRecipe({ macroDir: null, finetuneOn: 'tim', apexOnly: true }).params.finetuneBatch, 7); // apexOnly has no TIM frames
+  assert.equal(tlcnnRecipe({ macroDir: null, apexOnly: true, finetuneBatch: 224 }).params.finetuneBatch, 224);
+  assert.match(tlcnnRecipe({ macroDir: null, apexOnly: true }).paper.settings, /batch 7 apex frames/);
+});
