@@ -130,5 +130,5 @@ test('tlcnn fine-tuning batch: the paper\'s 224 TIM frames = 7 clips per update;
   assert.equal(tlcnnRecipe({ macroDir: null, finetuneOn: 'tim' }).params.finetuneBatch, 224);
   assert.equal(tlcnnRecipe({ macroDir: null, finetuneOn: 'tim', apexOnly: true }).params.finetuneBatch, 7); // apexOnly has no TIM frames
   assert.equal(tlcnnRecipe({ macroDir: null, apexOnly: true, finetuneBatch: 224 }).params.finetuneBatch, 224);
-  assert.match(tlcnnRecipe({ macroDir: null, apexOnly: true }).paper.settings, /batch 7 apex frames/);
+  assert.match(tlcnnRecipe({ macroDir: null, apexOnly: true }).paper?.settings ?? '', /batch 7 apex frames/);
 });
