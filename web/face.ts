@@ -71,7 +71,18 @@ export function initFaces(): Promise<string> {
 /** Every face on a canvas (box, score, 68 landmarks in the canvas's pixels), largest first. */
 export async function detectAll(canvas: HTMLCanvasElement): Promise<PageFace[]> {
   await initFaces();
-  const found = await faceapi.detectAllFaces(canvas, new faceapi.SsdMobilenetv1Options({ minConfidence: MIN_CONFIDENCE })).withFaceLandmarks();
+  // A tensor, not the canvas: face-api scales a canvas to the detector's
+  // input with the browser's drawImage, whose resampling differs between
+  // browser versions (Chromium 156 scored the same synthetic face 0.53–0.87
+  // where tf's bilinear resize, the CLI's path, gives 0.77–0.93). From a
+  // tensor the page detects exactly as `merkit analyze` does.
+  const pixels = faceapi.tf.browser.fromPixels(canvas);
+  let found;
+  try {
+    found = await faceapi.detectAllFaces(pixels as unknown as faceapi.TNetInput, new faceapi.SsdMobilenetv1Options({ minConfidence: MIN_CONFIDENCE })).withFaceLandmarks();
+  } finally {
+    pixels.dispose();
+  }
   found.sort((a, b) => b.detection.box.area - a.detection.box.area);
   return found.map((f) => {
     const pts = f.landmarks.positions;
