@@ -75,7 +75,7 @@ export async function detectAll(canvas: HTMLCanvasElement): Promise<PageFace[]> 
   // input with the browser's drawImage, whose resampling differs between
   // browser versions (Chromium 156 scored the same synthetic face 0.53–0.87
   // where tf's bilinear resize, the CLI's path, gives 0.77–0.93). From a
-  // tensor the page detects exactly as `merkit analyze` does.
+  // tensor the page detects the way `merkit analyze` does.
   const pixels = faceapi.tf.browser.fromPixels(canvas);
   let found;
   try {
