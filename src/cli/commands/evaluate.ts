@@ -10,6 +10,7 @@ import { getRecipe } from '../../recipes/index.ts';
 import { loadPlugins } from '../../run/plugins.ts';
 import { defaultCacheDir } from '../../run/cache.ts';
 import { createBullmqExecutor } from '../../run/bullmq.ts';
+import { collect, recipeParamOverrides } from '../recipeParams.ts';
 
 /** undefined = the runner's own local pool */
 async function executorFromOptions(o: { executor: string; redis?: string; cache: string | boolean; workers: number }): Promise<Executor | undefined> {
@@ -58,6 +59,7 @@ export function registerEvaluateCommand(program: Command): void {
     .option('--redis <url>', 'Redis for --executor bullmq: redis://host:port or a unix socket path')
     .option('--pretrained-dir <dir>', 'network recipes (ststnet): load DIR/<test subject>.pth in each LOSO fold instead of training')
     .option('--epochs <n>', 'network recipes: training epochs per fold (default: the paper\'s)', intOption('--epochs', 1))
+    .option('--param <key=value>', 'set a recipe parameter (repeatable; `merkit recipes --json` lists them), e.g. --param variant=nr', collect, [])
     .action(async (o) => {
       const progress = terminalProgress();
       const executor = await executorFromOptions(o);
@@ -67,7 +69,7 @@ export function registerEvaluateCommand(program: Command): void {
         testDataset: o.testDataset,
         labels: o.labels,
         recipe: o.recipe,
-        recipeParams: await networkOptions(o),
+        recipeParams: { ...(await networkOptions(o)), ...(await recipeParamOverrides(o.recipe, o.param)) },
         protocol: o.protocol,
         seed: o.seed,
         workers: o.workers,
