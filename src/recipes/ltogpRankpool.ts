@@ -43,6 +43,8 @@ export interface LtogpRankpoolParams {
    */
   rankC: number;
   rankMethod: RankPoolMethod;
+  /** time-varying mean smoothing of the frame features before ranking (Fernando et al.; features/rankPool.ts) */
+  rankSmooth: boolean;
   /** ℓ2,1 γ (paper: 1) */
   gamma: number;
   /** features kept (paper: 450 CASME II, 325 CASME); 0 = no selection (the paper's "without FS") */
@@ -56,6 +58,7 @@ export const LTOGP_RANKPOOL_DEFAULTS: LtogpRankpoolParams = {
   grid: [8, 8],
   rankC: 1,
   rankMethod: 'pairwise',
+  rankSmooth: false,
   gamma: 1,
   n: 450,
   C: 1,
@@ -84,7 +87,7 @@ export function ltogpRankpool(overrides: Partial<LtogpRankpoolParams> = {}): Rec
       if (clip.source.kind === 'features') return clip.source.values;
       const vol = await loadClipVolume(clip, { size: { width: p.frameSize, height: p.frameSize } });
       if (vol.frames < 2) throw new MerError('BAD_INPUT', `clip has ${vol.frames} frame(s); rank pooling needs at least 2`, { clip: clipKey(clip) });
-      return rankPool(ltogpVolume(vol, { grid: p.grid }), { C: p.rankC, method: p.rankMethod });
+      return rankPool(ltogpVolume(vol, { grid: p.grid }), { C: p.rankC, method: p.rankMethod, smooth: p.rankSmooth });
     },
     learner() {
       const model = svm({ kernel: 'linear', C: p.C });

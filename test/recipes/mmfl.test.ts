@@ -29,15 +29,23 @@ function memClip(id: string, subject: string, T: number, W: number, H: number, f
   return { dataset: 'toy', subject, clip: id, emotion, label: emotion, y, onset: 0, apex, source: { kind: 'memory', frames, width: W, height: H, count: T } };
 }
 
-test('mmfl presets: CASME II 150×120, TIM 30, 5×4, R = (3,3,3), nummost 9; SMIC TIM 20, 5×1, R = (4,4,2), nummost 2', () => {
+test('mmfl presets: CASME II 150×120, TIM 30, 5×4, R = (3,3,3) / MOP (1,1,3), nummost 9; SMIC TIM 20, 5×1, R = (4,4,2) / (2,2,2), nummost 2', () => {
   const c = mmflRecipeParams();
-  assert.deepEqual([c.frameSize, c.timFrames, c.grid, c.radii, c.nummost, c.sigma, c.kInter, c.kIntra, c.alpha, c.hRatio], [[150, 120], 30, [5, 4], [3, 3, 3], 9, 100, 15, 5, 0.001, 0.6]);
+  assert.deepEqual([c.frameSize, c.timFrames, c.grid, c.radii, c.mopRadii, c.points, c.mapping, c.nummost, c.sigma, c.kInter, c.kIntra, c.alpha, c.hRatio], [[150, 120], 30, [5, 4], [3, 3, 3], [1, 1, 3], [8, 8, 8], 'u2', 9, 100, 15, 5, 0.001, 0.6]);
   const s = mmflRecipeParams({ database: 'smic' });
-  assert.deepEqual([s.timFrames, s.grid, s.radii, s.nummost], [20, [5, 1], [4, 4, 2], 2]);
+  assert.deepEqual([s.timFrames, s.grid, s.radii, s.mopRadii, s.nummost], [20, [5, 1], [4, 4, 2], [2, 2, 2], 2]);
   assert.equal(mmflRecipeParams({ database: 'smic', nummost: 3 }).nummost, 3);
-  assert.throws(() => mmflRecipe({ weighting: 'most' as never }), MerError);
-  // learner defaults: 10 outer × 10 Stiefel steps, C = 1 without class weights, no inner-CV search
-  assert.deepEqual([c.tMax, c.stiefelIter, c.svmC, c.svmClassWeight, c.svmScore, c.tuneAlpha, c.tuneC, c.tuneFolds], [10, 10, 1, 'none', 'probability', [], [], 5]);
+  for (const bad of [{ weighting: 'most' }, { variant: 'best' }, { feature: 'lbp-sip' }, { init: 'zeros' }, { svmScore: 'vote' }, { svmGamma: 'auto' }]) {
+    assert.throws(() => mmflRecipe(bad as never), MerError, JSON.stringify(bad));
+  }
+  // learner defaults: LBP-TOP, MMFL, T_max 10, ε 1e-5, 5 search steps after the rotation, C = 1, γ scale, Platt probabilities, no inner-CV search
+  assert.deepEqual(
+    [c.feature, c.variant, c.init, c.tMax, c.epsilon, c.stiefelIter, c.rotate, c.svmC, c.svmGamma, c.svmClassWeight, c.svmScore, c.tuneAlpha, c.tuneC, c.tuneFolds],
+    ['lbp-top', 'mmfl', 'eigen', 10, 1e-5, 5, true, 1, 'scale', 'none', 'probability', [], [], 5],
+  );
+  // the learner's settings do not enter the feature cache key; the feature's do
+  assert.deepEqual(mmflRecipe({ variant: 'original', svmC: 10 }).extractParams, mmflRecipe().extractParams);
+  assert.notDeepEqual(mmflRecipe({ feature: 'lbp-mop' }).extractParams, mmflRecipe().extractParams);
 });
 
 test('blocksFromColumns: b{block}_… names give the block count; a stray or uneven column is an error naming it', () => {
