@@ -4,13 +4,28 @@
  * product accumulates a 4×4 tile of the result in sixteen locals over the
  * shared dimension, so every loaded value is used four times and the tile
  * never round-trips through memory: about 1.8× the speed of the plain
- * row-times-column loops in V8 (measured on 177×106·106×106). Sums run over
+ * row-times-column loops in V8 (measured on 177×106·106×106). Products of at
+ * least WASM_MIN_WORK multiply-adds run as the same tiles in WebAssembly SIMD
+ * (gemmWasm.ts, 2–3× faster again), which give the same bits. Sums run over
  * the shared dimension in index order, so results are deterministic.
  */
 import { MerError } from '../core/errors.ts';
+import { gemmWasm } from './gemmWasm.ts';
+
+/** below this many multiply-adds copying into the wasm heap costs more than it saves */
+const WASM_MIN_WORK = 8192;
 
 /** C = A·B for row-major A (d×p), B (p×q): d×q */
 export function matNN(A: Float64Array, B: Float64Array, d: number, p: number, q: number): Float64Array {
+  if (d * p * q >= WASM_MIN_WORK) {
+    const w = gemmWasm(A, B, d, p, q, false);
+    if (w) return w;
+  }
+  return matNNJs(A, B, d, p, q);
+}
+
+/** matNN in JavaScript tiles (exported for the test that compares the two paths) */
+export function matNNJs(A: Float64Array, B: Float64Array, d: number, p: number, q: number): Float64Array {
   const C = new Float64Array(d * q);
   const q4 = q - (q % 4);
   let i = 0;
@@ -55,6 +70,15 @@ export function matNN(A: Float64Array, B: Float64Array, d: number, p: number, q:
 
 /** C = Aᵀ·B for row-major A (d×p), B (d×q): p×q */
 export function matTN(A: Float64Array, B: Float64Array, d: number, p: number, q: number): Float64Array {
+  if (d * p * q >= WASM_MIN_WORK) {
+    const w = gemmWasm(A, B, p, d, q, true);
+    if (w) return w;
+  }
+  return matTNJs(A, B, d, p, q);
+}
+
+/** matTN in JavaScript tiles */
+export function matTNJs(A: Float64Array, B: Float64Array, d: number, p: number, q: number): Float64Array {
   const C = new Float64Array(p * q);
   const p4 = p - (p % 4), q4 = q - (q % 4);
   for (let a = 0; a < p4; a += 4) {
@@ -97,8 +121,12 @@ function tileTN(A: Float64Array, B: Float64Array, C: Float64Array, d: number, p:
   C[r3] = c30; C[r3 + 1] = c31; C[r3 + 2] = c32; C[r3 + 3] = c33;
 }
 
-/** AᵀA (p×p, symmetric) for row-major A (d×p): the tiles on and above the diagonal, mirrored */
+/** AᵀA (p×p, symmetric) for row-major A (d×p): the tiles on and above the diagonal, mirrored (wasm: the full product, same values) */
 export function gramTN(A: Float64Array, d: number, p: number): Float64Array {
+  if (d * p * p >= 2 * WASM_MIN_WORK) {
+    const w = gemmWasm(A, A, p, d, p, true);
+    if (w) return w;
+  }
   const C = new Float64Array(p * p);
   const p4 = p - (p % 4);
   for (let a = 0; a < p4; a += 4) for (let b = a; b < p4; b += 4) tileTN(A, A, C, d, p, p, a, b);
@@ -113,86 +141,57 @@ export function gramTN(A: Float64Array, d: number, p: number): Float64Array {
   return C;
 }
 
-/** an LU factorisation with partial (row) pivoting: P·M = L·U, L unit lower; `lu` holds L below and U on/above the diagonal */
-export interface LuFactors {
-  readonly n: number;
-  readonly lu: Float64Array;
-  /** row k of P·M is row perm[k] of M */
-  readonly perm: Int32Array;
-}
-
-export function luFactor(M: Float64Array, n: number): LuFactors {
-  const lu = new Float64Array(M);
-  const perm = Int32Array.from({ length: n }, (_, i) => i);
+/**
+ * The inverse of a square n×n matrix by Gauss–Jordan elimination with
+ * partial pivoting, in place on a copy (n³ multiply-adds, every inner loop a
+ * contiguous row update); the row exchanges become column exchanges of the
+ * inverse at the end. Throws on an exactly singular pivot.
+ */
+export function inverse(M: Float64Array, n: number): Float64Array {
+  const A = new Float64Array(M);
+  const piv = new Int32Array(n);
   for (let k = 0; k < n; k++) {
-    let piv = k;
-    let best = Math.abs(lu[k * n + k]);
+    let pr = k;
+    let best = Math.abs(A[k * n + k]);
     for (let i = k + 1; i < n; i++) {
-      const v = Math.abs(lu[i * n + k]);
+      const v = Math.abs(A[i * n + k]);
       if (v > best) {
         best = v;
-        piv = i;
+        pr = i;
       }
     }
-    if (best === 0) throw new MerError('INTERNAL', 'luFactor: singular matrix');
-    if (piv !== k) {
-      const rk = k * n, rp = piv * n;
-      for (let j = 0; j < n; j++) {
-        const t = lu[rk + j];
-        lu[rk + j] = lu[rp + j];
-        lu[rp + j] = t;
-      }
-      const t = perm[k];
-      perm[k] = perm[piv];
-      perm[piv] = t;
-    }
+    if (best === 0) throw new MerError('INTERNAL', 'inverse: singular matrix');
+    piv[k] = pr;
     const rk = k * n;
-    const inv = 1 / lu[rk + k];
-    for (let i = k + 1; i < n; i++) {
+    if (pr !== k) {
+      const rp = pr * n;
+      for (let j = 0; j < n; j++) {
+        const t = A[rk + j];
+        A[rk + j] = A[rp + j];
+        A[rp + j] = t;
+      }
+    }
+    const inv = 1 / A[rk + k];
+    A[rk + k] = 1;
+    for (let j = 0; j < n; j++) A[rk + j] *= inv;
+    for (let i = 0; i < n; i++) {
+      if (i === k) continue;
       const ri = i * n;
-      const f = (lu[ri + k] *= inv);
+      const f = A[ri + k];
       if (f === 0) continue;
-      for (let j = k + 1; j < n; j++) lu[ri + j] -= f * lu[rk + j];
+      A[ri + k] = 0;
+      for (let j = 0; j < n; j++) A[ri + j] -= f * A[rk + j];
     }
   }
-  return { n, lu, perm };
-}
-
-/**
- * Y with Y·M = B for B (d×n) and the factors of M (P·M = L·U): Y·Pᵀ·L·U = B,
- * solved row by row: W·U = B (forward), V·L = W (backward), Y = V·P.
- */
-export function solveRight(B: Float64Array, d: number, f: LuFactors): Float64Array {
-  const { n, lu, perm } = f;
-  // Uᵀ and Lᵀ row-major, so the substitutions below read contiguous rows
-  const Ut = new Float64Array(n * n);
-  const Lt = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      if (j >= i) Ut[j * n + i] = lu[i * n + j];
-      else Lt[j * n + i] = lu[i * n + j];
+  for (let k = n - 1; k >= 0; k--) {
+    const pr = piv[k];
+    if (pr === k) continue;
+    for (let i = 0; i < n; i++) {
+      const a = i * n + k, b = i * n + pr;
+      const t = A[a];
+      A[a] = A[b];
+      A[b] = t;
     }
   }
-  const Y = new Float64Array(d * n);
-  const w = new Float64Array(n);
-  for (let r = 0; r < d; r++) {
-    const br = r * n;
-    // w U = b: w_j = (b_j − Σ_{k<j} w_k U_kj) / U_jj
-    for (let j = 0; j < n; j++) {
-      const uj = j * n;
-      let s = B[br + j];
-      for (let k = 0; k < j; k++) s -= w[k] * Ut[uj + k];
-      w[j] = s / Ut[uj + j];
-    }
-    // v L = w: v_j = w_j − Σ_{k>j} v_k L_kj (in place in w)
-    for (let j = n - 1; j >= 0; j--) {
-      const lj = j * n;
-      let s = w[j];
-      for (let k = j + 1; k < n; k++) s -= w[k] * Lt[lj + k];
-      w[j] = s;
-    }
-    // Y = V P: column perm[k] of Y = column k of V
-    for (let k = 0; k < n; k++) Y[br + perm[k]] = w[k];
-  }
-  return Y;
+  return A;
 }

@@ -159,7 +159,7 @@ export type MmflScore = 'probability' | 'prior-corrected' | 'decision';
  */
 export const MMFL_TMAX = 10;
 export const MMFL_EPSILON = 1e-5;
-export const MMFL_STIEFEL_ITER = 5;
+export const MMFL_STIEFEL_ITER = 2;
 
 /** one block's mappings: W[i] (d×h row-major) per class; undefined for a class absent from training */
 export interface BlockMappings {
@@ -175,15 +175,29 @@ function heat(dist2: number, sigma: number): number {
   return Math.exp(-dist2 / sigma);
 }
 
-/** H matrices of every class for one block: X is n×d (row-major) */
-export function mmflScatter(
+/** pairs (x_j, x_p) of the neighbour graph with their weights a (heat kernel; negated for inter-class pairs in M_c) */
+interface Pairs {
+  j: number[];
+  p: number[];
+  a: number[];
+}
+
+const emptyPairs = (): Pairs => ({ j: [], p: [], a: [] });
+
+/**
+ * The neighbour pairs of every class for one block (X is n×d, row-major):
+ * for each x_j of class c its kInter nearest points of other classes and its
+ * kIntra nearest of class c (squared Euclidean distance, ties by index), with
+ * a = exp(−‖x_j − x_p‖²/σ).
+ */
+function neighbourPairs(
   X: Float64Array,
   n: number,
   d: number,
   y: readonly number[],
   nClasses: number,
-  opts: { sigma?: number; kInter?: number; kIntra?: number } = {},
-): { inter: Float64Array[]; intra: Float64Array[] } {
+  opts: { sigma?: number; kInter?: number; kIntra?: number },
+): { inter: Pairs[]; intra: Pairs[] } {
   const sigma = opts.sigma ?? 100;
   const kInter = opts.kInter ?? 15;
   const kIntra = opts.kIntra ?? 5;
@@ -204,62 +218,108 @@ export function mmflScatter(
       D2[j * n + i] = v;
     }
   }
-  const inter: Float64Array[] = [];
-  const intra: Float64Array[] = [];
-  for (let c = 0; c < nClasses; c++) {
-    // sparse pair weights S[j][p] for x_j in class c
-    const pairsInter: Array<[number, number, number]> = [];
-    const pairsIntra: Array<[number, number, number]> = [];
-    for (let j = 0; j < n; j++) {
-      if (y[j] !== c) continue;
-      const others: number[] = [];
-      const same: number[] = [];
-      for (let p = 0; p < n; p++) {
-        if (p === j) continue;
-        (y[p] === c ? same : others).push(p);
-      }
-      const byDist = (a: number, b: number) => D2[j * n + a] - D2[j * n + b] || a - b;
-      for (const p of others.sort(byDist).slice(0, kInter)) pairsInter.push([j, p, heat(D2[j * n + p], sigma)]);
-      for (const p of same.sort(byDist).slice(0, kIntra)) pairsIntra.push([j, p, heat(D2[j * n + p], sigma)]);
+  const inter = Array.from({ length: nClasses }, emptyPairs);
+  const intra = Array.from({ length: nClasses }, emptyPairs);
+  const bestInter = new Int32Array(kInter), bestIntra = new Int32Array(kIntra);
+  const push = (to: Pairs, j: number, p: number, row: number) => {
+    to.j.push(j);
+    to.p.push(p);
+    to.a.push(heat(D2[row + p], sigma));
+  };
+  for (let j = 0; j < n; j++) {
+    const c = y[j];
+    const row = j * n;
+    let nInter = 0, nIntra = 0;
+    for (let p = 0; p < n; p++) {
+      if (p === j) continue;
+      if (y[p] === c) nIntra = insertNearest(bestIntra, nIntra, kIntra, p, D2, row);
+      else nInter = insertNearest(bestInter, nInter, kInter, p, D2, row);
     }
-    inter.push(pairScatter(X, n, d, pairsInter));
-    intra.push(pairScatter(X, n, d, pairsIntra));
+    for (let q = 0; q < nInter; q++) push(inter[c], j, bestInter[q], row);
+    for (let q = 0; q < nIntra; q++) push(intra[c], j, bestIntra[q], row);
   }
   return { inter, intra };
 }
 
 /**
- * Σ a (x_j − x_p)(x_j − x_p)ᵀ = Xᵀ L X with the graph Laplacian L = Deg − S − Sᵀ of
- * the pair weights; only rows touched by a pair enter the product.
+ * Keep `best` (count entries, ascending by distance D2[row + ·], then index)
+ * the k nearest of the candidates seen so far; add candidate p. O(k).
  */
-function pairScatter(X: Float64Array, n: number, d: number, pairs: ReadonlyArray<[number, number, number]>): Float64Array {
-  const H = new Float64Array(d * d);
-  if (pairs.length === 0) return H;
-  const rows = new Map<number, Map<number, number>>();
-  const add = (r: number, c: number, v: number) => {
-    let m = rows.get(r);
-    if (!m) rows.set(r, (m = new Map()));
-    m.set(c, (m.get(c) ?? 0) + v);
-  };
-  for (const [j, p, a] of pairs) {
-    add(j, j, a);
-    add(p, p, a);
-    add(j, p, -a);
-    add(p, j, -a);
+function insertNearest(best: Int32Array, count: number, k: number, p: number, D2: Float64Array, row: number): number {
+  if (k === 0) return 0;
+  const dp = D2[row + p];
+  // candidates arrive in increasing index, so an equal distance never beats an entry
+  if (count === k && !(dp < D2[row + best[k - 1]])) return count;
+  let i = count === k ? k - 1 : count;
+  while (i > 0 && dp < D2[row + best[i - 1]]) {
+    best[i] = best[i - 1];
+    i--;
   }
-  const touched = [...rows.keys()].sort((a, b) => a - b);
-  // LX rows
-  const LX = new Float64Array(touched.length * d);
-  touched.forEach((r, ri) => {
-    for (const [c, v] of rows.get(r)!) {
-      const xc = c * d;
-      for (let k = 0; k < d; k++) LX[ri * d + k] += v * X[xc + k];
-    }
+  best[i] = p;
+  return count === k ? k : count + 1;
+}
+
+/** H matrices of every class for one block: X is n×d (row-major) */
+export function mmflScatter(
+  X: Float64Array,
+  n: number,
+  d: number,
+  y: readonly number[],
+  nClasses: number,
+  opts: { sigma?: number; kInter?: number; kIntra?: number } = {},
+): { inter: Float64Array[]; intra: Float64Array[] } {
+  const pairs = neighbourPairs(X, n, d, y, nClasses, opts);
+  return { inter: pairs.inter.map((ps) => pairScatter(X, n, d, ps)), intra: pairs.intra.map((ps) => pairScatter(X, n, d, ps)) };
+}
+
+/** M_c = H_intra,c − H_inter,c of every class for one block, one product per class (inter-class weights negated) */
+export function mmflClassMatrices(
+  X: Float64Array,
+  n: number,
+  d: number,
+  y: readonly number[],
+  nClasses: number,
+  opts: { sigma?: number; kInter?: number; kIntra?: number } = {},
+): Float64Array[] {
+  const pairs = neighbourPairs(X, n, d, y, nClasses, opts);
+  return pairs.intra.map((ps, c) => {
+    const inter = pairs.inter[c];
+    return pairScatter(X, n, d, { j: [...ps.j, ...inter.j], p: [...ps.p, ...inter.p], a: [...ps.a, ...inter.a.map((v) => -v)] });
   });
-  // H = X_touchedᵀ LX (symmetric)
-  const Xt = new Float64Array(touched.length * d);
-  touched.forEach((r, ri) => Xt.set(X.subarray(r * d, (r + 1) * d), ri * d));
-  H.set(matTN(Xt, LX, touched.length, d, d));
+}
+
+/**
+ * Σ a (x_j − x_p)(x_j − x_p)ᵀ = Xᵀ L X with the graph Laplacian L of the pair
+ * weights: L·X = Σ a (e_j − e_p)(x_j − x_p)ᵀ is accumulated pair by pair, and
+ * only rows touched by a pair enter the product.
+ */
+function pairScatter(X: Float64Array, n: number, d: number, pairs: Pairs): Float64Array {
+  const count = pairs.j.length;
+  if (count === 0) return new Float64Array(d * d);
+  const LX = new Float64Array(n * d);
+  const touched = new Uint8Array(n);
+  for (let q = 0; q < count; q++) {
+    const j = pairs.j[q], p = pairs.p[q], a = pairs.a[q];
+    const xj = j * d, xp = p * d;
+    for (let k = 0; k < d; k++) {
+      const v = a * (X[xj + k] - X[xp + k]);
+      LX[xj + k] += v;
+      LX[xp + k] -= v;
+    }
+    touched[j] = 1;
+    touched[p] = 1;
+  }
+  let m = 0;
+  for (let r = 0; r < n; r++) m += touched[r];
+  const Xt = new Float64Array(m * d);
+  const Lt = new Float64Array(m * d);
+  for (let r = 0, ri = 0; r < n; r++) {
+    if (!touched[r]) continue;
+    Xt.set(X.subarray(r * d, (r + 1) * d), ri * d);
+    Lt.set(LX.subarray(r * d, (r + 1) * d), ri * d);
+    ri++;
+  }
+  const H = matTN(Xt, Lt, m, d, d);
   // symmetrise rounding
   for (let a = 0; a < d; a++) {
     for (let b = a + 1; b < d; b++) {
@@ -309,13 +369,11 @@ export function mmflBlock(
   const init = opts.init ?? 'eigen';
   const rotate = (opts.rotate ?? true) && alpha > 0;
   const epsilon = opts.epsilon ?? MMFL_EPSILON;
-  const { inter, intra } = mmflScatter(X, n, d, y, nClasses, opts);
+  const M = mmflClassMatrices(X, n, d, y, nClasses, opts);
   const present = Array.from({ length: nClasses }, (_, c) => y.includes(c));
   // eigenbasis of every present class's M: V (d×d, column k = the k-th smallest), λ ascending
-  const basis = inter.map((Hi, c) => {
+  const basis = M.map((m, c) => {
     if (!present[c]) return undefined;
-    const m = new Float64Array(d * d);
-    for (let k = 0; k < d * d; k++) m[k] = intra[c][k] - Hi[k];
     const { values, vectors } = symEig(m, d);
     return { V: vectors, lambda: values };
   });

@@ -10,6 +10,7 @@
  * pair of EISPACK). O(n³); eigenvalues ascending, eigenvectors orthonormal.
  */
 import { MerError } from '../core/errors.ts';
+import { gramTN, matNN } from './dense.ts';
 
 export interface SymEig {
   /** eigenvalues, ascending */
@@ -27,10 +28,11 @@ const MAX_QL_ITER = 60;
  */
 export function symEig(A: Float64Array, n: number): SymEig {
   if (A.length !== n * n) throw new MerError('INTERNAL', `symEig: matrix has ${A.length} values, expected ${n}×${n}`);
-  // Z holds the accumulated orthogonal transform, stored TRANSPOSED while we
-  // work (row k of Z = column k of Q), so every inner loop runs along a row
+  // Z: the full symmetric matrix (from its lower triangle), then the
+  // accumulated orthogonal transform, TRANSPOSED (row k = column k of Q), so
+  // every inner loop runs along a row
   const Z = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) Z[i * n + j] = A[i * n + j];
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) Z[i * n + j] = Z[j * n + i] = A[i * n + j];
   const dg = new Float64Array(n);
   const e = new Float64Array(n);
   tridiagonalize(Z, n, dg, e);
@@ -48,79 +50,99 @@ export function symEig(A: Float64Array, n: number): SymEig {
 }
 
 /**
- * Householder tridiagonalisation of the symmetric matrix in the lower
- * triangle of Z (row-major), in place: afterwards dg = diagonal, e[i] =
- * subdiagonal element (i, i−1) (e[0] = 0) and Z = Qᵀ (rows are Q's columns)
- * with A = Q·T·Qᵀ.
+ * Householder tridiagonalisation (Golub & Van Loan, Alg. 8.3.1) of the
+ * symmetric matrix Z (row-major, FULL — both triangles), in place: for
+ * k = 0 … n−3 the reflector H_k = I − β v vᵀ zeroes column k below the
+ * subdiagonal, and the trailing block is updated by the symmetric rank-2
+ * update A ← A − v wᵀ − w vᵀ, w = p − (β pᵀv / 2) v, p = β A v — on both
+ * triangles, so every inner loop runs along a row. Afterwards dg = diagonal,
+ * e[i] = element (i, i−1) (e[0] = 0) and Z = Qᵀ with A = Q·T·Qᵀ,
+ * Q = H_0 ⋯ H_{n−3} (accumulated backwards, on the trailing block only).
  */
 function tridiagonalize(Z: Float64Array, n: number, dg: Float64Array, e: Float64Array): void {
-  for (let i = n - 1; i > 0; i--) {
-    const ri = i * n;
-    const l = i - 1;
-    let h = 0;
-    if (l > 0) {
-      let scale = 0;
-      for (let k = 0; k <= l; k++) scale += Math.abs(Z[ri + k]);
-      if (scale === 0) {
-        e[i] = Z[ri + l];
-      } else {
-        for (let k = 0; k <= l; k++) {
-          Z[ri + k] /= scale;
-          h += Z[ri + k] * Z[ri + k];
-        }
-        let f = Z[ri + l];
-        const g = f >= 0 ? -Math.sqrt(h) : Math.sqrt(h);
-        e[i] = scale * g;
-        h -= f * g;
-        Z[ri + l] = f - g;
-        f = 0;
-        for (let j = 0; j <= l; j++) {
-          const rj = j * n;
-          Z[rj + i] = Z[ri + j] / h;
-          let s = 0;
-          for (let k = 0; k <= j; k++) s += Z[rj + k] * Z[ri + k];
-          for (let k = j + 1; k <= l; k++) s += Z[k * n + j] * Z[ri + k];
-          e[j] = s / h;
-          f += e[j] * Z[ri + j];
-        }
-        const hh = f / (h + h);
-        for (let j = 0; j <= l; j++) {
-          const fj = Z[ri + j];
-          const gj = (e[j] -= hh * fj);
-          const rj = j * n;
-          for (let k = 0; k <= j; k++) Z[rj + k] -= fj * e[k] + gj * Z[ri + k];
-        }
-      }
-    } else {
-      e[i] = Z[ri + l];
+  const vs: Float64Array[] = [];
+  const betas = new Float64Array(n);
+  const p = new Float64Array(n);
+  for (let k = 0; k + 2 < n; k++) {
+    const m = n - k - 1; // length of the part below the diagonal
+    const rk = k * n;
+    // x = A[k+1:, k] = A[k, k+1:] (row k, by symmetry)
+    let sigma = 0;
+    for (let i = 1; i < m; i++) sigma += Z[rk + k + 1 + i] ** 2;
+    const x0 = Z[rk + k + 1];
+    const v = new Float64Array(m);
+    v[0] = 1;
+    for (let i = 1; i < m; i++) v[i] = Z[rk + k + 1 + i];
+    let beta = 0;
+    let alpha = x0; // the new subdiagonal element
+    if (sigma > 0) {
+      const mu = Math.sqrt(x0 * x0 + sigma);
+      const v0 = x0 <= 0 ? x0 - mu : -sigma / (x0 + mu);
+      beta = (2 * v0 * v0) / (sigma + v0 * v0);
+      for (let i = 1; i < m; i++) v[i] /= v0;
+      alpha = mu;
     }
-    dg[i] = h;
+    vs.push(v);
+    betas[k] = beta;
+    // row / column k
+    Z[rk + k + 1] = alpha;
+    Z[(k + 1) * n + k] = alpha;
+    for (let i = 1; i < m; i++) {
+      Z[rk + k + 1 + i] = 0;
+      Z[(k + 1 + i) * n + k] = 0;
+    }
+    if (beta === 0) continue;
+    // p = β A' v on the trailing block A' = A[k+1:, k+1:]
+    let pv = 0;
+    for (let i = 0; i < m; i++) {
+      const ri = (k + 1 + i) * n + k + 1;
+      let s = 0;
+      for (let j = 0; j < m; j++) s += Z[ri + j] * v[j];
+      p[i] = beta * s;
+      pv += p[i] * v[i];
+    }
+    const c = (beta * pv) / 2;
+    for (let i = 0; i < m; i++) p[i] -= c * v[i]; // p is now w
+    for (let i = 0; i < m; i++) {
+      const ri = (k + 1 + i) * n + k + 1;
+      const vi = v[i], wi = p[i];
+      for (let j = 0; j < m; j++) Z[ri + j] -= vi * p[j] + wi * v[j];
+    }
   }
-  dg[0] = 0;
+  for (let i = 0; i < n; i++) dg[i] = Z[i * n + i];
   e[0] = 0;
-  // accumulate the transformations
-  for (let i = 0; i < n; i++) {
-    const ri = i * n;
-    if (dg[i] !== 0) {
-      for (let j = 0; j < i; j++) {
-        let g = 0;
-        for (let k = 0; k < i; k++) g += Z[ri + k] * Z[k * n + j];
-        for (let k = 0; k < i; k++) Z[k * n + j] -= g * Z[k * n + i];
-      }
+  for (let i = 1; i < n; i++) e[i] = Z[i * n + i - 1];
+  // Q = H_0 ⋯ H_{n−3}, backwards: Q ← H_k Q touches rows and columns k+1… only
+  Z.fill(0);
+  for (let i = 0; i < n; i++) Z[i * n + i] = 1;
+  const t = new Float64Array(n);
+  for (let k = vs.length - 1; k >= 0; k--) {
+    const beta = betas[k];
+    if (beta === 0) continue;
+    const v = vs[k];
+    const m = v.length;
+    const c0 = k + 1;
+    // t = β vᵀ Q[k+1:, k+1:]
+    t.fill(0, 0, m);
+    for (let i = 0; i < m; i++) {
+      const vi = beta * v[i];
+      if (vi === 0) continue;
+      const ri = (c0 + i) * n + c0;
+      for (let j = 0; j < m; j++) t[j] += vi * Z[ri + j];
     }
-    dg[i] = Z[ri + i];
-    Z[ri + i] = 1;
-    for (let j = 0; j < i; j++) {
-      Z[j * n + i] = 0;
-      Z[ri + j] = 0;
+    for (let i = 0; i < m; i++) {
+      const vi = v[i];
+      if (vi === 0) continue;
+      const ri = (c0 + i) * n + c0;
+      for (let j = 0; j < m; j++) Z[ri + j] -= vi * t[j];
     }
   }
-  // Z now holds Q (row-major, columns = Householder basis): transpose in place
+  // Zt = Qᵀ (rows = Q's columns) for the QL stage
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
-      const t = Z[i * n + j];
+      const tmp = Z[i * n + j];
       Z[i * n + j] = Z[j * n + i];
-      Z[j * n + i] = t;
+      Z[j * n + i] = tmp;
     }
   }
 }
@@ -187,29 +209,40 @@ function tridiagonalQl(Zt: Float64Array, n: number, dg: Float64Array, e: Float64
 
 /** singular values at or below this fraction of the largest count as zero in polarFactor */
 const POLAR_RANK_TOL = 1e-10;
+/** at or above this condition number polarFactor builds U column by column (Gram–Schmidt) instead of A·(AᵀA)^(−1/2) */
+const POLAR_FAST_COND = 1e6;
 
 /**
  * The orthogonal polar factor Q = U·Vᵀ of a square p×p matrix A = U·Σ·Vᵀ
  * (row-major): the orthogonal matrix that maximises tr(QᵀA). From the
- * eigendecomposition AᵀA = V·Σ²·Vᵀ: the columns of U are A·v_k / σ_k; where
- * σ_k is (numerically) zero, A says nothing and U is completed by
- * Gram–Schmidt against the unit vectors (deterministic).
+ * eigendecomposition AᵀA = V·Σ²·Vᵀ: when A is well conditioned,
+ * Q = A·V·Σ⁻¹·Vᵀ, polished by one Newton–Schulz step Q ← Q(3I − QᵀQ)/2; else
+ * the columns of U are A·v_k / σ_k, re-orthogonalised, and where σ_k is
+ * (numerically) zero — A says nothing there — completed by Gram–Schmidt
+ * against the unit vectors (deterministic).
  */
 export function polarFactor(A: Float64Array, p: number): Float64Array {
-  const AtA = new Float64Array(p * p);
-  for (let i = 0; i < p; i++) {
-    const ri = i * p;
-    for (let a = 0; a < p; a++) {
-      const v = A[ri + a];
-      if (v === 0) continue;
-      const ra = a * p;
-      for (let b = 0; b <= a; b++) AtA[ra + b] += v * A[ri + b];
+  const { values, vectors: V } = symEig(gramTN(A, p, p), p);
+  const top = Math.sqrt(Math.max(values[p - 1], 0));
+  const low = Math.sqrt(Math.max(values[0], 0));
+  if (top > 0 && low * POLAR_FAST_COND > top) {
+    // S = V Σ⁻¹ Vᵀ, Q = A S
+    const VD = new Float64Array(p * p);
+    const Vt = new Float64Array(p * p);
+    for (let i = 0; i < p; i++) {
+      for (let k = 0; k < p; k++) {
+        VD[i * p + k] = V[i * p + k] / Math.sqrt(values[k]);
+        Vt[k * p + i] = V[i * p + k];
+      }
     }
+    const Q = matNN(A, matNN(VD, Vt, p, p, p), p, p, p);
+    const S = gramTN(Q, p, p);
+    for (let i = 0; i < p * p; i++) S[i] *= -0.5;
+    for (let i = 0; i < p; i++) S[i * p + i] += 1.5;
+    return matNN(Q, S, p, p, p);
   }
-  const { values, vectors: V } = symEig(AtA, p);
   // the columns of U, in order of decreasing σ
   const cols: Float64Array[] = [];
-  const top = Math.sqrt(Math.max(values[p - 1], 0));
   const Av = new Float64Array(p);
   const Ucols = new Array<Float64Array>(p);
   for (let kk = p - 1; kk >= 0; kk--) {

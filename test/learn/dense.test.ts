@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gramTN, luFactor, matNN, matTN, solveRight } from '../../src/learn/dense.ts';
+import { gramTN, inverse, matNN, matNNJs, matTN, matTNJs } from '../../src/learn/dense.ts';
+import { wasmGemmAvailable } from '../../src/learn/gemmWasm.ts';
 import { Rng } from '../../src/core/rng.ts';
 
 const rand = (n: number, rng: Rng) => Float64Array.from({ length: n }, () => rng.normal());
@@ -28,15 +29,28 @@ test('tiled products equal the plain triple loops for every remainder of the 4×
   }
 });
 
-test('solveRight: Y·M = B through the pivoted LU of M', () => {
+test('the wasm SIMD product gives the same bits as the JavaScript tiles (both layouts, padded sizes)', (t) => {
+  if (!wasmGemmAvailable()) {
+    t.skip('no WebAssembly SIMD in this runtime');
+    return;
+  }
+  const rng = new Rng(6);
+  for (const [d, p, q] of [[30, 17, 23], [36, 22, 22], [64, 40, 41], [177, 106, 106]]) {
+    const A = rand(d * p, rng), B = rand(p * q, rng), Bt = rand(d * q, rng);
+    assert.deepEqual(matNN(A, B, d, p, q), matNNJs(A, B, d, p, q), `matNN ${d}×${p}×${q}`);
+    assert.deepEqual(matTN(A, Bt, d, p, q), matTNJs(A, Bt, d, p, q), `matTN ${d}×${p}×${q}`);
+    const g = gramTN(A, d, p);
+    assert.deepEqual(g, matTNJs(A, A, d, p, p), `gramTN ${d}×${p}`);
+  }
+});
+
+test('inverse: M·M⁻¹ = I with row exchanges; a singular matrix is refused', () => {
   const rng = new Rng(5);
-  for (const [d, n] of [[1, 1], [5, 3], [30, 17]]) {
+  for (const n of [1, 3, 17, 40]) {
     const M = rand(n * n, rng);
     if (n > 1) M[0] = 0; // forces a row exchange
-    const B = rand(d * n, rng);
-    const Y = solveRight(B, d, luFactor(M, n));
-    const YM = matNN(Y, M, d, n, n);
-    YM.forEach((v, i) => assert.ok(Math.abs(v - B[i]) < 1e-9, `${d}×${n}: ${v} vs ${B[i]}`));
+    const I = matNN(M, inverse(M, n), n, n, n);
+    I.forEach((v, i) => assert.ok(Math.abs(v - (i % (n + 1) === 0 ? 1 : 0)) < 1e-9, `n ${n} at ${i}: ${v}`));
   }
-  assert.throws(() => luFactor(new Float64Array(4), 2), /singular/);
+  assert.throws(() => inverse(new Float64Array(4), 2), /singular/);
 });
