@@ -155,13 +155,19 @@ function tridiagonalize(Z: Float64Array, n: number, dg: Float64Array, e: Float64
 function tridiagonalQl(Zt: Float64Array, n: number, dg: Float64Array, e: Float64Array): void {
   for (let i = 1; i < n; i++) e[i - 1] = e[i];
   e[n - 1] = 0;
+  // deflate where e is negligible next to its neighbours OR next to the whole
+  // matrix (EISPACK's tql2 keeps a running norm for the same reason): a
+  // rank-deficient scatter matrix has dozens of eigenvalues at rounding level,
+  // whose couplings never become small relative to themselves
+  let norm = 0;
+  for (let i = 0; i < n; i++) norm = Math.max(norm, Math.abs(dg[i]) + Math.abs(e[i]));
   for (let l = 0; l < n; l++) {
     let iter = 0;
     for (;;) {
       let m = l;
       for (; m < n - 1; m++) {
         const dd = Math.abs(dg[m]) + Math.abs(dg[m + 1]);
-        if (Math.abs(e[m]) <= Number.EPSILON * dd) break;
+        if (Math.abs(e[m]) <= Number.EPSILON * Math.max(dd, norm)) break;
       }
       if (m === l) break;
       if (++iter > MAX_QL_ITER) throw new MerError('INTERNAL', `symEig: no convergence after ${MAX_QL_ITER} QL iterations`);

@@ -38,6 +38,29 @@ test('symEig: A·v = λ·v, orthonormal vectors, ascending values equal to ml-ma
   const e = symEig(L, n);
   assert.ok(Math.abs(e.values[0]) < 1e-12 && e.values.slice(1).every((v) => Math.abs(v - n) < 1e-12), `${e.values}`);
   assert.deepEqual(symEig(L, n), e);
+  // a scatter matrix XᵀLX of 20 points in 120 dimensions: 100 eigenvalues at rounding level
+  // (their couplings never shrink relative to themselves; symEig once gave up on such a matrix)
+  const m = 20, d = 120;
+  const Xr = Float64Array.from({ length: m * d }, () => 0.01 * rng.normal());
+  const Lg = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) for (let j = 0; j < i; j++) if (rng.uniform() < 0.3) {
+    const w = (rng.uniform() < 0.5 ? -1 : 1) * rng.uniform();
+    Lg[i * m + j] -= w; Lg[j * m + i] -= w; Lg[i * m + i] += w; Lg[j * m + j] += w;
+  }
+  const M = new Float64Array(d * d);
+  for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) {
+    let s = 0;
+    for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) s += Xr[i * d + a] * Lg[i * m + j] * Xr[j * d + b];
+    M[a * d + b] = s;
+  }
+  const em = symEig(M, d);
+  let worst = 0;
+  for (let k = 0; k < d; k++) for (let i = 0; i < d; i++) {
+    let av = 0;
+    for (let j = 0; j < d; j++) av += M[i * d + j] * em.vectors[j * d + k];
+    worst = Math.max(worst, Math.abs(av - em.values[k] * em.vectors[i * d + k]));
+  }
+  assert.ok(worst < 1e-12, `residual ${worst}`);
   assert.throws(() => symEig(new Float64Array(5), 2), /expected 2×2/);
 });
 
