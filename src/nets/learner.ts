@@ -147,6 +147,10 @@ export function networkLearner(factory: NetworkFactory, opts: NetworkLearnerOpti
       });
       const report: TrainReport = await trainNetwork(net, { x, y: Int32Array.from(train.y), subjects: train.subjects }, { ...opts.train, seed: opts.train.seed ?? train.rng.nextUint32() });
       info.epochs = report.epochs;
+      info.bestEpoch = report.bestEpoch + 1;
+      info.selection = opts.train.validation
+        ? `best validation loss (${opts.train.validation.fraction} of the training subjects held out)`
+        : 'last epoch';
       info.stoppedEarly = report.stoppedEarly;
       info.finalLoss = report.log.at(-1)?.loss;
       info.secondsPerEpoch = report.secondsPerEpoch;
