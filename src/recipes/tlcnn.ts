@@ -51,15 +51,15 @@ import { readImage } from '../io/image.ts';
 import { spotApex } from '../temporal/apex.ts';
 import { tim } from '../temporal/tim.ts';
 import { initBackend } from '../nets/backend.ts';
-import { predictRows } from '../nets/learner.ts';
+import { predictRows, savedNetwork } from '../nets/learner.ts';
 import { defaultMacroDir, loadMacroDomain, macroSchemeFor } from '../nets/macroDomain.ts';
 import { tlcnn, TlcnnNetwork, TLCNN_SIZE } from '../nets/tlcnn.ts';
 import { trainNetwork, type ScheduleOptions } from '../nets/train.ts';
 import { networkWeightArrays, type WeightArrays } from '../nets/modelIo.ts';
+import { clearPretrainCache, pretrainOnce } from '../nets/pretrainCache.ts';
 import { registerSavedModelLoader } from '../learn/persist.ts';
 import type { FittedModel, FittedTransform, Learner, SavedModel, TrainingSet } from '../learn/types.ts';
 import { fittedPipeline } from '../learn/types.ts';
-import { savedNetwork } from './emr.ts';
 import type { Recipe } from './types.ts';
 
 export interface TlcnnParams {
@@ -192,17 +192,9 @@ function stepAtHalf(epochs: number): ScheduleOptions {
  * Pre-trained frame CNNs of this process, by everything that determines them
  * (CK+ folder, classes, network, seeds, schedule). Bounded: one run needs one.
  */
-const pretrained = new Map<string, { weights: WeightArrays; summary: string; secondsPerEpoch: number }>();
-const PRETRAINED_KEPT = 2;
-
-function rememberPretrained(key: string, v: { weights: WeightArrays; summary: string; secondsPerEpoch: number }): void {
-  pretrained.set(key, v);
-  while (pretrained.size > PRETRAINED_KEPT) pretrained.delete(pretrained.keys().next().value as string);
-}
-
 /** Forget the pre-trained frame CNNs (tests: compare a reused one with a fresh one). */
 export function clearTlcnnPretrainCache(): void {
-  pretrained.clear();
+  clearPretrainCache();
 }
 
 function tlcnnLearner(p: TlcnnParams): Learner {
@@ -233,19 +225,14 @@ function tlcnnLearner(p: TlcnnParams): Learner {
       else {
         const pretrainSeed = preRng.nextUint32();
         const key = JSON.stringify([resolve(p.macroDir), train.classes, frameBuild, seed, pretrainSeed, p.pretrainEpochs, p.pretrainLr, p.pretrainBatch, p.momentum]);
-        const done = pretrained.get(key);
-        if (done) {
-          frameNet.setWeights(done.weights);
-          info.pretrain = `${done.summary}; reused (pre-trained once per run, no fold data)`;
-          info.pretrainSecondsPerEpoch = done.secondsPerEpoch;
-        } else {
-          const m = await loadMacroDomain(p.macroDir, { kind: 'face', classes: train.classes, size: p.size });
+        const pre = await pretrainOnce(key, async () => {
+          const m = await loadMacroDomain(p.macroDir as string, { kind: 'face', classes: train.classes, size: p.size });
           const r = await trainNetwork(frameNet, { x: m.x, y: m.y, subjects: m.subjects }, { epochs: p.pretrainEpochs, batchSize: p.pretrainBatch, optimizer: sgd(p.pretrainLr), schedule: stepAtHalf(p.pretrainEpochs), seed: pretrainSeed });
-          const summary = `CK+ ${m.y.length} faces (${m.scheme}), ${r.epochs} epochs, final loss ${r.log.at(-1)?.loss.toFixed(4)}`;
-          rememberPretrained(key, { weights: networkWeightArrays(frameNet), summary, secondsPerEpoch: r.secondsPerEpoch });
-          info.pretrain = summary;
-          info.pretrainSecondsPerEpoch = r.secondsPerEpoch;
-        }
+          return { weights: networkWeightArrays(frameNet), summary: `CK+ ${m.y.length} faces (${m.scheme}), ${r.epochs} epochs, final loss ${r.log.at(-1)?.loss.toFixed(4)}`, secondsPerEpoch: r.secondsPerEpoch };
+        });
+        if (pre.reused) frameNet.setWeights(pre.weights);
+        info.pretrain = pre.reused ? `${pre.summary}; reused (pre-trained once per run, no fold data)` : pre.summary;
+        info.pretrainSecondsPerEpoch = pre.secondsPerEpoch;
       }
       // 2. fine-tuning on micro-expression frames
       const ftTim = p.finetuneOn === 'tim' && !p.apexOnly;
