@@ -45,6 +45,7 @@ import { resizeImage } from '../core/resize.ts';
 import { tvl1Flow, type Tvl1Params } from '../motion/tvl1.ts';
 import { opticalStrain } from '../motion/strain.ts';
 import { flowImage, FLOW_IMAGE_SIZE } from '../motion/flowImage.ts';
+import { alignFaceCrop } from '../face/faceCrop.ts';
 
 /** CK+ 48 native side (TLCNN's scaled input) */
 export const CKPLUS_SIDE = 48;
@@ -59,6 +60,12 @@ export interface MacroDomainOptions {
   classes: readonly string[];
   /** output side (default 28 for 'flow', 48 for 'face') */
   size?: number;
+  /**
+   * 'face' only: align every face by its own 68 landmarks (src/face/faceCrop.ts)
+   * with this margin, so that CK+ faces are framed like the micro-expression
+   * faces aligned the same way; undefined = the crops as shipped.
+   */
+  align?: { margin: number };
   /** 'flow' only: TV-L1 parameters (default OpenCV's) */
   tvl1?: Partial<Tvl1Params>;
   /**
@@ -197,9 +204,14 @@ export function loadMacroDomain(dir: string, opts: MacroDomainOptions): Promise<
         seqs.push({ subject: c.subject, clip: c.clip, emotion: c.emotion, frames });
       }
       const { cacheDir, ...rest } = opts;
-      const cache = opts.kind === 'flow' && cacheDir ? new ArrayCache(cacheDir) : undefined;
+      const expensive = opts.kind === 'flow' || opts.align !== undefined;
+      const cache = expensive && cacheDir ? new ArrayCache(cacheDir) : undefined;
       const key = cacheKey(`macro-domain-${MACRO_FLOW_VERSION}`, rest, hash.digest('hex'));
       const hit = cache ? await cache.get(key) : undefined;
+      if (!hit && opts.kind === 'face' && opts.align) {
+        const size = opts.size ?? CKPLUS_SIDE;
+        for (const sq of seqs) sq.frames = await Promise.all(sq.frames.map((f) => alignFaceCrop(f, { size, margin: opts.align!.margin })));
+      }
       const d = hit ? buildMacroDomain(seqs, opts, (_a, _b, size) => new Float32Array(size * size * 3)) : buildMacroDomain(seqs, opts);
       if (hit && hit.length === d.x.length) d.x = hit;
       else if (hit) throw new MerError('INTERNAL', `cached CK+ macro domain has ${hit.length} values, expected ${d.x.length}`);
