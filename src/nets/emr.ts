@@ -25,7 +25,7 @@
  *   source samples as the batch from the step's Rng; source samples also
  *   contribute L_t, L_b, L_c (they share the label space, as in the paper).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 import { MerError } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
 import { checkClasses, checkInput, crossEntropy, denseLayer, gradientReversal, StoreNetwork } from './blocks.ts';

@@ -24,7 +24,7 @@
  * single-database lr 0.0005 with momentum 0.8 (SGD). The classifier's hidden
  * width is not stated in the paper: 256 is our choice.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 import type { Rng } from '../core/rng.ts';
 import { checkClasses, checkInput, crossEntropy, denseLayer, dropout, StoreNetwork } from './blocks.ts';
 import { DUAL_INCEPTION_FC, DUAL_INCEPTION_FILTERS, DUAL_INCEPTION_SIZE, dualInceptionStreams } from './dualInception.ts';
