@@ -111,7 +111,7 @@ const cache = resumeCache();
 const f = (v: number | undefined) => (v === undefined ? '   —  ' : v.toFixed(4));
 
 for (const name of names) {
-  const defaults = getRecipe(name).params;
+  const defaults = (await getRecipe(name)).params;
   const paperEpochs = defaults['epochs'];
   const epochs = epochsFor(name);
   const sets = setsFor(name);
