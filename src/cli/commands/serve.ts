@@ -3,13 +3,15 @@
  *
  * Serves the browser page (analyse a video or the webcam; read evaluation
  * reports) with everything it needs from this machine: the built page
- * (prebuilt in an installed package; in a clone built with Vite into dist/page on first use), the model folder, the tfjs
- * wasm binaries and the face-api weights. Nothing comes from a CDN; the
+ * (prebuilt in an installed package; in a clone built with Vite into
+ * dist/page on first use), the model folder, the tfjs wasm binaries and the
+ * face-api weights. Nothing comes from a CDN; the
  * analysed video never leaves the browser.
  */
 import type { Command } from 'commander';
 import { intOption, usageError } from '../options.ts';
-import { DEFAULT_HOST, DEFAULT_PORT } from '../../web/server.ts';
+// the server module is small (node:http); the page build (vite, from source only) is imported when serving
+import { DEFAULT_HOST, DEFAULT_PORT, startServer } from '../../web/server.ts';
 
 interface ServeCliOptions {
   port: number;
@@ -37,10 +39,9 @@ export function registerServeCommand(program: Command): void {
     .option('--rebuild', 'in a clone: rebuild the page even when dist/page is up to date')
     .option('--dist <dir>', 'serve this already built page folder instead of dist/page')
     .action(async (o: ServeCliOptions) => {
-      const [{ ensureWebBuild }, { startServer }] = await Promise.all([import('../../web/build.ts'), import('../../web/server.ts')]);
-      const port = o.port;
+      const { ensureWebBuild } = await import('../../web/build.ts');
       const distDir = o.dist ?? (await ensureWebBuild({ rebuild: o.rebuild, quiet: true }));
-      const server = await startServer({ distDir, port, host: o.host, model: o.model, reports: o.reports });
+      const server = await startServer({ distDir, port: o.port, host: o.host, model: o.model, reports: o.reports });
       process.stdout.write(`merkit: serving ${server.url}${o.model ? ` (model ${o.model})` : ''}${o.reports ? ` (reports ${o.reports})` : ''}\n`);
       await new Promise<void>((resolve) => {
         const stop = () => {
