@@ -8,7 +8,7 @@
  *
  *   node --import tsx bench/net-steps.ts [--steps 5] [--nets fr,emr] [--tfjs-adam]
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../src/nets/tf.ts';
 import { initBackend } from '../src/nets/backend.ts';
 import { offApexNet } from '../src/nets/offApexNet.ts';
 import { dualInception } from '../src/nets/dualInception.ts';
@@ -55,7 +55,7 @@ console.log(`training step on wasm (${tfjsAdam ? "tfjs's Adam" : 'fused SIMD Ada
 console.log('network                          batch  ms/step  s/epoch  recipe epochs  CDE worker-hours');
 for (const c of CASES) {
   if (only && !only.some((o) => c.name.startsWith(o))) continue;
-  const params = getRecipe(c.recipe).params as Record<string, unknown>;
+  const params = (await getRecipe(c.recipe)).params as Record<string, unknown>;
   const batch = Number(params['batchSize'] ?? params['finetuneBatch'] ?? 32);
   const epochs = Number(params['epochs'] ?? params['finetuneEpochs'] ?? 1);
   const net = c.factory({ classes: 3, seed: 1, ...(c.build ?? {}) });

@@ -9,7 +9,7 @@
  * −∞, as in PyTorch and the CPU backend); ties go to the first position,
  * as in both.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.ts';
 import { heapF32, replaceWasmKernel, type WasmBackend } from './wasmCall.ts';
 
 interface MaxPoolGradAttrs {
