@@ -46,7 +46,7 @@ import { spotApex } from '../temporal/apex.ts';
 import { evm, EVM_DEFAULTS } from '../temporal/evm.ts';
 import { initBackend } from '../nets/backend.ts';
 import { emr, EMR_LAMBDA, EMR_PART_HIDDEN, EMR_SIZE, type EmrNetwork } from '../nets/emr.ts';
-import { predictRows } from '../nets/learner.ts';
+import { auditHook, predictRows } from '../nets/learner.ts';
 import { defaultMacroDir, loadMacroDomain, macroSchemeFor, type MacroDomain } from '../nets/macroDomain.ts';
 import { networkWeightArrays } from '../nets/modelIo.ts';
 import { trainNetwork, type TrainReport } from '../nets/train.ts';
@@ -190,7 +190,7 @@ function emrLearner(p: EmrParams): Learner {
         if (row.length !== len) throw new MerError('BAD_INPUT', `training row ${train.ids[i] ?? i} has ${row.length} values`, { clip: train.ids[i], expected: `${p.flowSize}×${p.flowSize}×3 = ${len}` });
         x.set(row, i * len);
       });
-      const report: TrainReport = await trainNetwork(net, { x, y: Int32Array.from(train.y), subjects: train.subjects }, { epochs: p.epochs, batchSize: p.batchSize, optimizer, seed: train.rng.nextUint32() });
+      const report: TrainReport = await trainNetwork(net, { x, y: Int32Array.from(train.y), subjects: train.subjects }, { epochs: p.epochs, batchSize: p.batchSize, optimizer, seed: train.rng.nextUint32(), audit: auditHook(train.audit) });
       info.epochs = report.epochs;
       info.finalLoss = report.log.at(-1)?.loss;
       info.secondsPerEpoch = report.secondsPerEpoch;
@@ -231,6 +231,7 @@ export function emrRecipe(overrides: Record<string, unknown> = {}): Recipe {
     },
     accepts: ['flow', 'frames', 'video', 'memory'],
     defaultProtocol: 'loso',
+    auditable: true,
     params: { ...p, macroDomain: off ? `off: ${off}` : `CK+ from ${p.macroDir}` },
     extractParams: { flowSize: p.flowSize, frameSize: p.frameSize, magnify: p.magnify, evmAlpha: p.evmAlpha, evmLowHz: p.evmLowHz, evmHighHz: p.evmHighHz, evmLambdaC: p.evmLambdaC, defaultFps: p.defaultFps },
     extract: (clip) => emrInput(clip, p),

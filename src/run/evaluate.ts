@@ -16,6 +16,7 @@ import { applyLabels, getLabelScheme } from '../datasets/labelSchemes.ts';
 import { checkFolds, makeFolds, parseProtocol } from '../eval/protocols.ts';
 import type { Fold } from '../eval/types.ts';
 import { getRecipe } from '../recipes/index.ts';
+import type { AuditSpec } from '../eval/audit.ts';
 import { ArrayCache, cacheKey, defaultCacheDir } from './cache.ts';
 import { clipContentHash } from './clipHash.ts';
 import { createLocalExecutor, type Executor } from './pool.ts';
@@ -45,6 +46,8 @@ export interface EvaluateOptions {
   progress?: ProgressSink;
   /** an executor to use instead of a fresh local pool (closed by the caller) */
   executor?: Executor;
+  /** `--audit-selection [--audit-every K]`: store test predictions during training (eval/audit.ts) */
+  audit?: AuditSpec;
 }
 
 export const DEFAULT_SEED = 1;
@@ -69,6 +72,10 @@ export async function evaluate(opts: EvaluateOptions): Promise<Results> {
   const recipe = getRecipe(opts.recipe, opts.recipeParams ?? {});
   const protocol = parseProtocol(opts.protocol ?? recipe.defaultProtocol);
   const isCross = protocol.kind === 'cross';
+  if (opts.audit && !recipe.auditable) {
+    throw new MerError('BAD_OPTION', `recipe '${recipe.name}' does not train in epochs: --audit-selection has nothing to audit`, { expected: 'a network recipe: ststnet, off-apexnet, dual-inception, fr, emr or tlcnn' });
+  }
+  const audit: AuditSpec | undefined = opts.audit && (opts.audit.every !== undefined ? { every: opts.audit.every } : {});
   if (isCross && !opts.testDataset) {
     throw new MerError('BAD_OPTION', 'the cross protocol needs --test-dataset <kind>:<path>');
   }
@@ -174,6 +181,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<Results> {
         trainSubjects: fold.train.map((i) => subjectKey(rows[i].clip)),
         testX: fold.test.map((i) => rows[i].x),
         testSubjects: [...new Set(fold.test.map((i) => subjectKey(rows[i].clip)))],
+        ...(audit ? { audit } : {}),
       }),
     );
     const { results: foldResults, stats: foldStats } = await runFoldsResumable(foldTasks, executor, cache ? new FoldCache(cache.dir) : undefined, progress);

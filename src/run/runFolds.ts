@@ -38,7 +38,9 @@ export async function runFoldsResumable(
     await Promise.all(
       tasks.map(async (t, i) => {
         t.resultKey = keys[i];
-        results[i] = await cache.get(keys[i]);
+        const hit = await cache.get(keys[i]);
+        // an audited task needs the stored audit (its key already differs; this guards hand-edited caches)
+        results[i] = hit && (!t.audit || hit.audit) ? hit : undefined;
         if (results[i]) progress.tick();
       }),
     );

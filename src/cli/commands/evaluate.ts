@@ -40,6 +40,11 @@ async function networkOptions(o: { recipe: string; pretrainedDir?: string; epoch
   return out;
 }
 
+function auditOption(o: { auditSelection?: boolean; auditEvery?: number }): { every?: number } | undefined {
+  if (o.auditEvery !== undefined && !o.auditSelection) throw new MerError('BAD_OPTION', '--audit-every is only used with --audit-selection');
+  return o.auditSelection ? { every: o.auditEvery } : undefined;
+}
+
 export function registerEvaluateCommand(program: Command): void {
   program
     .command('evaluate')
@@ -58,6 +63,8 @@ export function registerEvaluateCommand(program: Command): void {
     .option('--redis <url>', 'Redis for --executor bullmq: redis://host:port or a unix socket path')
     .option('--pretrained-dir <dir>', 'network recipes (ststnet): load DIR/<test subject>.pth in each LOSO fold instead of training')
     .option('--epochs <n>', 'network recipes: training epochs per fold (default: the paper\'s)', intOption('--epochs', 1))
+    .option('--audit-selection', 'network recipes: also store the test predictions during training and report what choosing an epoch on the test fold would give (results.json "audit"; never used by training)')
+    .option('--audit-every <k>', 'with --audit-selection: store every K-th epoch (default: every epoch up to 200, else 100 spread evenly)', intOption('--audit-every', 1))
     .action(async (o) => {
       const progress = terminalProgress();
       const executor = await executorFromOptions(o);
@@ -73,6 +80,7 @@ export function registerEvaluateCommand(program: Command): void {
         workers: o.workers,
         cache: o.cache === false ? false : typeof o.cache === 'string' ? o.cache : undefined,
         progress,
+        audit: auditOption(o),
       }).finally(() => executor?.close());
       const out = o.out ?? join('out', `${o.recipe}-${results.protocol.replace(/[^A-Za-z0-9.-]/g, '_')}`);
       const files = await writeReport(out, results);
