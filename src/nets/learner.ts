@@ -148,12 +148,12 @@ export function networkLearner(factory: NetworkFactory, opts: NetworkLearnerOpti
       registerNetwork(name, factory);
       const json = { name, inputShape: [h, w, c] as [number, number, number], classes: [...train.classes], build: { ...(opts.build ?? {}) } };
       const info: Record<string, unknown> = {};
+      if (opts.pretrained && train.audit) {
+        net.dispose();
+        throw new MerError('BAD_OPTION', `${name}: recipe parameter pretrainedDir loads weights instead of training, so there are no epochs to audit`, { expected: '--audit-selection without --pretrained-dir' });
+      }
       const pre = opts.pretrained ? await opts.pretrained({ testSubjects: train.testSubjects, trainSubjects: train.subjects, classes: train.classes }) : undefined;
       if (pre) {
-        if (train.audit) {
-          net.dispose();
-          throw new MerError('BAD_OPTION', `${name} loads its weights instead of training: there are no epochs to audit`, { expected: '--audit-selection without --pretrained-dir' });
-        }
         net.setWeights(pre);
         info.pretrained = true;
         return fitted(net, json, info, opts.predictBatch ?? DEFAULT_PREDICT_BATCH);
