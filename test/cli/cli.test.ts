@@ -52,6 +52,9 @@ test('user errors are one clear line with exit code 2, never a stack trace', () 
     [['evaluate', '--dataset', `features:${join(dir, 'table.csv')}`, '--recipe', 'flow-svm'], /cannot read 'features' clips/],
     [['evaluate', '--dataset', `features:${join(dir, 'table.csv')}`, '--recipe', 'svm-linear', '--seed', 'abc'], /--seed/],
     [['evaluate', '--dataset', `features:${join(dir, 'table.csv')}`, '--recipe', 'svm-linear', '--epochs', '3'], /no training epochs/],
+    [['evaluate', '--dataset', `features:${join(dir, 'table.csv')}`, '--recipe', 'svm-linear', '--audit-selection'], /does not train in epochs/],
+    [['evaluate', '--dataset', `features:${join(dir, 'table.csv')}`, '--recipe', 'svm-linear', '--audit-every', '5'], /only used with --audit-selection/],
+    [['evaluate', '--dataset', `features:${join(dir, 'table.csv')}`, '--recipe', 'ststnet', '--audit-selection', '--audit-every', '0'], /--audit-every/],
   ];
   for (const [args, re] of cases) {
     const r = merkit(args);
