@@ -10,10 +10,10 @@
  */
 import * as tf from './tf.ts';
 import { MerError } from '../core/errors.ts';
-import type { FittedModel, Learner, Prediction, SavedModel, TrainingSet } from '../learn/types.ts';
+import type { AuditProbe, FittedModel, Learner, Prediction, SavedModel, TrainingSet } from '../learn/types.ts';
 import { registerSavedModelLoader } from '../learn/persist.ts';
 import { initBackend, type BackendName } from './backend.ts';
-import { trainNetwork, type TrainOptions, type TrainReport } from './train.ts';
+import { trainNetwork, type TrainAudit, type TrainOptions, type TrainReport } from './train.ts';
 import type { WeightArrays } from './modelIo.ts';
 import type { Network, NetworkFactory } from './types.ts';
 
@@ -73,6 +73,20 @@ export function predictRows(net: Network, X: readonly Float32Array[], batch = DE
     }
   }
   return out;
+}
+
+/**
+ * The training engine's audit hook from the runner's probe (undefined when
+ * the run is not audited): at each audited epoch the probe gets the
+ * network's current predictions — `predict(net, X)`, by default the same
+ * `predictRows` that makes the fold's reported predictions.
+ */
+export function auditHook(
+  probe: AuditProbe | undefined,
+  predict: (net: Network, X: readonly Float32Array[]) => Prediction[] = (net, X) => predictRows(net, X),
+): TrainAudit | undefined {
+  if (!probe) return undefined;
+  return { epochs: (total) => probe.epochs(total), observe: (epoch, net) => probe.record(epoch, (X) => predict(net, X)) };
 }
 
 interface NetworkJson {
@@ -138,6 +152,10 @@ export function networkLearner(factory: NetworkFactory, opts: NetworkLearnerOpti
       registerNetwork(name, factory);
       const json = { name, inputShape: [h, w, c] as [number, number, number], classes: [...train.classes], build: { ...(opts.build ?? {}) } };
       const info: Record<string, unknown> = {};
+      if (opts.pretrained && train.audit) {
+        net.dispose();
+        throw new MerError('BAD_OPTION', `${name}: recipe parameter pretrainedDir loads weights instead of training, so there are no epochs to audit`, { expected: '--audit-selection without --pretrained-dir' });
+      }
       const pre = opts.pretrained ? await opts.pretrained({ testSubjects: train.testSubjects, trainSubjects: train.subjects, classes: train.classes }) : undefined;
       if (pre) {
         net.setWeights(pre);
@@ -149,7 +167,7 @@ export function networkLearner(factory: NetworkFactory, opts: NetworkLearnerOpti
         if (row.length !== len) throw new MerError('BAD_INPUT', `training row ${train.ids[i] ?? i} has ${row.length} values`, { clip: train.ids[i], expected: `${h}×${w}×${c} = ${len}` });
         x.set(row, i * len);
       });
-      const report: TrainReport = await trainNetwork(net, { x, y: Int32Array.from(train.y), subjects: train.subjects }, { ...opts.train, seed: opts.train.seed ?? train.rng.nextUint32() });
+      const report: TrainReport = await trainNetwork(net, { x, y: Int32Array.from(train.y), subjects: train.subjects }, { ...opts.train, seed: opts.train.seed ?? train.rng.nextUint32(), audit: auditHook(train.audit) });
       info.epochs = report.epochs;
       info.bestEpoch = report.bestEpoch + 1;
       info.selection = opts.train.validation

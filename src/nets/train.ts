@@ -100,6 +100,24 @@ export interface TrainOptions {
   clipGroups?: readonly ClipGroup[];
   /** training-batch augmentation (see Augment) */
   augment?: Augment;
+  /** `--audit-selection`: see TrainAudit */
+  audit?: TrainAudit;
+}
+
+/**
+ * The audit hook (issue 20). After each epoch listed by `epochs(total)`
+ * (1-based), the engine calls `observe(epoch, net)` and goes on: it reads
+ * nothing back (the return value is void and ignored), and `observe` only
+ * predicts in inference mode — it draws no random number from the training
+ * stream and updates no BatchNorm statistic — so the weights trained are the
+ * same bit for bit with or without it (test/nets/audit.test.ts). The engine
+ * itself never sees what `observe` predicts on: the learner builds the hook
+ * from the runner's AuditProbe (src/learn/types.ts), whose test rows stay in
+ * the probe's closure and whose predictions go straight to storage.
+ */
+export interface TrainAudit {
+  epochs(total: number): readonly number[];
+  observe(epoch: number, net: Network): void;
 }
 
 export interface EpochLog {
@@ -352,6 +370,7 @@ export async function trainNetwork(net: Network, data: TrainData, opts: TrainOpt
   let step = 0;
   const every = opts.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
   const meta = () => ({ name: net.name, inputShape: net.inputShape, classes: net.classes });
+  const auditAt = new Set(opts.audit?.epochs(opts.epochs) ?? []);
   opts.progress?.begin(`train ${net.name}`, opts.epochs);
   try {
     for (let epoch = 0; epoch < opts.epochs; epoch++) {
@@ -392,6 +411,7 @@ export async function trainNetwork(net: Network, data: TrainData, opts: TrainOpt
       entry.seconds = (performance.now() - te) / 1000;
       log.push(entry);
       opts.onEpoch?.(entry);
+      if (auditAt.has(epoch + 1)) opts.audit?.observe(epoch + 1, net);
       opts.progress?.tick();
       if (opts.checkpointDir && (epoch + 1) % every === 0) await saveNetworkFolder(opts.checkpointDir, net, { ...meta(), epoch: epoch + 1 });
       if (valIdx.length > 0 && epoch - bestEpoch >= patience) {

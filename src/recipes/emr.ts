@@ -53,7 +53,7 @@ import { evm, EVM_DEFAULTS } from '../temporal/evm.ts';
 import { initBackend } from '../nets/backend.ts';
 import { EMR_AUGMENT, flowAugment } from '../nets/augment.ts';
 import { DOMAIN_MACRO_TAG, emr, EMR_GRL, EMR_PART_HIDDEN, type EmrNetwork } from '../nets/emr.ts';
-import { predictRows, savedNetwork } from '../nets/learner.ts';
+import { auditHook, predictRows, savedNetwork } from '../nets/learner.ts';
 import { defaultMacroDir, loadMacroDomain, macroSchemeFor, type MacroDomain } from '../nets/macroDomain.ts';
 import { networkWeightArrays, type WeightArrays } from '../nets/modelIo.ts';
 import { pretrainOnce } from '../nets/pretrainCache.ts';
@@ -271,7 +271,7 @@ function emrLearner(p: EmrParams): Learner {
       const tags = Int32Array.from({ length: n }, (_, i) => (i < train.X.length ? 0 : DOMAIN_MACRO_TAG));
       const subjects = [...train.subjects, ...(withMacro?.subjects ?? [])];
       if (macro) info.macro = `CK+ ${macro.y.length} within-sequence flows (${macro.scheme}; ${macro.skipped.length} skipped)${withMacro ? `, in the training rows with the adversarial branch (DANN ramp to ${p.grlHigh})` : ', not in the training rows (adversarial = false)'}`;
-      const report: TrainReport = await trainNetwork(net, { x, y, subjects, tags }, { ...emrTraining(p), seed: train.rng.nextUint32() });
+      const report: TrainReport = await trainNetwork(net, { x, y, subjects, tags }, { ...emrTraining(p), seed: train.rng.nextUint32(), audit: auditHook(train.audit) });
       info.epochs = report.epochs;
       info.bestEpoch = report.bestEpoch + 1;
       info.selection = 'last epoch';
@@ -313,6 +313,7 @@ export function emrRecipe(overrides: Record<string, unknown> = {}): Recipe {
     },
     accepts: ['flow', 'frames', 'video', 'memory'],
     defaultProtocol: 'loso',
+    auditable: true,
     params: { ...p, macroDomain: off ? `off: ${off}` : 'CK+ (macroDir)' },
     extractParams: { flowSize: p.flowSize, frameFlowSize: p.frameFlowSize, frameSize: p.frameSize, magnify: p.magnify, evmAlpha: p.evmAlpha, evmLowHz: p.evmLowHz, evmHighHz: p.evmHighHz, evmLambdaC: p.evmLambdaC, defaultFps: p.defaultFps },
     extract: (clip) => emrInput(clip, p),

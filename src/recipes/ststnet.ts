@@ -91,6 +91,7 @@ export function ststnetRecipe(overrides: Partial<StstnetParams> = {}): Recipe {
     },
     accepts: ['flow', 'frames', 'memory'],
     defaultProtocol: 'loso',
+    auditable: true,
     params: { ...params },
     async extract(clip: ClipRef): Promise<Float32Array> {
       const id = `${clip.dataset}/${clip.subject}/${clip.clip}`;

@@ -62,7 +62,7 @@ import { defaultCacheDir } from '../run/cache.ts';
 import { spotApex } from '../temporal/apex.ts';
 import { tim } from '../temporal/tim.ts';
 import { initBackend } from '../nets/backend.ts';
-import { predictRows, savedNetwork } from '../nets/learner.ts';
+import { auditHook, predictRows, savedNetwork } from '../nets/learner.ts';
 import { defaultMacroDir, loadMacroDomain, macroSchemeFor } from '../nets/macroDomain.ts';
 import { tlcnn, TlcnnNetwork, TLCNN_SIZE } from '../nets/tlcnn.ts';
 import { trainNetwork, type ScheduleOptions } from '../nets/train.ts';
@@ -290,7 +290,10 @@ function tlcnnLearner(p: TlcnnParams): Learner {
           fs.push(train.subjects[i]);
         }
       });
-      const ft = await trainNetwork(frameNet, { x: fx, y: fy, subjects: fs }, { epochs: p.finetuneEpochs, batchSize: p.finetuneBatch, optimizer: sgd(p.finetuneLr), schedule: stepAtHalf(p.finetuneEpochs), seed: train.rng.nextUint32() });
+      const ft = await trainNetwork(frameNet, { x: fx, y: fy, subjects: fs }, { epochs: p.finetuneEpochs, batchSize: p.finetuneBatch, optimizer: sgd(p.finetuneLr), schedule: stepAtHalf(p.finetuneEpochs), seed: train.rng.nextUint32(),
+        // audited here only when this is the last stage (apexOnly); the TIM stage is audited below
+        audit: p.apexOnly ? auditHook(train.audit, (net, X) => predictRows(net, sliceTransform(0, n).transform(X))) : undefined,
+      });
       info.finetuneSecondsPerEpoch = ft.secondsPerEpoch;
       info.finetuneFinalLoss = ft.log.at(-1)?.loss;
       if (p.apexOnly) {
@@ -309,7 +312,9 @@ function tlcnnLearner(p: TlcnnParams): Learner {
       frameNet.dispose();
       const sx = new Float32Array(train.X.length * n * T);
       train.X.forEach((r, i) => sx.set(r.subarray(n), i * n * T));
-      const sr = await trainNetwork(seqNet, { x: sx, y: Int32Array.from(train.y), subjects: train.subjects }, { epochs: p.seqEpochs, batchSize: p.seqBatch, optimizer: sgd(p.seqLr), schedule: stepAtHalf(p.seqEpochs), seed: train.rng.nextUint32() });
+      const sr = await trainNetwork(seqNet, { x: sx, y: Int32Array.from(train.y), subjects: train.subjects }, { epochs: p.seqEpochs, batchSize: p.seqBatch, optimizer: sgd(p.seqLr), schedule: stepAtHalf(p.seqEpochs), seed: train.rng.nextUint32(),
+        audit: auditHook(train.audit, (net, X) => predictRows(net, sliceTransform(n, n * T).transform(X))),
+      });
       info.seqSecondsPerEpoch = sr.secondsPerEpoch;
       info.finalLoss = sr.log.at(-1)?.loss;
       const model = fittedPipeline('tlcnn', [sliceTransform(n, n * T)], {
@@ -349,6 +354,7 @@ export function tlcnnRecipe(overrides: Record<string, unknown> = {}): Recipe {
     },
     accepts: p.apexOnly ? ['flow', 'frames', 'video', 'memory'] : ['frames', 'video', 'memory'],
     defaultProtocol: 'loso',
+    auditable: true,
     params: { ...p },
     extractParams: { size: p.size, timFrames: p.timFrames, apexOnly: p.apexOnly },
     extract: (clip) => tlcnnInput(clip, p),

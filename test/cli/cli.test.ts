@@ -51,6 +51,7 @@ test('user errors are one clear line with exit code 2, never a stack trace', () 
     [['evaluate', '--dataset', `features:${join(dir, 'table.csv')}`, '--recipe', 'svm-linear', '--labels', 'nope'], /label scheme/],
     [['evaluate', '--dataset', `features:${join(dir, 'table.csv')}`, '--recipe', 'flow-svm'], /cannot read 'features' clips/],
     [['evaluate', '--dataset', `features:${join(dir, 'table.csv')}`, '--recipe', 'svm-linear', '--epochs', '3'], /no training epochs/],
+    [['evaluate', '--dataset', `features:${join(dir, 'table.csv')}`, '--recipe', 'svm-linear', '--audit-selection'], /does not train in epochs/],
   ];
   for (const [args, re] of cases) {
     const r = merkit(args);
@@ -71,6 +72,9 @@ test('usage errors come out one way: commander\'s "error: …" line and the help
     [['evaluate', '--recipe', 'svm-linear'], /--dataset/], // commander's own: a required option
     [['serve', '--port', '70000'], /--port must be an integer in 0\.\.65535/],
     [['predict', 'x'], /predict needs --model/],
+    [['evaluate', '--dataset', table, '--recipe', 'svm-linear', '--audit-every', '5'], /only used with --audit-selection/],
+    [['evaluate', '--dataset', table, '--recipe', 'ststnet', '--audit-selection', '--audit-every', '0'], /--audit-every/],
+    [['evaluate', '--from-runs'], /--from-runs/],
   ];
   for (const [args, re] of cases) {
     const r = merkit(args);

@@ -34,6 +34,11 @@ async function networkOptions(o: { recipe: string; pretrainedDir?: string; epoch
   return out;
 }
 
+function auditOption(o: { auditSelection?: boolean; auditEvery?: number }): { every?: number } | undefined {
+  if (o.auditEvery !== undefined && !o.auditSelection) throw usageError('--audit-every is only used with --audit-selection');
+  return o.auditSelection ? { every: o.auditEvery } : undefined;
+}
+
 export function registerEvaluateCommand(program: Command): void {
   program
     .command('evaluate')
@@ -55,6 +60,8 @@ export function registerEvaluateCommand(program: Command): void {
     .option('--json', 'print a machine-readable summary (metrics, counts, files written) as JSON on stdout; progress stays on stderr')
     .option('--run-dir <dir>', 'keep every finished fold in DIR (run.json + <fold>.json): a later run with the same settings, data and code continues it')
     .option('--from-runs <dir>', 'no training: metrics and reports from the folds stored in a run folder (e.g. bench/runs/fr/cde-dev-paper-s1)')
+    .option('--audit-selection', 'network recipes: also store the test predictions during training and report what choosing an epoch on the test fold would give (results.json "audit"; never used by training)')
+    .option('--audit-every <k>', 'with --audit-selection: store every K-th epoch (default: every epoch up to 200, else 100 spread evenly)', intOption('--audit-every', 1))
     .action(async (o) => {
       const [{ evaluate }, { writeReport, formatSummaryTable, summarizeResults }, { terminalProgress }] = await Promise.all([
         import('../../run/evaluate.ts'),
@@ -94,6 +101,7 @@ export function registerEvaluateCommand(program: Command): void {
         cache: o.cache === false ? false : typeof o.cache === 'string' ? o.cache : undefined,
         runDir: o.runDir ? resolve(o.runDir) : undefined,
         progress,
+        audit: auditOption(o),
       }).finally(() => executor?.close());
       const out = o.out ?? join('out', `${o.recipe}-${results.protocol.replace(/[^A-Za-z0-9.-]/g, '_')}`);
       const { notes, ...files } = await writeReport(out, results);
