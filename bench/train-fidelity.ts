@@ -21,8 +21,10 @@
  * never by results) for ablations. `--set` changes merkit recipe parameters
  * and `--torch-*` the PyTorch script's (one difference at a time). `--out DIR`
  * appends every finished fold to DIR/merkit.jsonl and DIR/torch.jsonl as it
- * comes (a long run can be watched, or combined later); `--report DIR` only
- * scores what DIR holds (no training).
+ * comes, and a run with the same DIR skips the (seed, fold) pairs already
+ * there — so a long run can be stopped and resumed, or grown seed by seed
+ * (use the same settings for one DIR); `--report DIR` only scores what DIR
+ * holds (no training).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -94,15 +96,21 @@ function record(file: string | undefined, f: FoldOut): void {
   if (file) appendFileSync(file, `${JSON.stringify(f)}\n`);
 }
 
+/** folds already in `file` (a resumed --out run): "seed/subject" */
+function doneIn(file: string | undefined): Set<string> {
+  return new Set(readJsonl(file ?? '').map((f) => `${f.seed}/${f.subject}`));
+}
+
 async function runMerkit(file?: string): Promise<FoldOut[]> {
   const recipe = getRecipe('ststnet', { epochs, ...sets });
   const rows = await Promise.all(ds.clips.map(async (c) => ({ clip: c, x: await recipe.extract(c) })));
   const folds = losoFolds(ds.clips).filter((f) => subjects.includes(f.name));
   const ex = createLocalExecutor(workers);
-  const out: FoldOut[] = [];
+  const out: FoldOut[] = readJsonl(file ?? '');
+  const done = doneIn(file);
   try {
     const jobs = seeds.flatMap((seed) =>
-      folds.map(async (fold) => {
+      folds.filter((fold) => !done.has(`${seed}/${fold.name}`)).map(async (fold) => {
         const task: FoldTask = {
           type: 'fold',
           recipe: 'ststnet',
@@ -137,12 +145,24 @@ function findTorchPython(): string | undefined {
 
 async function runTorch(python: string, file?: string): Promise<FoldOut[]> {
   const tmp = mkdtempSync(join(tmpdir(), 'merkit-fidelity-'));
+  const out: FoldOut[] = readJsonl(file ?? '');
+  const done = doneIn(file);
   try {
     // the same row order as merkit's dataset (so 'class' order groups the same rows)
     writeFileSync(join(tmp, 'ids.txt'), ds.clips.map((c) => clipKey(c)).join('\n'));
-    const args = [join(HERE, 'train_fidelity_torch.py'), '--data', data, '--ids', join(tmp, 'ids.txt'), '--subjects', subjects.join(','), '--seeds', seeds.join(','), '--epochs', String(epochs), '--jobs', String(workers), '--order', torchOrder, '--init', torchInit];
+    // one call per seed, for the folds not yet in `file`
+    for (const seed of seeds) await torchSeed(python, seed, subjects.filter((s) => !done.has(`${seed}/${s}`)), join(tmp, 'ids.txt'), out, file);
+    return out;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+async function torchSeed(python: string, seed: number, todo: string[], ids: string, out: FoldOut[], file?: string): Promise<void> {
+  if (todo.length === 0) return;
+  {
+    const args = [join(HERE, 'train_fidelity_torch.py'), '--data', data, '--ids', ids, '--subjects', todo.join(','), '--seeds', String(seed), '--epochs', String(epochs), '--jobs', String(workers), '--order', torchOrder, '--init', torchInit];
     const child = spawn(python, args, { env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' }, stdio: ['ignore', 'pipe', 'inherit'] });
-    const out: FoldOut[] = [];
     for await (const line of createInterface({ input: child.stdout })) {
       const j = JSON.parse(line) as Partial<FoldOut> & { torch?: string };
       if (j.torch) console.log(`PyTorch ${j.torch}: ${workers} process(es) of one thread, order ${torchOrder}, init ${torchInit}`);
@@ -153,9 +173,6 @@ async function runTorch(python: string, file?: string): Promise<FoldOut[]> {
     }
     const code: number = await new Promise((res) => (child.exitCode !== null ? res(child.exitCode) : child.on('close', (c) => res(c ?? 1))));
     if (code !== 0) throw new Error(`train_fidelity_torch.py exited with ${code}`);
-    return out;
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
   }
 }
 
