@@ -160,20 +160,18 @@ async function runTorch(python: string, file?: string): Promise<FoldOut[]> {
 
 async function torchSeed(python: string, seed: number, todo: string[], ids: string, out: FoldOut[], file?: string): Promise<void> {
   if (todo.length === 0) return;
-  {
-    const args = [join(HERE, 'train_fidelity_torch.py'), '--data', data, '--ids', ids, '--subjects', todo.join(','), '--seeds', String(seed), '--epochs', String(epochs), '--jobs', String(workers), '--order', torchOrder, '--init', torchInit];
-    const child = spawn(python, args, { env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' }, stdio: ['ignore', 'pipe', 'inherit'] });
-    for await (const line of createInterface({ input: child.stdout })) {
-      const j = JSON.parse(line) as Partial<FoldOut> & { torch?: string };
-      if (j.torch) console.log(`PyTorch ${j.torch}: ${workers} process(es) of one thread, order ${torchOrder}, init ${torchInit}`);
-      if (j.ids) {
-        record(file, j as FoldOut);
-        out.push(j as FoldOut);
-      }
+  const args = [join(HERE, 'train_fidelity_torch.py'), '--data', data, '--ids', ids, '--subjects', todo.join(','), '--seeds', String(seed), '--epochs', String(epochs), '--jobs', String(workers), '--order', torchOrder, '--init', torchInit];
+  const child = spawn(python, args, { env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  for await (const line of createInterface({ input: child.stdout })) {
+    const j = JSON.parse(line) as Partial<FoldOut> & { torch?: string };
+    if (j.torch) console.log(`PyTorch ${j.torch}, seed ${seed}: ${workers} process(es) of one thread, order ${torchOrder}, init ${torchInit}`);
+    if (j.ids) {
+      record(file, j as FoldOut);
+      out.push(j as FoldOut);
     }
-    const code: number = await new Promise((res) => (child.exitCode !== null ? res(child.exitCode) : child.on('close', (c) => res(c ?? 1))));
-    if (code !== 0) throw new Error(`train_fidelity_torch.py exited with ${code}`);
   }
+  const code: number = await new Promise((res) => (child.exitCode !== null ? res(child.exitCode) : child.on('close', (c) => res(c ?? 1))));
+  if (code !== 0) throw new Error(`train_fidelity_torch.py exited with ${code}`);
 }
 
 function readJsonl(file: string): FoldOut[] {

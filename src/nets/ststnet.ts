@@ -22,7 +22,9 @@
  *   draws each mask's seed from a merkit Rng so training is reproducible.
  *
  * Layer names follow the PyTorch module names (conv1, bn1, …, fc) so the
- * weight import can map them one to one (`loadStstnetPth`).
+ * weight import can map them one to one (`loadStstnetPth`). Initialisation
+ * is PyTorch's default (`init: 'torch'`, src/nets/torchInit.ts), as the
+ * authors trained; Keras/tfjs's Glorot is kept as `init: 'glorot'`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { MerError } from '../core/errors.ts';

@@ -13,9 +13,9 @@
  * The paper is silent on the rest; main.py decides it: PyTorch's default
  * init (every layer's reset_parameters()), and a DataLoader WITHOUT
  * shuffling over the training images read one expression folder after
- * another — the same class-grouped batches every epoch. Both matter: with
- * Keras/tfjs's Glorot init and reshuffled batches merkit was ≈ 4 points of
- * UF1 below PyTorch (issue 21; bench/train-fidelity.ts measures it).
+ * another — the same class-grouped batches every epoch. merkit used
+ * Keras/tfjs's Glorot init and reshuffled batches before and trained ≈ 4
+ * points of UF1 below PyTorch (issue 21; bench/train-fidelity.ts compares).
  *
  * `pretrainedDir`: like the authors' evaluation script, each LOSO fold loads
  * `DIR/<test subject>.pth` (the fold held out that subject) instead of
@@ -107,7 +107,7 @@ export function ststnetRecipe(overrides: Partial<StstnetParams> = {}): Recipe {
     paper: {
       citation: 'Liong, Gan, See, Khor, Huang, "Shallow Triple Stream Three-dimensional CNN (STSTNet) for Micro-expression Recognition", IEEE FG 2019',
       url: 'https://github.com/christy1206/STSTNet',
-      settings: 'flow image as BGR 0–255, Adam lr 5e-5, batch 256, 800 epochs, LOSO (MEGC 2019 composite)',
+      settings: "flow image as BGR 0–255, Adam lr 5e-5, batch 256, 800 epochs, LOSO (MEGC 2019 composite); PyTorch's default init and unshuffled class-grouped batches (authors' main.py)",
     },
     accepts: ['flow', 'frames', 'memory'],
     defaultProtocol: 'loso',
