@@ -130,3 +130,30 @@ test('default init is PyTorch’s (U(±1/√fan_in) weights and biases: conv ±1
   assert.ok(Math.max(...g.get('fc/kernel')!.map(Math.abs)) > 0.1);
   assert.ok(g.get('head/bias')!.every((b) => b === 0));
 });
+
+test('dropout as nn.Dropout: inverted (kept values ×1/(1−p)), after BatchNorm and max-pool — training logits average to the no-dropout logits', () => {
+  // logits are linear in the dropout output (avg-pool, fc), and BatchNorm's batch
+  // statistics come before it: E[logits | dropout p] = logits with p = 0. Without the
+  // 1/(1−p) scaling the mean would sit at fc.bias + (1−p)·(the rest).
+  const rng = new Rng(11);
+  const n = 16;
+  const x = tf.tensor4d(Float32Array.from({ length: n * 28 * 28 * 3 }, () => Math.round(rng.uniform(0, 255))), [n, 28, 28, 3]);
+  for (const layout of ['fused', 'streams'] as const) {
+    const drop = buildStstnet({ seed: 2, dropout: 0.5, layout });
+    const plain = buildStstnet({ seed: 2, dropout: 0, layout });
+    const ref = tf.tidy(() => Array.from((plain.apply(x, { training: true }) as tf.Tensor).dataSync()));
+    const K = 200;
+    const sum = new Float64Array(ref.length);
+    for (let k = 0; k < K; k++) {
+      if (layout === 'streams') for (const l of drop.layers) (l as unknown as { reseed?: (s: number) => void }).reseed?.(k + 1);
+      tf.tidy(() => (drop.apply(x, { training: true }) as tf.Tensor).dataSync().forEach((v, i) => (sum[i] += v)));
+    }
+    const mean = Array.from(sum, (s) => s / K);
+    const spread = Math.sqrt(ref.reduce((a, v) => a + v * v, 0) / ref.length);
+    const err = Math.sqrt(mean.reduce((a, v, i) => a + (v - ref[i]) ** 2, 0) / ref.length);
+    assert.ok(err < 0.15 * spread, `${layout}: mean training logits off the no-dropout logits by ${err} (logit scale ${spread})`);
+    drop.dispose();
+    plain.dispose();
+  }
+  x.dispose();
+});
