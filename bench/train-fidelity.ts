@@ -51,6 +51,8 @@ interface FoldOut {
   subject: string;
   ids: string[];
   pred: number[];
+  /** the last epoch's mean training loss (a less noisy sign of the same training than UF1) */
+  loss?: number;
 }
 
 const load = () => loadavg().map((l) => l.toFixed(2)).join(', ');
@@ -126,7 +128,8 @@ async function runMerkit(file?: string): Promise<FoldOut[]> {
           testSubjects: [fold.name],
         };
         const r = await ex.run(task);
-        const f: FoldOut = { seed, subject: fold.name, ids: fold.test.map((i) => clipKey(rows[i].clip)), pred: r.predictions.map((p) => p.pred) };
+        const loss = r.info?.['finalLoss'];
+        const f: FoldOut = { seed, subject: fold.name, ids: fold.test.map((i) => clipKey(rows[i].clip)), pred: r.predictions.map((p) => p.pred), loss: typeof loss === 'number' ? loss : undefined };
         record(file, f);
         out.push(f);
       }),
@@ -216,6 +219,11 @@ function summarise(name: string, folds: FoldOut[]): Record<string, { uf1: number
   };
   console.log(`\n${name}: seeds ${complete.join(', ') || '(none complete)'}`);
   for (const k of ['overall', 'casme2', 'smic']) if (acc[k]) console.log(`  ${line(k)}`);
+  const losses = folds.filter((f) => complete.includes(f.seed) && subjects.includes(f.subject) && typeof f.loss === 'number').map((f) => f.loss as number);
+  if (losses.length) {
+    const l = meanSd(losses);
+    console.log(`  final training loss (last epoch, mean over ${losses.length} fold runs): ${l.m.toFixed(4)} ± ${l.sd.toFixed(4)}`);
+  }
   return acc;
 }
 
