@@ -83,21 +83,25 @@ interface NetworkJson {
   shapes: Record<string, number[]>;
 }
 
+/** A network as the `network:<name>` SavedModel that `loadNetworkModel` rebuilds (every weight by its stable name). */
+export function savedNetwork(net: Network, name: string, build: Record<string, unknown>, classes: readonly string[]): SavedModel {
+  const arrays: Record<string, Float32Array> = {};
+  const shapes: Record<string, number[]> = {};
+  for (const [k, t] of net.getWeights()) {
+    arrays[k] = new Float32Array(t.dataSync() as Float32Array);
+    shapes[k] = [...t.shape];
+  }
+  const json: NetworkJson = { name, inputShape: [...net.inputShape] as [number, number, number], classes: [...classes], build, shapes };
+  return { kind: `network:${name}`, json, arrays };
+}
+
 function fitted(net: Network, json: Omit<NetworkJson, 'shapes'>, info: Record<string, unknown>, batch: number): FittedModel & { info: Record<string, unknown>; network: Network } {
   return {
     info,
     network: net,
     predict: (X) => predictRows(net, X, batch),
     dispose: () => net.dispose(),
-    save(): SavedModel {
-      const arrays: Record<string, Float32Array> = {};
-      const shapes: Record<string, number[]> = {};
-      for (const [name, t] of net.getWeights()) {
-        arrays[name] = new Float32Array(t.dataSync() as Float32Array);
-        shapes[name] = [...t.shape];
-      }
-      return { kind: `network:${json.name}`, json: { ...json, shapes } satisfies NetworkJson, arrays };
-    },
+    save: () => savedNetwork(net, json.name, json.build, json.classes),
   };
 }
 
@@ -147,6 +151,10 @@ export function networkLearner(factory: NetworkFactory, opts: NetworkLearnerOpti
       });
       const report: TrainReport = await trainNetwork(net, { x, y: Int32Array.from(train.y), subjects: train.subjects }, { ...opts.train, seed: opts.train.seed ?? train.rng.nextUint32() });
       info.epochs = report.epochs;
+      info.bestEpoch = report.bestEpoch + 1;
+      info.selection = opts.train.validation
+        ? `best validation loss (${opts.train.validation.fraction} of the training subjects held out)`
+        : 'last epoch';
       info.stoppedEarly = report.stoppedEarly;
       info.finalLoss = report.log.at(-1)?.loss;
       info.secondsPerEpoch = report.secondsPerEpoch;

@@ -20,11 +20,14 @@ import { ArrayCache, cacheKey, defaultCacheDir } from './cache.ts';
 import { clipContentHash } from './clipHash.ts';
 import { createLocalExecutor, type Executor } from './pool.ts';
 import { silentProgress, type ProgressSink } from './progress.ts';
-import type { FoldTask } from './tasks.ts';
+import type { FoldResult, FoldTask } from './tasks.ts';
 import { FoldCache } from './foldCache.ts';
 import { loadPlugins } from './plugins.ts';
 import { runFoldsResumable } from './runFolds.ts';
 import { assembleResults, type Results } from './results.ts';
+import { RunStore, portableParams, RUN_FORMAT, type RunManifest } from './runStore.ts';
+import { behaviourFingerprint, dataFingerprint, type FingerprintRow } from './fingerprint.ts';
+import { MERKIT_VERSION } from '../version.ts';
 
 export interface EvaluateOptions {
   /** '<kind>:<path>' */
@@ -45,6 +48,15 @@ export interface EvaluateOptions {
   progress?: ProgressSink;
   /** an executor to use instead of a fresh local pool (closed by the caller) */
   executor?: Executor;
+  /**
+   * A run folder (runStore.ts): every finished fold is written there as it
+   * finishes, and folds already there are read back instead of trained, after
+   * checking that the folder belongs to this very run (parameters, seed, data,
+   * behavioural fingerprint of the code).
+   */
+  runDir?: string;
+  /** absolute paths among the recipe parameters are stored relative to this folder in run.json (default: the working directory) */
+  runRoot?: string;
 }
 
 export const DEFAULT_SEED = 1;
@@ -142,7 +154,14 @@ export async function evaluate(opts: EvaluateOptions): Promise<Results> {
       if (x) rows.push({ clip, x, isTest: i >= train.clips.length });
     });
     const dims = new Set(rows.map((r) => r.x.length));
-    if (dims.size > 1) throw new MerError('BAD_INPUT', `clips gave feature vectors of different lengths (${[...dims].join(', ')})`);
+    if (dims.size > 1) {
+      const byKind = new Map<string, Set<number>>();
+      for (const r of rows) byKind.set(r.clip.source.kind, (byKind.get(r.clip.source.kind) ?? new Set()).add(r.x.length));
+      const kinds = [...byKind].map(([k, ls]) => `${k} clips ${[...ls].join('/')}`).join(', ');
+      throw new MerError('BAD_INPUT', `clips gave feature vectors of different lengths (${kinds})`, {
+        expected: byKind.size > 1 ? `one input size for every kind of clip: set the recipe's size parameters so they agree (e.g. emr: frameFlowSize = the flow images' side, 28)` : 'clips of one size',
+      });
+    }
     const trainRows = rows.filter((r) => !r.isTest);
     const testRows = rows.filter((r) => r.isTest);
     if (trainRows.length === 0) {
@@ -176,7 +195,12 @@ export async function evaluate(opts: EvaluateOptions): Promise<Results> {
         testSubjects: [...new Set(fold.test.map((i) => subjectKey(rows[i].clip)))],
       }),
     );
-    const { results: foldResults, stats: foldStats } = await runFoldsResumable(foldTasks, executor, cache ? new FoldCache(cache.dir) : undefined, progress);
+    const runStore = opts.runDir ? await openRunStore(opts, recipe.name, recipe.params, seed, opts.protocol ?? recipe.defaultProtocol, train.scheme, classes, rows, folds) : undefined;
+    const indexedRunStore = runStore && {
+      get: (i: number) => runStore.get(i),
+      put: (i: number, r: FoldResult) => runStore.put(i, r, folds[i].test.map((j) => rows[j].clip.y)),
+    };
+    const { results: foldResults, stats: foldStats } = await runFoldsResumable(foldTasks, executor, cache ? new FoldCache(cache.dir) : undefined, progress, indexedRunStore);
     progress.end();
     const trainSeconds = (performance.now() - tTrain) / 1000;
 
@@ -199,6 +223,39 @@ export async function evaluate(opts: EvaluateOptions): Promise<Results> {
   } finally {
     if (!opts.executor) await executor.close();
   }
+}
+
+/** The run folder of `opts.runDir`, created for this run or checked to belong to it (fingerprints: fingerprint.ts). */
+async function openRunStore(
+  opts: EvaluateOptions,
+  recipeName: string,
+  params: Readonly<Record<string, unknown>>,
+  seed: number,
+  protocol: string,
+  labels: string,
+  classes: string[],
+  rows: readonly Row[],
+  folds: readonly Fold[],
+): Promise<RunStore> {
+  const fpRows: FingerprintRow[] = rows.map((r) => ({ key: clipKey(r.clip), subject: subjectKey(r.clip), y: r.clip.y, x: r.x }));
+  const behaviour = await behaviourFingerprint(recipeName, params, fpRows.filter((_, i) => !rows[i].isTest), classes, seed);
+  const manifest: RunManifest = {
+    format: RUN_FORMAT,
+    recipe: recipeName,
+    params: portableParams(params, opts.runRoot ?? process.cwd()),
+    seed,
+    dataset: opts.testDataset ? `${opts.dataset} → ${opts.testDataset}` : opts.dataset,
+    labels,
+    protocol,
+    classes,
+    folds: folds.map((f) => ({ name: f.name, nTrain: f.train.length, test: f.test.map((j) => fpRows[j].key) })),
+    dataHash: dataFingerprint(fpRows, classes, folds),
+    behaviourHash: behaviour.hash,
+    behaviourProbe: behaviour.probe,
+    merkitVersion: MERKIT_VERSION,
+    created: new Date().toISOString(),
+  };
+  return RunStore.open(opts.runDir as string, manifest);
 }
 
 function mergeCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {

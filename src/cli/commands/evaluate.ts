@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { evaluate } from '../../run/evaluate.ts';
 import { writeReport, formatSummaryTable } from '../../eval/report.ts';
 import { terminalProgress } from '../progressBar.ts';
@@ -10,6 +10,7 @@ import { getRecipe } from '../../recipes/index.ts';
 import { loadPlugins } from '../../run/plugins.ts';
 import { defaultCacheDir } from '../../run/cache.ts';
 import { createBullmqExecutor } from '../../run/bullmq.ts';
+import { resultsFromRunDir } from '../../run/runResults.ts';
 
 /** undefined = the runner's own local pool */
 async function executorFromOptions(o: { executor: string; redis?: string; cache: string | boolean; workers: number }): Promise<Executor | undefined> {
@@ -44,10 +45,10 @@ export function registerEvaluateCommand(program: Command): void {
   program
     .command('evaluate')
     .description('evaluate a recipe on a dataset under a protocol; writes results.json, report.md and report.html')
-    .requiredOption('--dataset <kind:path>', 'dataset, e.g. flowdir:../shared/data/megc2019-cde-dev')
+    .option('--dataset <kind:path>', 'dataset, e.g. flowdir:../shared/data/megc2019-cde-dev (required unless --from-runs)')
     .option('--test-dataset <kind:path>', 'test dataset for --protocol cross (CDMER)')
     .option('--labels <scheme>', 'label scheme: megc3, casme2-5, 4class, smic3, samm5, original', 'original')
-    .requiredOption('--recipe <name>', 'recipe (see `merkit recipes`)')
+    .option('--recipe <name>', 'recipe (see `merkit recipes`; required unless --from-runs)')
     .option('--protocol <p>', 'loso | kfold:K[:subject] | cde | cross | holdout[:fraction] (default: the recipe\'s)')
     .option('--out <dir>', 'output folder (default: out/<recipe>-<protocol>)')
     .option('--seed <n>', 'random seed', intOption('--seed'), 1)
@@ -58,7 +59,20 @@ export function registerEvaluateCommand(program: Command): void {
     .option('--redis <url>', 'Redis for --executor bullmq: redis://host:port or a unix socket path')
     .option('--pretrained-dir <dir>', 'network recipes (ststnet): load DIR/<test subject>.pth in each LOSO fold instead of training')
     .option('--epochs <n>', 'network recipes: training epochs per fold (default: the paper\'s)', intOption('--epochs', 1))
+    .option('--run-dir <dir>', 'keep every finished fold in DIR (run.json + <fold>.json): a later run with the same settings, data and code continues it')
+    .option('--from-runs <dir>', 'no training: metrics and reports from the folds stored in a run folder (e.g. bench/runs/fr/cde-dev-paper-s1)')
     .action(async (o) => {
+      if (o.fromRuns) {
+        const results = await resultsFromRunDir(resolve(o.fromRuns));
+        const out = o.out ?? join('out', `from-runs-${basename(resolve(o.fromRuns))}`);
+        const files = await writeReport(out, results);
+        const { done, total } = results.run;
+        if (done < total) process.stdout.write(`PARTIAL: ${done} of ${total} folds of this run have finished; the metrics below are over those folds only\n`);
+        process.stdout.write(`${formatSummaryTable(results)}\n`);
+        process.stdout.write(`\nwrote ${files.json}\n      ${files.md}\n      ${files.html}\n`);
+        return;
+      }
+      if (!o.dataset || !o.recipe) throw new MerError('BAD_OPTION', `evaluate needs ${!o.dataset ? '--dataset' : '--recipe'}`, { expected: '--dataset <kind:path> --recipe <name>, or --from-runs <run folder>' });
       const progress = terminalProgress();
       const executor = await executorFromOptions(o);
       const results = await evaluate({
@@ -72,6 +86,7 @@ export function registerEvaluateCommand(program: Command): void {
         seed: o.seed,
         workers: o.workers,
         cache: o.cache === false ? false : typeof o.cache === 'string' ? o.cache : undefined,
+        runDir: o.runDir ? resolve(o.runDir) : undefined,
         progress,
       }).finally(() => executor?.close());
       const out = o.out ?? join('out', `${o.recipe}-${results.protocol.replace(/[^A-Za-z0-9.-]/g, '_')}`);
