@@ -83,6 +83,14 @@ export interface TrainOptions {
   seed: number;
   /** shuffle the training rows every epoch (default true) */
   shuffle?: boolean;
+  /**
+   * With `shuffle: false`: visit the rows grouped by class — every row of
+   * class 0, then class 1, …, the given order kept within a class — the same
+   * batches every epoch. That is what a PyTorch DataLoader without shuffling
+   * sees when the images were read one class folder after another (STSTNet's
+   * main.py). Default false (the rows in the given order).
+   */
+  groupByClass?: boolean;
   validation?: ValidationOptions;
   /** write the network (model folder, src/nets/modelIo.ts) here every `checkpointEvery` epochs and at the end */
   checkpointDir?: string;
@@ -288,6 +296,11 @@ export function splitSubjects(subjects: readonly string[], fraction: number, rng
   return { val, train: uniq.filter((s) => !vs.has(s)) };
 }
 
+/** idx reordered class by class (0, 1, …), stable within a class. */
+export function groupedByClass(idx: Int32Array, y: Int32Array): Int32Array {
+  return Int32Array.from([...idx].sort((a, b) => y[a] - y[b]));
+}
+
 function gatherRows(x: Float32Array, rowLen: number, idx: ArrayLike<number>, from: number, to: number): Float32Array {
   const out = new Float32Array((to - from) * rowLen);
   for (let k = from; k < to; k++) out.set(x.subarray(idx[k] * rowLen, (idx[k] + 1) * rowLen), (k - from) * rowLen);
@@ -356,6 +369,10 @@ export async function trainNetwork(net: Network, data: TrainData, opts: TrainOpt
     trainIdx = Int32Array.from({ length: n }, (_, i) => i);
   }
   if (trainIdx.length === 0) throw new MerError('BAD_INPUT', 'no training samples');
+  if (opts.groupByClass) {
+    if (opts.shuffle !== false) throw new MerError('BAD_OPTION', 'groupByClass fixes the batch order', { expected: 'shuffle: false with groupByClass' });
+    trainIdx = groupedByClass(trainIdx, data.y);
+  }
 
   const grouped = (opts.paramGroups?.length ?? 0) > 0 || (opts.clipGroups?.length ?? 0) > 0 || (opts.weightDecay ?? 0) > 0;
   const stepper = grouped ? groupedStepper(net, opts) : plainStepper(opts);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '../../src/nets/tf.ts';
 import { initBackend } from '../../src/nets/backend.ts';
-import { scheduledLr, splitSubjects, trainNetwork, shuffled, type TrainData } from '../../src/nets/train.ts';
+import { groupedByClass, scheduledLr, splitSubjects, trainNetwork, shuffled, type TrainData } from '../../src/nets/train.ts';
 import { layersNetwork } from '../../src/nets/layersNetwork.ts';
 import { ststnetNetwork } from '../../src/nets/ststnet.ts';
 import { readNetworkFolder, networkWeightArrays } from '../../src/nets/modelIo.ts';
@@ -106,6 +106,22 @@ test('same seed → identical STSTNet weights bit for bit (dropout, fast BatchNo
   same(a, await run(1));
   const c = await run(2);
   assert.notDeepEqual(a.get('conv/kernel')!.data, c.get('conv/kernel')!.data);
+});
+
+test('groupByClass: the batches a DataLoader without shuffling sees over class folders (class 0, 1, 2; given order within a class)', async () => {
+  const y = Int32Array.from([2, 0, 1, 0, 2, 1, 0]);
+  assert.deepEqual(Array.from(groupedByClass(Int32Array.from([0, 1, 2, 3, 4, 5, 6]), y)), [1, 3, 6, 2, 5, 0, 4]);
+  assert.deepEqual(Array.from(groupedByClass(Int32Array.from([6, 4, 3, 0]), y)), [6, 3, 4, 0]);
+  // the engine visits exactly those batches, the same every epoch: a network that records its batches' labels
+  await initBackend({ backend: 'wasm' });
+  const base = tinyNet(1);
+  const seen: number[][] = [];
+  const spy: Network = { ...base, trainLoss: (x, yb, info) => (seen.push(Array.from(yb.dataSync())), base.trainLoss(x, yb, info)) };
+  const data: TrainData = { x: new Float32Array(7 * 16), y: Int32Array.from([1, 0, 1, 0, 1, 1, 0]), subjects: Array(7).fill('d/s') };
+  await trainNetwork(spy, data, { epochs: 2, batchSize: 4, seed: 1, optimizer: { kind: 'adam', lr: 1e-3 }, shuffle: false, groupByClass: true });
+  assert.deepEqual(seen, [[0, 0, 0, 1], [1, 1, 1], [0, 0, 0, 1], [1, 1, 1]]);
+  await assert.rejects(trainNetwork(spy, data, { epochs: 1, batchSize: 4, seed: 1, optimizer: { kind: 'adam', lr: 1e-3 }, groupByClass: true }), (e: unknown) => e instanceof MerError && /shuffle: false/.test(e.expected ?? ''));
+  base.dispose();
 });
 
 test('early stopping uses only training subjects, stops after `patience`, restores the best epoch', async () => {
