@@ -82,7 +82,7 @@ function largestPerPart(perPart: number): string[] {
 const subjects = arg('--subjects') ? (arg('--subjects') as string).split(',') : arg('--subset') ? largestPerPart(Number(arg('--subset')) / 2) : allSubjects;
 for (const s of subjects) if (!allSubjects.includes(s)) throw new Error(`unknown subject ${s}; keys look like ${allSubjects[0]}`);
 const seeds = (arg('--seeds', '1,2,3') as string).split(',').map(Number);
-const epochs = Number(arg('--epochs', String(getRecipe('ststnet').params['epochs'])));
+const epochs = Number(arg('--epochs', String((await getRecipe('ststnet')).params['epochs'])));
 const workers = Number(arg('--workers', '2'));
 const only = arg('--only');
 const sets: Record<string, unknown> = {};
@@ -104,7 +104,7 @@ function doneIn(file: string | undefined): Set<string> {
 }
 
 async function runMerkit(file?: string): Promise<FoldOut[]> {
-  const recipe = getRecipe('ststnet', { epochs, ...sets });
+  const recipe = await getRecipe('ststnet', { epochs, ...sets });
   const rows = await Promise.all(ds.clips.map(async (c) => ({ clip: c, x: await recipe.extract(c) })));
   const folds = losoFolds(ds.clips).filter((f) => subjects.includes(f.name));
   const ex = createLocalExecutor(workers);
