@@ -123,7 +123,8 @@ export function scheduledLr(base: number, schedule: ScheduleOptions | undefined,
   }
 }
 
-function makeOptimizer(o: OptimizerOptions): { opt: tf.Optimizer; setLr: (lr: number) => void } {
+/** The optimiser training uses for `o` (exported for bench:net-steps, which times the same step). */
+export function makeOptimizer(o: OptimizerOptions): { opt: tf.Optimizer; setLr: (lr: number) => void } {
   if (!(o.lr > 0)) throw new MerError('BAD_OPTION', `learning rate ${o.lr}`, { expected: 'a positive number' });
   if (o.kind === 'adam') {
     // tfjs's Adam, its update fused into one SIMD pass on wasm (bit-identical; fusedAdam.ts)
