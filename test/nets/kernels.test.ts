@@ -171,6 +171,9 @@ const poolCases: { name: string; x: number[]; k: number; s: number; pad: Pad }[]
   { name: '2×2 s2 valid, 4 channels (wrong in tfjs-backend-wasm 4.22)', x: [2, 10, 10, 4], k: 2, s: 2, pad: 'valid' },
   { name: '3×3 s3 pad 1 (STSTNet)', x: [2, 30, 30, 5], k: 3, s: 3, pad: 1 },
   { name: '3×3 s1 same (overlapping windows)', x: [1, 7, 6, 3], k: 3, s: 1, pad: 'same' },
+  // C a multiple of 4: the SIMD kernel
+  { name: 'ResNet 3×3 s2 same, 8 channels (SIMD)', x: [2, 10, 9, 8], k: 3, s: 2, pad: 'same' },
+  { name: '3×3 s3 pad 2, 12 channels (windows wholly in the padding; SIMD)', x: [2, 7, 8, 12], k: 3, s: 3, pad: 2 },
 ];
 
 for (const c of poolCases) {
@@ -188,12 +191,47 @@ for (const c of poolCases) {
   });
 }
 
+test('MaxPoolGrad SIMD kernel = its JavaScript loop bit for bit, ties included (first maximum wins)', async () => {
+  const { setSimdKernelsDisabled } = await import('../../src/nets/kernels/simd.ts');
+  const rng = new Rng('pool-ties');
+  for (const [shape, k, s, pad] of [[[3, 11, 10, 16], 3, 2, 'same'], [[2, 9, 9, 8], 3, 1, 'same'], [[2, 8, 8, 4], 2, 2, 'valid'], [[1, 7, 7, 8], 3, 3, 2]] as const) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    // values on a coarse grid: many windows hold several equal maxima
+    const x = Float32Array.from({ length: n }, () => Math.floor(rng.uniform(0, 4)));
+    const run = () =>
+      tf.tidy(() => {
+        const xt = tf.tensor4d(x, [...shape]);
+        const y = tf.maxPool(xt, k, s, pad as 'same');
+        const dy = tf.range(0, y.size).reshape(y.shape).mul(0.37).sin();
+        return Float32Array.from((tf.engine().runKernel('MaxPoolGrad', { dy, input: xt, output: y }, { filterSize: k, strides: s, pad }) as tf.Tensor).dataSync());
+      });
+    const simd = run();
+    setSimdKernelsDisabled(true);
+    let js: Float32Array;
+    try {
+      js = run();
+    } finally {
+      setSimdKernelsDisabled(false);
+    }
+    assert.deepEqual(simd, js, `[${shape.join(', ')}] k${k} s${s} ${pad}`);
+    assert.ok(js.some((v) => v !== 0));
+  }
+});
+
 // ---------------------------------------------------------------------------
 // SIMD wasm kernels (src/nets/kernels/simd.ts): the direct filter gradient and
 // the fused ReLU/BN/max-pool/dropout/avg-pool head, against the CPU backend.
 
-const directCases: { name: string; x: number[]; k: number[]; pad?: Pad }[] = [
+const directCases: { name: string; x: number[]; k: number[]; pad?: Pad; s?: number }[] = [
   { name: '3×3×3 → 16 valid (SIMD direct path)', x: [3, 12, 11, 3], k: [3, 3, 3, 16] },
+  // images swept in chunks of CHUNK_BYTES: 40×40×24 + 38×38×16 floats per image ⇒ several images per chunk, and a last partial chunk
+  { name: '3×3×24 → 16 valid, 9 images (several chunks)', x: [9, 40, 40, 24], k: [3, 3, 24, 16] },
+  // strided (EMR's ResNet-18): the direct path steps x by the stride
+  { name: 'ResNet stem 7×7×3 → 16 pad 3 s2', x: [2, 16, 14, 3], k: [7, 7, 3, 16], pad: 3, s: 2 },
+  { name: 'ResNet 3×3×8 → 32 pad 1 s2, odd side (last row/column unread)', x: [2, 9, 7, 8], k: [3, 3, 8, 32], pad: 1, s: 2 },
+  { name: 'ResNet shortcut 1×1×6 → 16 s2', x: [2, 8, 7, 6], k: [1, 1, 6, 16], pad: 'valid', s: 2 },
+  { name: '3×3×2 → 16 same s2 (pad only after)', x: [2, 8, 8, 2], k: [3, 3, 2, 16], pad: 'same', s: 2 },
+  { name: '4×4×3 → 16 pad 1 s3', x: [1, 11, 10, 3], k: [4, 4, 3, 16], pad: 1, s: 3 },
   { name: '3×3×3 → 16 pad 2 (STSTNet conv: zero-padded scratch copy)', x: [2, 8, 9, 3], k: [3, 3, 3, 16], pad: 2 },
   { name: '2×2×3 → 16 same (asymmetric padding)', x: [2, 5, 6, 3], k: [2, 2, 3, 16], pad: 'same' },
   { name: '2×3×2 → 32 valid (two 16-channel chunks, odd tap count)', x: [2, 7, 8, 2], k: [2, 3, 2, 32] },
@@ -210,7 +248,7 @@ for (const c of directCases) {
       ],
       ([x, w]) => {
         const loss = (ww: tf.Tensor) => {
-          const y = tf.conv2d(x as tf.Tensor4D, ww as tf.Tensor4D, 1, (c.pad ?? 'valid') as 'same');
+          const y = tf.conv2d(x as tf.Tensor4D, ww as tf.Tensor4D, c.s ?? 1, (c.pad ?? 'valid') as 'same');
           const ramp = tf.range(0, y.size).reshape(y.shape).mul(0.01).sin();
           return tf.sum(tf.mul(y, ramp)) as tf.Scalar;
         };

@@ -21,7 +21,9 @@
  * - `mask`: the dropout mask from an sfc32 stream (bit-identical to the
  *   JavaScript loop in reluBnPool.ts);
  * - `adam`: one fused Adam update (src/nets/fusedAdam.ts), bit-identical to
- *   tfjs's AdamOptimizer.
+ *   tfjs's AdamOptimizer;
+ * - `maxPoolGrad`: max-pool's gradient four channels at a time
+ *   (maxPoolGrad.ts), bit-identical to its JavaScript loop.
  *
  * JavaScript fallbacks live next to the callers (conv2dBackpropFilter.ts,
  * reluBnPool.ts); `simdKernels` returns null where wasm SIMD is unavailable
@@ -430,6 +432,79 @@ function adamFunc(): WasmFunc {
   return { name: 'adam', params: [...new Array(8).fill(WT.i32), ...new Array(8).fill(WT.f32)], results: [], locals: [[11, WT.v128]], body };
 }
 
+/**
+ * MaxPoolGrad (maxPoolGrad.ts) for C a multiple of 4, dilation 1: for each
+ * output pixel, in order, each channel's first maximum of its window
+ * (clipped to the image: padding never wins) gets dx += dy. Four channels
+ * per vector: v > best selects value and element index; the four winners are
+ * then added one lane at a time (distinct channels, distinct elements), so
+ * every dx element receives its contributions in the JavaScript loop's order.
+ */
+function maxPoolGradFunc(): WasmFunc {
+  const [px, pdy, pdx, n, H, Wd, C, Ho, Wo, kh, kw, sh, sw, pt, pl] = range(15);
+  const [img, i, j, y0, y1, x0, x1, yy, xx, c, t, e, pg, a] = range(14).map((q) => 15 + q);
+  const [best, where, v, m, lanes, gv] = range(6).map((q) => 29 + q);
+  const loopTo = (l: number, limit: number) => [...W.get(l), ...W.i32(1), ...W.i32add(), ...W.tee(l), ...W.get(limit), ...W.i32ltS(), ...W.brIf(0)];
+  const bounds = (lo: number, hi: number, limit: number, k: number) => [
+    ...W.get(t), ...W.i32(0), ...W.get(t), ...W.i32(0), ...W.i32geS(), ...W.select(), ...W.set(lo),
+    ...W.get(t), ...W.get(k), ...W.i32add(), ...W.get(limit), ...W.get(t), ...W.get(k), ...W.i32add(), ...W.get(limit), ...W.i32ltS(), ...W.select(), ...W.set(hi),
+  ];
+  /** e = ((img·H + yr)·W + xr)·C + c */
+  const elem = (yr: number, xr: number) => [...W.get(img), ...W.get(H), ...W.i32mul(), ...W.get(yr), ...W.i32add(), ...W.get(Wd), ...W.i32mul(), ...W.get(xr), ...W.i32add(), ...W.get(C), ...W.i32mul(), ...W.get(c), ...W.i32add(), ...W.set(e)];
+  const at = (base: number, idx: number) => [...W.get(base), ...W.get(idx), ...W.i32(4), ...W.i32mul(), ...W.i32add()];
+  const scatterLane = (lane: number) => [
+    ...W.get(pdx), ...W.get(where), ...W.i32x4lane(lane), ...W.i32(4), ...W.i32mul(), ...W.i32add(), ...W.set(a),
+    ...W.get(a), ...W.get(a), ...W.f32load(), ...W.get(gv), ...W.f32x4lane(lane), ...W.f32add(), ...W.f32store(),
+  ];
+  const body = [
+    ...W.i32x4const(0, 1, 2, 3), ...W.set(lanes),
+    ...W.get(pdy), ...W.set(pg), ...W.i32(0), ...W.set(img),
+    ...W.loop(),
+    ...W.i32(0), ...W.set(i),
+    ...W.loop(),
+    ...W.get(i), ...W.get(sh), ...W.i32mul(), ...W.get(pt), ...W.i32sub(), ...W.set(t),
+    ...bounds(y0, y1, H, kh),
+    ...W.i32(0), ...W.set(j),
+    ...W.loop(),
+    ...W.get(j), ...W.get(sw), ...W.i32mul(), ...W.get(pl), ...W.i32sub(), ...W.set(t),
+    ...bounds(x0, x1, Wd, kw),
+    ...W.get(y0), ...W.get(y1), ...W.i32ltS(), ...W.get(x0), ...W.get(x1), ...W.i32ltS(), ...W.i32and(),
+    ...W.if(),
+    ...W.i32(0), ...W.set(c),
+    ...W.loop(),
+    // the window's first pixel wins until a larger value comes
+    ...elem(y0, x0),
+    ...at(px, e), ...W.load(), ...W.set(best),
+    ...W.get(e), ...S(SIMD.i32splat), ...W.get(lanes), ...S(SIMD.i32add), ...W.set(where),
+    ...W.get(y0), ...W.set(yy),
+    ...W.loop(),
+    ...W.get(x0), ...W.set(xx),
+    ...W.loop(),
+    ...elem(yy, xx),
+    ...at(px, e), ...W.load(), ...W.set(v),
+    ...W.get(v), ...W.get(best), ...S(SIMD.f32gt), ...W.set(m),
+    ...W.get(v), ...W.get(best), ...W.get(m), ...S(SIMD.bitselect), ...W.set(best),
+    ...W.get(e), ...S(SIMD.i32splat), ...W.get(lanes), ...S(SIMD.i32add), ...W.get(where), ...W.get(m), ...S(SIMD.bitselect), ...W.set(where),
+    ...loopTo(xx, x1),
+    ...W.end(),
+    ...loopTo(yy, y1),
+    ...W.end(),
+    ...at(pg, c), ...W.load(), ...W.set(gv),
+    ...range(4).flatMap(scatterLane),
+    ...W.get(c), ...W.i32(4), ...W.i32add(), ...W.tee(c), ...W.get(C), ...W.i32ltS(), ...W.brIf(0),
+    ...W.end(),
+    ...W.end(),
+    ...inc(pg, [...W.get(C), ...W.i32(4), ...W.i32mul()]),
+    ...loopTo(j, Wo),
+    ...W.end(),
+    ...loopTo(i, Ho),
+    ...W.end(),
+    ...loopTo(img, n),
+    ...W.end(),
+  ];
+  return { name: 'maxPoolGrad', params: new Array(15).fill(WT.i32), results: [], locals: [[14, WT.i32], [6, WT.v128]], body };
+}
+
 export interface SimdKernels {
   mem: WebAssembly.Memory;
   /** see the file comment; every pointer is a byte address in the backend's heap */
@@ -443,6 +518,8 @@ export interface SimdKernels {
   tail(rw: number, sgn: number, scale: number, shift: number, mask: number, out: number, n: number, hp: number, wp: number, ha: number, wa: number): void;
   prelude(go: number, rw: number, mk: number, mu: number, inv: number, dp: number, acc64: number, n: number, hp: number, wp: number, ha: number, wa: number, scratch: number): void;
   sparse(dp: number, win: number, rw: number, ca: number, dz: number, acc64: number, n: number, cells: number, scratch: number): void;
+  /** dx (pre-zeroed) += dy at each window's first maximum; C % 4 = 0, dilation 1; see maxPoolGradFunc */
+  maxPoolGrad(x: number, dy: number, dx: number, n: number, H: number, W: number, C: number, Ho: number, Wo: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number): void;
   /** allocate / free scratch bytes on the backend's heap */
   malloc(bytes: number): number;
   free(ptr: number): void;
@@ -475,7 +552,7 @@ export function simdKernels(backend: unknown): SimdKernels | null {
   const ids = b.dataIdMap;
   let k: SimdKernels | null = null;
   if (memory instanceof WebAssembly.Memory && malloc && free && ids) {
-    bytes ??= wasmModule([dwPairFunc(), statsFunc(), gradDenseFunc(), poolFunc(), tailFunc(), preludeFunc(), sparseFunc(), maskFunc(), adamFunc()]);
+    bytes ??= wasmModule([dwPairFunc(), statsFunc(), gradDenseFunc(), poolFunc(), tailFunc(), preludeFunc(), sparseFunc(), maskFunc(), adamFunc(), maxPoolGradFunc()]);
     const m = instantiateWasm(bytes, memory);
     if (m) {
       const ex = m.exports as unknown as Omit<SimdKernels, 'mem' | 'malloc' | 'free' | 'ptr'>;
@@ -490,6 +567,7 @@ export function simdKernels(backend: unknown): SimdKernels | null {
         prelude: ex.prelude,
         sparse: ex.sparse,
         adam: ex.adam,
+        maxPoolGrad: ex.maxPoolGrad,
         // emscripten hands out i32 pointers: past 2 GiB of heap they read as
         // negative numbers, so every address is taken as unsigned (>>> 0)
         malloc: (n) => malloc.call(b.wasm, n) >>> 0,
