@@ -195,7 +195,7 @@ test('MaxPoolGrad SIMD kernel = its JavaScript loop bit for bit, ties included (
   const { setSimdKernelsDisabled } = await import('../../src/nets/kernels/simd.ts');
   const rng = new Rng('pool-ties');
   for (const [shape, k, s, pad] of [[[3, 11, 10, 16], 3, 2, 'same'], [[2, 9, 9, 8], 3, 1, 'same'], [[2, 8, 8, 4], 2, 2, 'valid'], [[1, 7, 7, 8], 3, 3, 2]] as const) {
-    const n = shape.reduce((a, b) => a * b, 1);
+    const n = (shape as readonly number[]).reduce((a, b) => a * b, 1);
     // values on a coarse grid: many windows hold several equal maxima
     const x = Float32Array.from({ length: n }, () => Math.floor(rng.uniform(0, 4)));
     const run = () =>

@@ -23,7 +23,9 @@
  * - `adam`: one fused Adam update (src/nets/fusedAdam.ts), bit-identical to
  *   tfjs's AdamOptimizer;
  * - `maxPoolGrad`: max-pool's gradient four channels at a time
- *   (maxPoolGrad.ts), bit-identical to its JavaScript loop.
+ *   (maxPoolGrad.ts), bit-identical to its JavaScript loop;
+ * - `bnSums` / `bnMap`: BatchNorm's statistics, output, gradient sums and
+ *   dx in float64 pairs (fastBatchNorm.ts), bit-identical to its loops.
  *
  * JavaScript fallbacks live next to the callers (conv2dBackpropFilter.ts,
  * reluBnPool.ts); `simdKernels` returns null where wasm SIMD is unavailable
@@ -505,6 +507,90 @@ function maxPoolGradFunc(): WasmFunc {
   return { name: 'maxPoolGrad', params: new Array(15).fill(WT.i32), results: [], locals: [[14, WT.i32], [6, WT.v128]], body };
 }
 
+/**
+ * BatchNorm's passes (src/nets/fastBatchNorm.ts) two channels at a time in
+ * float64 (f64x2), the arithmetic of its JavaScript loops operation for
+ * operation, so the results are bit-identical: float32 data promoted to
+ * double, sums per channel in position order, float32 only on the store.
+ * `count` positions of C channels (C even); a64/b64/c64/d64: per-channel
+ * float64 arrays; acc1/acc2: C-double scratch.
+ * - bnSums: acc = 0; acc1 += u, acc2 += u·w over the positions (u = first
+ *   input, w = u itself (stats, mode 0) or (second input − c64) (gradient,
+ *   mode 1)); then s1 += acc1, s2 += acc2 (one block of the JavaScript loop);
+ * - bnAffine: out = (x − a64)·b64 + c64 (the forward's output);
+ * - bnDx: out = a64·dy + b64·x + c64 (the gradient's dx).
+ */
+function bnSumsFunc(): WasmFunc {
+  const [u, xs, c64, C, count, acc1, acc2, s1, s2, mode] = range(10);
+  const [pu, px, pa, pb, pc, p1, p2, k, q] = range(9).map((i) => 10 + i);
+  const [v, w] = [19, 20];
+  const pairs = [...W.get(C), ...W.i32(1), ...W.i32shrS()];
+  const body = [
+    // zero the block accumulators
+    ...W.get(acc1), ...W.set(pa), ...W.get(acc2), ...W.set(pb), ...pairs, ...W.set(k),
+    ...W.loop(),
+    ...W.get(pa), ...zero(), ...W.store(), ...W.get(pb), ...zero(), ...W.store(),
+    ...inc(pa, W.i32(16)), ...inc(pb, W.i32(16)),
+    ...countDown(k),
+    ...W.end(),
+    ...W.get(u), ...W.set(pu), ...W.get(xs), ...W.set(px), ...W.get(count), ...W.set(q),
+    ...W.loop(),
+    ...W.get(acc1), ...W.set(pa), ...W.get(acc2), ...W.set(pb), ...W.get(c64), ...W.set(pc), ...pairs, ...W.set(k),
+    ...W.loop(),
+    ...W.get(pu), ...W.loadF32x2(), ...W.set(v),
+    // w = u (mode 0) or x − c (mode 1)
+    ...W.get(v),
+    ...W.get(px), ...W.loadF32x2(), ...W.get(pc), ...W.load(), ...S(SIMD.f64sub),
+    // mask all ones (mode 0: keep u) or zero (mode 1: take x − c)
+    ...W.get(mode), ...W.i32(1), ...W.i32sub(), ...S(SIMD.i32splat), ...S(SIMD.bitselect), ...W.set(w),
+    ...W.get(pa), ...W.get(pa), ...W.load(), ...W.get(v), ...S(SIMD.f64add), ...W.store(),
+    ...W.get(pb), ...W.get(pb), ...W.load(), ...W.get(v), ...W.get(w), ...S(SIMD.f64mul), ...S(SIMD.f64add), ...W.store(),
+    ...inc(pu, W.i32(8)), ...inc(px, W.i32(8)), ...inc(pa, W.i32(16)), ...inc(pb, W.i32(16)), ...inc(pc, W.i32(16)),
+    ...countDown(k),
+    ...W.end(),
+    ...countDown(q),
+    ...W.end(),
+    // s += acc
+    ...W.get(acc1), ...W.set(pa), ...W.get(acc2), ...W.set(pb), ...W.get(s1), ...W.set(p1), ...W.get(s2), ...W.set(p2), ...pairs, ...W.set(k),
+    ...W.loop(),
+    ...W.get(p1), ...W.get(p1), ...W.load(), ...W.get(pa), ...W.load(), ...S(SIMD.f64add), ...W.store(),
+    ...W.get(p2), ...W.get(p2), ...W.load(), ...W.get(pb), ...W.load(), ...S(SIMD.f64add), ...W.store(),
+    ...inc(pa, W.i32(16)), ...inc(pb, W.i32(16)), ...inc(p1, W.i32(16)), ...inc(p2, W.i32(16)),
+    ...countDown(k),
+    ...W.end(),
+  ];
+  return { name: 'bnSums', params: new Array(10).fill(WT.i32), results: [], locals: [[9, WT.i32], [2, WT.v128]], body };
+}
+
+/** out = (x − a)·b + c (mode 0) or a·x + b·y + c (mode 1), per channel pair, float64, stored as float32 */
+function bnMapFunc(): WasmFunc {
+  const [x, y, out, a64, b64, c64, C, count, mode] = range(9);
+  const [px, py, po, pa, pb, pc, k, q] = range(8).map((i) => 9 + i);
+  const [v, r] = [17, 18];
+  const body = [
+    ...W.get(x), ...W.set(px), ...W.get(y), ...W.set(py), ...W.get(out), ...W.set(po), ...W.get(count), ...W.set(q),
+    ...W.loop(),
+    ...W.get(a64), ...W.set(pa), ...W.get(b64), ...W.set(pb), ...W.get(c64), ...W.set(pc), ...W.get(C), ...W.i32(1), ...W.i32shrS(), ...W.set(k),
+    ...W.loop(),
+    ...W.get(px), ...W.loadF32x2(), ...W.set(v),
+    ...W.get(mode), ...W.i32eqz(),
+    ...W.if(),
+    ...W.get(v), ...W.get(pa), ...W.load(), ...S(SIMD.f64sub), ...W.get(pb), ...W.load(), ...S(SIMD.f64mul), ...W.get(pc), ...W.load(), ...S(SIMD.f64add), ...W.set(r),
+    ...W.end(),
+    ...W.get(mode),
+    ...W.if(),
+    ...W.get(pa), ...W.load(), ...W.get(v), ...S(SIMD.f64mul), ...W.get(pb), ...W.load(), ...W.get(py), ...W.loadF32x2(), ...S(SIMD.f64mul), ...S(SIMD.f64add), ...W.get(pc), ...W.load(), ...S(SIMD.f64add), ...W.set(r),
+    ...W.end(),
+    ...W.get(po), ...W.get(r), ...W.storeF32x2(),
+    ...inc(px, W.i32(8)), ...inc(py, W.i32(8)), ...inc(po, W.i32(8)), ...inc(pa, W.i32(16)), ...inc(pb, W.i32(16)), ...inc(pc, W.i32(16)),
+    ...countDown(k),
+    ...W.end(),
+    ...countDown(q),
+    ...W.end(),
+  ];
+  return { name: 'bnMap', params: new Array(9).fill(WT.i32), results: [], locals: [[8, WT.i32], [2, WT.v128]], body };
+}
+
 export interface SimdKernels {
   mem: WebAssembly.Memory;
   /** see the file comment; every pointer is a byte address in the backend's heap */
@@ -518,6 +604,10 @@ export interface SimdKernels {
   tail(rw: number, sgn: number, scale: number, shift: number, mask: number, out: number, n: number, hp: number, wp: number, ha: number, wa: number): void;
   prelude(go: number, rw: number, mk: number, mu: number, inv: number, dp: number, acc64: number, n: number, hp: number, wp: number, ha: number, wa: number, scratch: number): void;
   sparse(dp: number, win: number, rw: number, ca: number, dz: number, acc64: number, n: number, cells: number, scratch: number): void;
+  /** see bnSumsFunc: mode 0 statistics (xs unused), mode 1 gradient sums (u = dy, w = x − c64) */
+  bnSums(u: number, xs: number, c64: number, C: number, count: number, acc1: number, acc2: number, s1: number, s2: number, mode: number): void;
+  /** see bnMapFunc: mode 0 out = (x − a)·b + c; mode 1 out = a·x + b·y + c */
+  bnMap(x: number, y: number, out: number, a64: number, b64: number, c64: number, C: number, count: number, mode: number): void;
   /** dx (pre-zeroed) += dy at each window's first maximum; C % 4 = 0, dilation 1; see maxPoolGradFunc */
   maxPoolGrad(x: number, dy: number, dx: number, n: number, H: number, W: number, C: number, Ho: number, Wo: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number): void;
   /** allocate / free scratch bytes on the backend's heap */
@@ -552,7 +642,7 @@ export function simdKernels(backend: unknown): SimdKernels | null {
   const ids = b.dataIdMap;
   let k: SimdKernels | null = null;
   if (memory instanceof WebAssembly.Memory && malloc && free && ids) {
-    bytes ??= wasmModule([dwPairFunc(), statsFunc(), gradDenseFunc(), poolFunc(), tailFunc(), preludeFunc(), sparseFunc(), maskFunc(), adamFunc(), maxPoolGradFunc()]);
+    bytes ??= wasmModule([dwPairFunc(), statsFunc(), gradDenseFunc(), poolFunc(), tailFunc(), preludeFunc(), sparseFunc(), maskFunc(), adamFunc(), maxPoolGradFunc(), bnSumsFunc(), bnMapFunc()]);
     const m = instantiateWasm(bytes, memory);
     if (m) {
       const ex = m.exports as unknown as Omit<SimdKernels, 'mem' | 'malloc' | 'free' | 'ptr'>;
@@ -568,6 +658,8 @@ export function simdKernels(backend: unknown): SimdKernels | null {
         sparse: ex.sparse,
         adam: ex.adam,
         maxPoolGrad: ex.maxPoolGrad,
+        bnSums: ex.bnSums,
+        bnMap: ex.bnMap,
         // emscripten hands out i32 pointers: past 2 GiB of heap they read as
         // negative numbers, so every address is taken as unsigned (>>> 0)
         malloc: (n) => malloc.call(b.wasm, n) >>> 0,
