@@ -138,16 +138,19 @@ test('BatchNorm on the SIMD kernels = its JavaScript loops bit for bit (output, 
     const gamma = Float32Array.from({ length: C }, () => rng.normal());
     const beta = Float32Array.from({ length: C }, () => rng.normal());
     const run = () => {
-      const r = tf.tidy(() => {
+      let stats: Float64Array[] = [];
+      const ts = tf.tidy(() => {
         const xt = tf.tensor4d(x, shape as [number, number, number, number]);
         const g = tf.tensor1d(gamma);
         const b = tf.tensor1d(beta);
         const f = (a: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => batchNormTrain(a, gg as tf.Tensor1D, bb as tf.Tensor1D, 1e-5).y;
         const { y, mean, variance } = batchNormTrain(xt, g, b, 1e-5);
-        const grads = tf.grads(f)([xt, g, b], tf.tensor4d(dy, shape as [number, number, number, number]));
-        return { out: [y, ...grads].map((t) => Float32Array.from(t.dataSync())), stats: [Float64Array.from(mean), Float64Array.from(variance)] };
+        stats = [Float64Array.from(mean), Float64Array.from(variance)];
+        return [y, ...tf.grads(f)([xt, g, b], tf.tensor4d(dy, shape as [number, number, number, number]))];
       });
-      return r;
+      const out = ts.map((t) => Float32Array.from(t.dataSync()));
+      tf.dispose(ts);
+      return { out, stats };
     };
     const simd = run();
     setSimdKernelsDisabled(true);

@@ -232,13 +232,17 @@ const directCases: { name: string; x: number[]; k: number[]; pad?: Pad; s?: numb
   { name: 'ResNet shortcut 1×1×6 → 16 s2', x: [2, 8, 7, 6], k: [1, 1, 6, 16], pad: 'valid', s: 2 },
   { name: '3×3×2 → 16 same s2 (pad only after)', x: [2, 8, 8, 2], k: [3, 3, 2, 16], pad: 'same', s: 2 },
   { name: '4×4×3 → 16 pad 1 s3', x: [1, 11, 10, 3], k: [4, 4, 3, 16], pad: 1, s: 3 },
+  // output maps of ≤ 4 pixels: one product per tap over the pixels it reaches (ResNet-18's 2×2 stage)
+  { name: 'per-tap products: 2×2 map, 3×3 pad 1 (corner taps reach one pixel)', x: [3, 2, 2, 24], k: [3, 3, 24, 16], pad: 1 },
+  { name: 'per-tap products: 4×4 → 2×2, 3×3 pad 1 s2', x: [2, 4, 4, 8], k: [3, 3, 8, 32], pad: 1, s: 2 },
+  { name: 'per-tap products: 1×1 map, 3×3 pad 1 (only the centre tap reaches it), 5 filters', x: [2, 1, 1, 6], k: [3, 3, 6, 5], pad: 1 },
   { name: '3×3×3 → 16 pad 2 (STSTNet conv: zero-padded scratch copy)', x: [2, 8, 9, 3], k: [3, 3, 3, 16], pad: 2 },
   { name: '2×2×3 → 16 same (asymmetric padding)', x: [2, 5, 6, 3], k: [2, 2, 3, 16], pad: 'same' },
   { name: '2×3×2 → 32 valid (two 16-channel chunks, odd tap count)', x: [2, 7, 8, 2], k: [2, 3, 2, 32] },
   { name: '1×1×5 → 16 valid', x: [2, 4, 5, 5], k: [1, 1, 5, 16] },
 ];
 for (const c of directCases) {
-  test(`Conv2DBackpropFilter SIMD direct path = cpu: ${c.name}`, async () => {
+  test(`Conv2DBackpropFilter direct SIMD and per-tap paths = cpu: ${c.name}`, async () => {
     const rng = new Rng(`direct:${c.name}`);
     const n = (s: number[]) => s.reduce((a, b) => a * b, 1);
     const [cpu, wasm] = await onBoth(
