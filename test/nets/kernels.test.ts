@@ -398,3 +398,45 @@ test('the BatchMatMul and Conv2DBackpropInput wrappers are in place, and registe
   const v = tf.tidy(() => Array.from(tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[1, 0], [0, 1]]), true, false).dataSync()));
   assert.deepEqual(v, [1, 3, 2, 4]);
 });
+
+// Conv2D, stride 1, out channels a multiple of 16: merkit's SIMD kernel (conv2d.ts)
+// must give XNNPACK's convolution bit for bit (the SIMD kernels disabled = the
+// backend's own Conv2D), forward and through the input gradient (a stride-1
+// convolution of dy with the flipped kernel), for every padding and shape kind.
+const directConvCases: { name: string; x: number[]; k: number[]; pad: Pad }[] = [
+  { name: 'TLCNN conv1 5×5×1 → 16 same', x: [3, 12, 11, 1], k: [5, 5, 1, 16], pad: 'same' },
+  { name: 'TLCNN conv3 3×3×32 → 48 same, odd width', x: [2, 6, 7, 32], k: [3, 3, 32, 48], pad: 'same' },
+  { name: 'Inception 1×1×24 → 16', x: [3, 5, 5, 24], k: [1, 1, 24, 16], pad: 'same' },
+  { name: 'STSTNet 3×3×3 → 16 pad 2', x: [2, 8, 8, 3], k: [3, 3, 3, 16], pad: 2 },
+  { name: '4×4×5 → 32 same (pads 1 before, 2 after)', x: [2, 7, 6, 5], k: [4, 4, 5, 32], pad: 'same' },
+  { name: 'ResNet 3×3×64 → 64 pad 1 on a 2×2 map', x: [4, 2, 2, 64], k: [3, 3, 64, 64], pad: 1 },
+  { name: '2×3×7 → 16 valid, one output column', x: [2, 5, 3, 7], k: [2, 3, 7, 16], pad: 'valid' },
+];
+test('Conv2D SIMD kernel = XNNPACK bit for bit (forward and input gradient)', async () => {
+  const { setSimdKernelsDisabled } = await import('../../src/nets/kernels/simd.ts');
+  for (const c of directConvCases) {
+    const rng = new Rng(`direct-conv:${c.name}`);
+    const n = (s: number[]) => s.reduce((a, b) => a * b, 1);
+    const x = randn(rng, n(c.x));
+    const w = randn(rng, n(c.k));
+    const run = () =>
+      tf.tidy(() => {
+        const xt = tf.tensor4d(x, c.x as [number, number, number, number]);
+        const wt = tf.tensor4d(w, c.k as [number, number, number, number]);
+        const y = tf.conv2d(xt, wt, 1, c.pad as 'same');
+        const ramp = tf.range(0, y.size).reshape(y.shape).mul(0.01).sin();
+        const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, wt, 1, c.pad as 'same'), ramp)))(xt);
+        return [Float32Array.from(y.dataSync()), Float32Array.from(dx.dataSync())];
+      });
+    const simd = run();
+    setSimdKernelsDisabled(true);
+    let xnn: Float32Array[];
+    try {
+      xnn = run();
+    } finally {
+      setSimdKernelsDisabled(false);
+    }
+    assert.deepEqual(simd[0], xnn[0], `${c.name}: forward`);
+    assert.deepEqual(simd[1], xnn[1], `${c.name}: input gradient`);
+  }
+});

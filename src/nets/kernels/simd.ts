@@ -591,6 +591,74 @@ function bnMapFunc(): WasmFunc {
   return { name: 'bnMap', params: new Array(9).fill(WT.i32), results: [], locals: [[8, WT.i32], [2, WT.v128]], body };
 }
 
+/**
+ * Stride-1 convolution of a zero-padded NHWC image, 16 output channels and
+ * P adjacent output pixels (columns j0 ≤ j < j1, step P) per pass (conv2d.ts):
+ *   out[n, i, j, o] = Σ_a Σ_(b, c) xp[n, i + a, j + b, c] · w[a, b, c, o]
+ * accumulated from +0 in the order (a, b, c), each product rounded and then
+ * added — XNNPACK's order, so the result is its convolution's bit for bit
+ * (tested). For fixed a the (b, c) values are contiguous in both xp and w,
+ * so the inner loop runs over kw·ci of them; P = 2 pixels share each weight
+ * load and give eight independent accumulators.
+ */
+function convFwdFunc(P: 1 | 2): WasmFunc {
+  const [xp, w, out, n, ho, j0, j1, kh, kw, ci, co, Hp, Wp, wo] = range(14);
+  const [img, i, j, q, a, cnt, pxa, pw, pxBase, rowBytes, inner, pwa, px, po, pixBytes] = range(15).map((k) => 14 + k);
+  const V0 = 29;
+  const acc = range(P * G).map((g) => V0 + g);
+  const sp = range(P).map((k) => V0 + P * G + k);
+  const loopBy = (l: number, step: number[], limit: number) => [...W.get(l), ...step, ...W.i32add(), ...W.tee(l), ...W.get(limit), ...W.i32ltS(), ...W.brIf(0)];
+  const one = W.i32(1);
+  const body = [
+    ...W.get(Wp), ...W.get(ci), ...W.i32mul(), ...W.i32(4), ...W.i32mul(), ...W.set(rowBytes),
+    ...W.get(ci), ...W.i32(4), ...W.i32mul(), ...W.set(pixBytes),
+    ...W.get(kw), ...W.get(ci), ...W.i32mul(), ...W.set(inner),
+    ...W.i32(0), ...W.set(img),
+    ...W.loop(),
+    ...W.i32(0), ...W.set(i),
+    ...W.loop(),
+    ...W.get(j0), ...W.set(j),
+    ...W.loop(),
+    // pxBase = xp + ((img·Hp + i)·Wp + j)·ci·4; po = out + ((img·ho + i)·wo + j)·co·4
+    ...W.get(xp), ...W.get(img), ...W.get(Hp), ...W.i32mul(), ...W.get(i), ...W.i32add(), ...W.get(Wp), ...W.i32mul(), ...W.get(j), ...W.i32add(), ...W.get(pixBytes), ...W.i32mul(), ...W.i32add(), ...W.set(pxBase),
+    ...W.get(out), ...W.get(img), ...W.get(ho), ...W.i32mul(), ...W.get(i), ...W.i32add(), ...W.get(wo), ...W.i32mul(), ...W.get(j), ...W.i32add(), ...W.get(co), ...W.i32mul(), ...W.i32(4), ...W.i32mul(), ...W.i32add(), ...W.set(po),
+    ...W.i32(0), ...W.set(q),
+    ...W.loop(),
+    ...acc.flatMap((v) => [...zero(), ...W.set(v)]),
+    ...W.get(w), ...W.get(q), ...W.i32(4), ...W.i32mul(), ...W.i32add(), ...W.set(pwa),
+    ...W.get(pxBase), ...W.set(pxa),
+    ...W.i32(0), ...W.set(a),
+    ...W.loop(),
+    ...W.get(pxa), ...W.set(px), ...W.get(pwa), ...W.set(pw), ...W.get(inner), ...W.set(cnt),
+    ...W.loop(),
+    ...W.get(px), ...W.loadSplat32(), ...W.set(sp[0]),
+    ...(P === 2 ? [...W.get(px), ...W.get(pixBytes), ...W.i32add(), ...W.loadSplat32(), ...W.set(sp[1])] : []),
+    ...range(G).flatMap((g) => [
+      ...W.get(pw), ...W.load(g * VEC), ...W.set(V0 + P * G + P),
+      ...range(P).flatMap((k) => [...W.get(acc[k * G + g]), ...W.get(sp[k]), ...W.get(V0 + P * G + P), ...S(SIMD.f32mul), ...S(SIMD.f32add), ...W.set(acc[k * G + g])]),
+    ]),
+    ...inc(px, W.i32(4)), ...inc(pw, [...W.get(co), ...W.i32(4), ...W.i32mul()]),
+    ...countDown(cnt),
+    ...W.end(),
+    ...inc(pxa, W.get(rowBytes)),
+    ...W.get(pw), ...W.set(pwa),
+    ...loopBy(a, one, kh),
+    ...W.end(),
+    ...range(P).flatMap((k) =>
+      range(G).flatMap((g) => [...W.get(po), ...W.get(q), ...W.i32(4), ...W.i32mul(), ...W.i32add(), ...(k ? [...W.get(co), ...W.i32(4 * k), ...W.i32mul(), ...W.i32add()] : []), ...W.get(acc[k * G + g]), ...W.store(g * VEC)]),
+    ),
+    ...loopBy(q, W.i32(SIMD_CHANNELS), co),
+    ...W.end(),
+    ...loopBy(j, W.i32(P), j1),
+    ...W.end(),
+    ...loopBy(i, one, ho),
+    ...W.end(),
+    ...loopBy(img, one, n),
+    ...W.end(),
+  ];
+  return { name: `convFwd${P}`, params: new Array(14).fill(WT.i32), results: [], locals: [[15, WT.i32], [P * G + P + 1, WT.v128]], body };
+}
+
 export interface SimdKernels {
   mem: WebAssembly.Memory;
   /** see the file comment; every pointer is a byte address in the backend's heap */
@@ -608,6 +676,9 @@ export interface SimdKernels {
   bnSums(u: number, xs: number, c64: number, C: number, count: number, acc1: number, acc2: number, s1: number, s2: number, mode: number): void;
   /** see bnMapFunc: mode 0 out = (x − a)·b + c; mode 1 out = a·x + b·y + c */
   bnMap(x: number, y: number, out: number, a64: number, b64: number, c64: number, C: number, count: number, mode: number): void;
+  /** stride-1 convolution of a padded image, co % 16 = 0; see convFwdFunc */
+  convFwd1(xp: number, w: number, out: number, n: number, ho: number, j0: number, j1: number, kh: number, kw: number, ci: number, co: number, Hp: number, Wp: number, wo: number): void;
+  convFwd2(xp: number, w: number, out: number, n: number, ho: number, j0: number, j1: number, kh: number, kw: number, ci: number, co: number, Hp: number, Wp: number, wo: number): void;
   /** dx (pre-zeroed) += dy at each window's first maximum; C % 4 = 0, dilation 1; see maxPoolGradFunc */
   maxPoolGrad(x: number, dy: number, dx: number, n: number, H: number, W: number, C: number, Ho: number, Wo: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number): void;
   /** allocate / free scratch bytes on the backend's heap */
@@ -642,7 +713,7 @@ export function simdKernels(backend: unknown): SimdKernels | null {
   const ids = b.dataIdMap;
   let k: SimdKernels | null = null;
   if (memory instanceof WebAssembly.Memory && malloc && free && ids) {
-    bytes ??= wasmModule([dwPairFunc(), statsFunc(), gradDenseFunc(), poolFunc(), tailFunc(), preludeFunc(), sparseFunc(), maskFunc(), adamFunc(), maxPoolGradFunc(), bnSumsFunc(), bnMapFunc()]);
+    bytes ??= wasmModule([dwPairFunc(), statsFunc(), gradDenseFunc(), poolFunc(), tailFunc(), preludeFunc(), sparseFunc(), maskFunc(), adamFunc(), maxPoolGradFunc(), bnSumsFunc(), bnMapFunc(), convFwdFunc(1), convFwdFunc(2)]);
     const m = instantiateWasm(bytes, memory);
     if (m) {
       const ex = m.exports as unknown as Omit<SimdKernels, 'mem' | 'malloc' | 'free' | 'ptr'>;
@@ -660,6 +731,8 @@ export function simdKernels(backend: unknown): SimdKernels | null {
         maxPoolGrad: ex.maxPoolGrad,
         bnSums: ex.bnSums,
         bnMap: ex.bnMap,
+        convFwd1: ex.convFwd1,
+        convFwd2: ex.convFwd2,
         // emscripten hands out i32 pointers: past 2 GiB of heap they read as
         // negative numbers, so every address is taken as unsigned (>>> 0)
         malloc: (n) => malloc.call(b.wasm, n) >>> 0,
