@@ -613,6 +613,8 @@ function convFwdFunc(P: 1 | 2): WasmFunc {
     ...W.get(Wp), ...W.get(ci), ...W.i32mul(), ...W.i32(4), ...W.i32mul(), ...W.set(rowBytes),
     ...W.get(ci), ...W.i32(4), ...W.i32mul(), ...W.set(pixBytes),
     ...W.get(kw), ...W.get(ci), ...W.i32mul(), ...W.set(inner),
+    ...W.i32(0), ...W.set(q),
+    ...W.loop(),
     ...W.i32(0), ...W.set(img),
     ...W.loop(),
     ...W.i32(0), ...W.set(i),
@@ -622,8 +624,6 @@ function convFwdFunc(P: 1 | 2): WasmFunc {
     // pxBase = xp + ((img·Hp + i)·Wp + j)·ci·4; po = out + ((img·ho + i)·wo + j)·co·4
     ...W.get(xp), ...W.get(img), ...W.get(Hp), ...W.i32mul(), ...W.get(i), ...W.i32add(), ...W.get(Wp), ...W.i32mul(), ...W.get(j), ...W.i32add(), ...W.get(pixBytes), ...W.i32mul(), ...W.i32add(), ...W.set(pxBase),
     ...W.get(out), ...W.get(img), ...W.get(ho), ...W.i32mul(), ...W.get(i), ...W.i32add(), ...W.get(wo), ...W.i32mul(), ...W.get(j), ...W.i32add(), ...W.get(co), ...W.i32mul(), ...W.i32(4), ...W.i32mul(), ...W.i32add(), ...W.set(po),
-    ...W.i32(0), ...W.set(q),
-    ...W.loop(),
     ...acc.flatMap((v) => [...zero(), ...W.set(v)]),
     ...W.get(w), ...W.get(q), ...W.i32(4), ...W.i32mul(), ...W.i32add(), ...W.set(pwa),
     ...W.get(pxBase), ...W.set(pxa),
@@ -647,13 +647,13 @@ function convFwdFunc(P: 1 | 2): WasmFunc {
     ...range(P).flatMap((k) =>
       range(G).flatMap((g) => [...W.get(po), ...W.get(q), ...W.i32(4), ...W.i32mul(), ...W.i32add(), ...(k ? [...W.get(co), ...W.i32(4 * k), ...W.i32mul(), ...W.i32add()] : []), ...W.get(acc[k * G + g]), ...W.store(g * VEC)]),
     ),
-    ...loopBy(q, W.i32(SIMD_CHANNELS), co),
-    ...W.end(),
     ...loopBy(j, W.i32(P), j1),
     ...W.end(),
     ...loopBy(i, one, ho),
     ...W.end(),
     ...loopBy(img, one, n),
+    ...W.end(),
+    ...loopBy(q, W.i32(SIMD_CHANNELS), co),
     ...W.end(),
   ];
   return { name: `convFwd${P}`, params: new Array(14).fill(WT.i32), results: [], locals: [[15, WT.i32], [P * G + P + 1, WT.v128]], body };
