@@ -72,7 +72,7 @@ export async function runsTable(root: string): Promise<string> {
     const done = run.folds.length;
     const total = m.folds.length;
     const r = done > 0 ? resultsOfRun(run) : undefined;
-    const partial = done < total ? ` (partial: ${done} folds)` : '';
+    const partial = done < total ? ` (partial: ${done} fold${done === 1 ? '' : 's'})` : '';
     const runName = run.dir.split(/[\\/]/).slice(-1)[0];
     lines.push(
       `| \`${m.recipe}\` | ${runName} | ${settingsOf(run)} | ${done === total ? `${total} of ${total}` : `**${done} of ${total}**`} | ${r ? pair(r.metrics) + partial : '–'} | ${r ? pair(r.metrics.perPart.casme2) : '–'} (${pub?.casme2 ? pair({ uf1: pub.casme2[0], uar: pub.casme2[1] }) : '–'}) | ${r ? pair(r.metrics.perPart.smic) : '–'} (${pub?.smic ? pair({ uf1: pub.smic[0], uar: pub.smic[1] }) : '–'}) | ${pub?.overall ? pair({ uf1: pub.overall[0], uar: pub.overall[1] }) : '–'} | ${done > 0 ? selectionOf(run) : '–'} |`,

@@ -83,21 +83,25 @@ interface NetworkJson {
   shapes: Record<string, number[]>;
 }
 
+/** A network as the `network:<name>` SavedModel that `loadNetworkModel` rebuilds (every weight by its stable name). */
+export function savedNetwork(net: Network, name: string, build: Record<string, unknown>, classes: readonly string[]): SavedModel {
+  const arrays: Record<string, Float32Array> = {};
+  const shapes: Record<string, number[]> = {};
+  for (const [k, t] of net.getWeights()) {
+    arrays[k] = new Float32Array(t.dataSync() as Float32Array);
+    shapes[k] = [...t.shape];
+  }
+  const json: NetworkJson = { name, inputShape: [...net.inputShape] as [number, number, number], classes: [...classes], build, shapes };
+  return { kind: `network:${name}`, json, arrays };
+}
+
 function fitted(net: Network, json: Omit<NetworkJson, 'shapes'>, info: Record<string, unknown>, batch: number): FittedModel & { info: Record<string, unknown>; network: Network } {
   return {
     info,
     network: net,
     predict: (X) => predictRows(net, X, batch),
     dispose: () => net.dispose(),
-    save(): SavedModel {
-      const arrays: Record<string, Float32Array> = {};
-      const shapes: Record<string, number[]> = {};
-      for (const [name, t] of net.getWeights()) {
-        arrays[name] = new Float32Array(t.dataSync() as Float32Array);
-        shapes[name] = [...t.shape];
-      }
-      return { kind: `network:${json.name}`, json: { ...json, shapes } satisfies NetworkJson, arrays };
-    },
+    save: () => savedNetwork(net, json.name, json.build, json.classes),
   };
 }
 

@@ -16,6 +16,8 @@ export interface TrainStepInfo {
   step: number;
   /** seeded stream for this step (dropout masks, auxiliary-domain sampling, …) */
   rng: Rng;
+  /** the batch's TrainData.tags, when the data has them (e.g. EMR's domain labels) */
+  tags?: Int32Array;
 }
 
 export interface Network {

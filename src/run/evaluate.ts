@@ -154,7 +154,14 @@ export async function evaluate(opts: EvaluateOptions): Promise<Results> {
       if (x) rows.push({ clip, x, isTest: i >= train.clips.length });
     });
     const dims = new Set(rows.map((r) => r.x.length));
-    if (dims.size > 1) throw new MerError('BAD_INPUT', `clips gave feature vectors of different lengths (${[...dims].join(', ')})`);
+    if (dims.size > 1) {
+      const byKind = new Map<string, Set<number>>();
+      for (const r of rows) byKind.set(r.clip.source.kind, (byKind.get(r.clip.source.kind) ?? new Set()).add(r.x.length));
+      const kinds = [...byKind].map(([k, ls]) => `${k} clips ${[...ls].join('/')}`).join(', ');
+      throw new MerError('BAD_INPUT', `clips gave feature vectors of different lengths (${kinds})`, {
+        expected: byKind.size > 1 ? `one input size for every kind of clip: set the recipe's size parameters so they agree (e.g. emr: frameFlowSize = the flow images' side, 28)` : 'clips of one size',
+      });
+    }
     const trainRows = rows.filter((r) => !r.isTest);
     const testRows = rows.filter((r) => r.isTest);
     if (trainRows.length === 0) {
