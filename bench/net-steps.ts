@@ -1,6 +1,7 @@
 /**
  * `npm run bench:net-steps` — one training step (forward, backward, the
- * recipe's optimiser update) of each network merkit trains, at its recipe's
+ * recipe's update: optimiser, and for EMR its lr groups, gradient clipping
+ * and weight decay) of each network merkit trains, at its recipe's
  * batch size, on random inputs of the recipe's shape, on the wasm backend,
  * side by side with the same step in PyTorch (bench/net_steps_torch.py, one
  * CPU thread: Debian's python3-torch; skipped, saying why, where it is
@@ -44,13 +45,12 @@ import { ststnetNetwork } from '../src/nets/ststnet.ts';
 import { Rng } from '../src/core/rng.ts';
 import { getRecipe } from '../src/recipes/index.ts';
 import type { Network, NetworkFactory } from '../src/nets/types.ts';
-import { makeOptimizer, type OptimizerOptions } from '../src/nets/train.ts';
+import { trainingStepper, type OptimizerOptions, type TrainOptions } from '../src/nets/train.ts';
+import { emrTraining, type EmrParams } from '../src/recipes/emr.ts';
 
 /** training clips of one CDE fold on the dev set (309 clips, 40 subjects) */
 const FOLD_CLIPS = 300;
 const FOLDS = 40;
-/** macro-domain (CK+) images EMR's synthetic source holds; each step draws a batch of them */
-const EMR_SOURCE_IMAGES = 128;
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
@@ -65,57 +65,76 @@ interface Case {
   build?: Record<string, unknown>;
   /** bench/net_steps_torch.py arguments naming the same network */
   torch: string[];
-  /** EMR: a synthetic macro-domain source, as many of its images added to every step as the batch */
-  source?: boolean;
+  /** EMR: half the batch tagged macro-domain (CK+) rows, as the recipe mixes them, so the adversarial branch runs */
+  domains?: boolean;
 }
 const CASES: Case[] = [
   { name: 'ststnet', recipe: 'ststnet', factory: ststnetNetwork, shape: [28, 28, 3], torch: ['--net', 'ststnet'] },
   { name: 'off-apexnet', recipe: 'off-apexnet', factory: offApexNet, shape: [28, 28, 3], torch: ['--net', 'off-apexnet'] },
   { name: 'dual-inception', recipe: 'dual-inception', factory: dualInception, shape: [28, 28, 3], torch: ['--net', 'dual-inception'] },
   { name: 'fr', recipe: 'fr', factory: fr, shape: [28, 28, 3], torch: ['--net', 'fr'] },
-  { name: 'emr (ResNet-18, + CK+ batch)', recipe: 'emr', factory: emr, shape: [28, 28, 3], build: { width: 64 }, source: true, torch: ['--net', 'emr', '--width', '64'] },
-  { name: 'emr (width 16, + CK+ batch)', recipe: 'emr', factory: emr, shape: [28, 28, 3], build: { width: 16 }, source: true, torch: ['--net', 'emr', '--width', '16'] },
+  { name: 'emr (ResNet-18)', recipe: 'emr', factory: emr, shape: [28, 28, 3], build: { width: 64 }, domains: true, torch: ['--net', 'emr', '--width', '64'] },
+  { name: 'emr (width 16)', recipe: 'emr', factory: emr, shape: [28, 28, 3], build: { width: 16 }, domains: true, torch: ['--net', 'emr', '--width', '16'] },
   { name: 'tlcnn (frame CNN, fine-tuning)', recipe: 'tlcnn', factory: tlcnn, shape: [48, 48, 1], torch: ['--net', 'tlcnn'] },
 ];
 
-/** The recipe's batch, epochs and optimiser for the step being timed. */
-function recipeStep(c: Case): { batch: number; epochs: number; optimizer: OptimizerOptions } {
+/** What one training step of the recipe does: batch, epochs, and the update (optimiser; EMR: lr groups, clipping, weight decay). */
+function recipeStep(c: Case): { batch: number; epochs: number; optimizer: OptimizerOptions; update: Pick<TrainOptions, 'optimizer' | 'paramGroups' | 'clipGroups' | 'weightDecay'> } {
   const p = getRecipe(c.recipe).params as Record<string, unknown>;
   const num = (...keys: string[]) => {
     for (const k of keys) if (typeof p[k] === 'number') return p[k] as number;
     throw new Error(`internal: recipe ${c.recipe} has none of ${keys.join(', ')}`);
   };
+  if (c.recipe === 'emr') {
+    // the recipe's own update (augmentation is data preparation, not timed on either side)
+    const t = emrTraining(p as unknown as EmrParams);
+    return { batch: t.batchSize, epochs: t.epochs, optimizer: t.optimizer, update: { optimizer: t.optimizer, paramGroups: t.paramGroups, clipGroups: t.clipGroups, weightDecay: t.weightDecay } };
+  }
   const lr = num('lr', 'finetuneLr');
   // TLCNN's recipe fine-tunes with SGD and no `optimizer` key; STSTNet's is Adam without one
   const kind = (p['optimizer'] as 'adam' | 'sgd' | undefined) ?? (c.recipe === 'tlcnn' ? 'sgd' : 'adam');
   const optimizer: OptimizerOptions = kind === 'sgd' ? { kind, lr, momentum: typeof p['momentum'] === 'number' ? p['momentum'] : 0 } : { kind, lr };
-  return { batch: num('batchSize', 'finetuneBatch'), epochs: num('epochs', 'finetuneEpochs'), optimizer };
+  return { batch: num('batchSize', 'finetuneBatch'), epochs: num('epochs', 'finetuneEpochs'), optimizer, update: { optimizer } };
+}
+
+/** The PyTorch script's optimiser arguments for the recipe's update. */
+function torchUpdateArgs(c: Case): string[] {
+  const { optimizer, update } = recipeStep(c);
+  const args = ['--optimizer', optimizer.kind, '--lr', String(optimizer.lr), '--momentum', String(optimizer.kind === 'sgd' ? (optimizer.momentum ?? 0) : 0)];
+  if (c.recipe === 'emr') {
+    const p = getRecipe('emr').params as unknown as EmrParams;
+    args.push('--lr-backbone', String(p.lrBackbone), '--weight-decay', String(update.weightDecay ?? 0), '--clip', String(p.clipNorm));
+  }
+  return args;
 }
 
 /** A merkit network ready to run training steps on fixed random inputs. */
 function merkitSide(c: Case, tfjsAdam: boolean) {
-  const { batch, optimizer } = recipeStep(c);
+  const { batch, optimizer, update } = recipeStep(c);
   const rng = new Rng(`net-steps/${c.name}`);
   const [h, w, ch] = c.shape;
   const rand = (n: number) => Float32Array.from({ length: n }, () => rng.uniform(0, 1));
-  const build: Record<string, unknown> = { ...(c.build ?? {}) };
-  if (c.source) build.source = { x: rand(EMR_SOURCE_IMAGES * h * w * ch), y: Int32Array.from({ length: EMR_SOURCE_IMAGES }, (_, i) => i % 3) };
-  const net: Network = c.factory({ classes: 3, seed: 1, ...build });
+  const net: Network = c.factory({ classes: 3, seed: 1, ...(c.build ?? {}) });
   const x = tf.tensor4d(rand(batch * h * w * ch), [batch, h, w, ch]);
   const y = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 3), 'int32');
-  const opt = tfjsAdam && optimizer.kind === 'adam' ? tf.train.adam(optimizer.lr, 0.9, 0.999, 1e-8) : makeOptimizer(optimizer).opt;
+  const tags = c.domains ? Int32Array.from({ length: batch }, (_, i) => i % 2) : undefined;
+  const plainAdam = tfjsAdam && optimizer.kind === 'adam' && !update.paramGroups && !update.clipGroups && !update.weightDecay;
+  const stepper = plainAdam ? undefined : trainingStepper(net, update);
+  const opt = plainAdam ? tf.train.adam(optimizer.lr, 0.9, 0.999, 1e-8) : undefined;
   const vars = net.trainableVariables();
   let k = 0;
   return {
     net,
     params: vars.reduce((s, v) => s + v.size, 0),
     step(): number {
-      const info = { epoch: 0, step: k, rng: rng.fork(`step${k}`) };
+      const info = { epoch: 0, step: k, rng: rng.fork(`step${k}`), ...(tags ? { tags } : {}) };
       k++;
-      return tf.tidy(() => opt.minimize(() => net.trainLoss(x, y, info), true, vars)!.dataSync()[0]);
+      const loss = () => net.trainLoss(x, y, info);
+      return tf.tidy(() => (stepper ? stepper.step(loss, vars) : (opt!.minimize(loss, true, vars) as tf.Scalar)).dataSync()[0]);
     },
     dispose() {
-      opt.dispose();
+      stepper?.dispose();
+      opt?.dispose();
       net.dispose();
       tf.dispose([x, y]);
     },
@@ -293,9 +312,7 @@ for (const c of selected) {
   const m = merkitSide(c, tfjsAdam);
   let torch: TorchSide | undefined;
   if (torchPy.python) {
-    const { optimizer } = recipeStep(c);
-    const opt = ['--optimizer', optimizer.kind, '--lr', String(optimizer.lr), '--momentum', String(optimizer.kind === 'sgd' ? (optimizer.momentum ?? 0) : 0)];
-    const t = await TorchSide.start(torchPy.python, [...c.torch, '--batch', String(batch), '--classes', '3', ...opt]);
+    const t = await TorchSide.start(torchPy.python, [...c.torch, '--batch', String(batch), '--classes', '3', ...torchUpdateArgs(c)]);
     torch = t.side;
     if (t.params !== m.params) {
       torch.close();

@@ -15,11 +15,13 @@ recipe's shape with the recipe's optimiser, on one CPU thread:
   fr              the Dual-Inception backbone -> z (FC 1024 ReLU); K attention
                   branches softmax(FC(z)) * z, detectors FC 128 ReLU -> FC 1
                   (BCE); sum -> FC 216 ReLU -> dropout 0.5 -> FC K; 0.85 L_prop + L_cls
-  emr             28 -> 64 bilinear, ResNet-18 (width w; conv 7x7/2, BN, ReLU,
-                  max-pool 3/2, 4 x 2 BasicBlocks), top/bottom halves pooled ->
-                  FC 256 ReLU -> FC K each; concat -> FC K; gradient reversal ->
-                  discriminator FC 256 ReLU -> FC 1; batch = micro + as many
-                  macro-domain (source) samples
+  emr             (x - 0.5)/0.5, 28 -> 64 bilinear, ResNet-18 (width w; conv 7x7/2,
+                  BN, ReLU, max-pool 3/2, 4 x 2 BasicBlocks), top/bottom parts
+                  pooled -> FC 64 tanh dropout 0.1 -> FC K each; concat -> FC K;
+                  gradient reversal -> discriminator 64-32-1 (ReLU, dropout 0.5);
+                  half the batch tagged macro-domain; Adam with the encoder at
+                  --lr-backbone and the heads at --lr, weight decay, and
+                  clip_grad_norm_ on the encoder and the five classifier FCs
   tlcnn           frame CNN on 48x48x1: conv 5x5 16, pool, 5x5 32, pool, 3x3 48,
                   48, 32, pool; FC 1152 -> 256 -> 256 (ReLU, dropout) -> K
 
@@ -177,10 +179,14 @@ class GradReverse(torch.autograd.Function):
 
 
 class Emr(nn.Module):
-    def __init__(self, classes, width=64, size=64, hidden=256, lam=0.1):
+    """ResNet-18 (width w) on the normalised flow resized to 64; top/bottom parts
+    (round(3h/7) rows) pooled -> FC 64 tanh dropout 0.1 -> FC K each; concat 128
+    -> FC K; GRL -> discriminator FC 64 ReLU dropout 0.5 -> FC 32 ReLU dropout 0.5
+    -> FC 1 (src/nets/emr.ts)."""
+
+    def __init__(self, classes, width=64, size=64, hidden=64):
         super().__init__()
         self.size = size
-        self.lam = lam
         self.stem = nn.Conv2d(3, width, 7, 2, 3, bias=False)
         self.bn = nn.BatchNorm2d(width)
         blocks, c = [], width
@@ -193,25 +199,32 @@ class Emr(nn.Module):
         self.top1, self.top2 = nn.Linear(c, hidden), nn.Linear(hidden, classes)
         self.bot1, self.bot2 = nn.Linear(c, hidden), nn.Linear(hidden, classes)
         self.joint = nn.Linear(2 * hidden, classes)
-        self.d1, self.d2 = nn.Linear(2 * hidden, hidden), nn.Linear(hidden, 1)
+        self.disc = nn.ModuleList([nn.Linear(2 * hidden, 64), nn.Linear(64, 32), nn.Linear(32, 1)])
+
+    def encoder(self):
+        return [self.stem, self.bn, self.blocks]
 
     def heads(self, x):
-        x = F.interpolate(x, size=(self.size, self.size), mode='bilinear', align_corners=False)
+        x = F.interpolate((x - 0.5) / 0.5, size=(self.size, self.size), mode='bilinear', align_corners=False)
         fm = self.blocks(F.max_pool2d(F.relu(self.bn(self.stem(x))), 3, 2, 1))
-        half = fm.shape[2] // 2
-        ft = F.relu(self.top1(fm[:, :, :half].mean((2, 3))))
-        fb = F.relu(self.bot1(fm[:, :, half:].mean((2, 3))))
+        h = fm.shape[2]
+        t = min(h - 1, max(1, round(3 * h / 7)))
+        ft = F.dropout(torch.tanh(self.top1(fm[:, :, :t].mean((2, 3)))), 0.1, self.training)
+        fb = F.dropout(torch.tanh(self.bot1(fm[:, :, t:].mean((2, 3)))), 0.1, self.training)
         feat = torch.cat([ft, fb], 1)
         return self.top2(ft), self.bot2(fb), self.joint(feat), feat
 
     def forward(self, x):
         return self.heads(x)[2]
 
-    def loss(self, x, y, micro):
+    def loss(self, x, y, macro):
         top, bot, joint, feat = self.heads(x)
         l = F.cross_entropy(top, y) + F.cross_entropy(bot, y) + F.cross_entropy(joint, y)
-        domain = torch.cat([torch.zeros(micro, 1), torch.ones(x.shape[0] - micro, 1)])
-        return l + F.binary_cross_entropy_with_logits(self.d2(F.relu(self.d1(GradReverse.apply(feat, self.lam)))), domain)
+        d1, d2, d3 = self.disc
+        z = GradReverse.apply(feat, 1.0)
+        z = F.dropout(F.relu(d1(z)), 0.5, self.training)
+        z = F.dropout(F.relu(d2(z)), 0.5, self.training)
+        return l + F.binary_cross_entropy_with_logits(d3(z), (~macro).float().unsqueeze(1))
 
 
 class TlcnnFrame(nn.Module):
@@ -233,18 +246,21 @@ class TlcnnFrame(nn.Module):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--net', required=True, choices=['ststnet', 'off-apexnet', 'dual-inception', 'fr', 'emr', 'tlcnn'])
-    ap.add_argument('--batch', type=int, required=True, help='samples per step (EMR: micro samples; as many source samples are added)')
+    ap.add_argument('--batch', type=int, required=True, help='samples per step')
     ap.add_argument('--classes', type=int, default=3)
     ap.add_argument('--width', type=int, default=64, help='EMR ResNet width')
     ap.add_argument('--optimizer', choices=['adam', 'sgd'], default='adam')
     ap.add_argument('--lr', type=float, default=1e-4)
     ap.add_argument('--momentum', type=float, default=0.0)
+    ap.add_argument('--lr-backbone', type=float, default=None, help='EMR: learning rate of the encoder (--lr: the heads)')
+    ap.add_argument('--weight-decay', type=float, default=0.0)
+    ap.add_argument('--clip', type=float, default=0.0, help='EMR: clip_grad_norm_ of each module group to this norm (0: none)')
     a = ap.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(1)
     k = a.classes
     side, ch = (48, 1) if a.net == 'tlcnn' else (28, 3)
-    n = 2 * a.batch if a.net == 'emr' else a.batch
+    n = a.batch
     model = {
         'ststnet': lambda: Ststnet(k),
         'off-apexnet': lambda: OffApexNet(k),
@@ -255,16 +271,24 @@ def main():
     }[a.net]()
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
+    groups = [{'params': params}]
+    clip_groups = []
+    if a.net == 'emr':
+        enc = [p for m in model.encoder() for p in m.parameters()]
+        ids = {id(p) for p in enc}
+        groups = [{'params': enc, 'lr': a.lr_backbone if a.lr_backbone is not None else a.lr}, {'params': [p for p in params if id(p) not in ids]}]
+        clip_groups = [enc] + [list(m.parameters()) for m in (model.top1, model.bot1, model.joint, model.top2, model.bot2)]
     if a.optimizer == 'adam':
-        opt = torch.optim.Adam(params, lr=a.lr)
+        opt = torch.optim.Adam(groups, lr=a.lr, weight_decay=a.weight_decay)
     else:
-        opt = torch.optim.SGD(params, lr=a.lr, momentum=a.momentum)
+        opt = torch.optim.SGD(groups, lr=a.lr, momentum=a.momentum, weight_decay=a.weight_decay)
     x = torch.rand(n, ch, side, side)
     y = torch.arange(n) % k
+    macro = (torch.arange(n) % 2) == 1
     if a.net == 'fr':
         loss_of = lambda: model.loss(x, y)  # noqa: E731
     elif a.net == 'emr':
-        loss_of = lambda: model.loss(x, y, a.batch)  # noqa: E731
+        loss_of = lambda: model.loss(x, y, macro)  # noqa: E731
     else:
         loss_of = lambda: F.cross_entropy(model(x), y)  # noqa: E731
 
@@ -272,6 +296,9 @@ def main():
         opt.zero_grad()
         loss = loss_of()
         loss.backward()
+        for g in clip_groups:
+            if a.clip > 0:
+                torch.nn.utils.clip_grad_norm_(g, a.clip)
         opt.step()
         return loss.item()
 

@@ -183,7 +183,7 @@ export function makeOptimizer(o: OptimizerOptions): { opt: tf.Optimizer; setLr: 
 }
 
 /** How a step turns the loss into updates. */
-interface Stepper {
+export interface Stepper {
   /** set the epoch's learning rates; returns the rate of the default group (logged) */
   setEpoch(epoch: number, epochs: number): number;
   /** one update; returns the loss (call inside tf.tidy) */
@@ -244,6 +244,12 @@ function groupedStepper(net: Network, o: TrainOptions): Stepper {
     },
     dispose: () => parts.forEach((p) => p.opt.dispose()),
   };
+}
+
+/** The update trainNetwork makes for these options (also timed by bench:net-steps): grouped when groups, clipping or weight decay are asked for. */
+export function trainingStepper(net: Network, opts: Pick<TrainOptions, 'optimizer' | 'schedule' | 'paramGroups' | 'clipGroups' | 'weightDecay'>): Stepper {
+  const grouped = (opts.paramGroups?.length ?? 0) > 0 || (opts.clipGroups?.length ?? 0) > 0 || (opts.weightDecay ?? 0) > 0;
+  return grouped ? groupedStepper(net, opts as TrainOptions) : plainStepper(opts as TrainOptions);
 }
 
 /** Fisher–Yates with a seeded Rng. */
@@ -340,8 +346,7 @@ export async function trainNetwork(net: Network, data: TrainData, opts: TrainOpt
   }
   if (trainIdx.length === 0) throw new MerError('BAD_INPUT', 'no training samples');
 
-  const grouped = (opts.paramGroups?.length ?? 0) > 0 || (opts.clipGroups?.length ?? 0) > 0 || (opts.weightDecay ?? 0) > 0;
-  const stepper = grouped ? groupedStepper(net, opts) : plainStepper(opts);
+  const stepper = trainingStepper(net, opts);
   const vars = net.trainableVariables();
   const log: EpochLog[] = [];
   const patience = opts.validation?.patience ?? DEFAULT_PATIENCE;
