@@ -71,8 +71,8 @@ export function directConv2d(
   const po = k.ptr(out);
   // pairs of adjacent output columns, then the odd last column
   const even = wo - (wo % 2);
-  if (even > 0) k.convFwd2(px, pw, po, N, ho, 0, even, kh, kw, ci, co, Hp, Wp, wo);
-  if (even < wo) k.convFwd1(px, pw, po, N, ho, even, wo, kh, kw, ci, co, Hp, Wp, wo);
+  if (even > 0) k.convFwd2(px, pw, po, N, ho, 0, even, kh, kw, ci, co, Hp, Wp, wo, pad.top, H0);
+  if (even < wo) k.convFwd1(px, pw, po, N, ho, even, wo, kh, kw, ci, co, Hp, Wp, wo, pad.top, H0);
   if (scratch) k.free(scratch);
   return out;
 }

@@ -602,9 +602,9 @@ function bnMapFunc(): WasmFunc {
  * load and give eight independent accumulators.
  */
 function convFwdFunc(P: 1 | 2): WasmFunc {
-  const [xp, w, out, n, ho, j0, j1, kh, kw, ci, co, Hp, Wp, wo] = range(14);
-  const [img, i, j, q, a, cnt, pxa, pw, pxBase, rowBytes, inner, pwa, px, po, pixBytes] = range(15).map((k) => 14 + k);
-  const V0 = 29;
+  const [xp, w, out, n, ho, j0, j1, kh, kw, ci, co, Hp, Wp, wo, top, hin] = range(16);
+  const [img, i, j, q, a, cnt, pxa, pw, pxBase, rowBytes, inner, pwa, px, po, pixBytes, a1] = range(16).map((k) => 16 + k);
+  const V0 = 32;
   const acc = range(P * G).map((g) => V0 + g);
   const sp = range(P).map((k) => V0 + P * G + k);
   const loopBy = (l: number, step: number[], limit: number) => [...W.get(l), ...step, ...W.i32add(), ...W.tee(l), ...W.get(limit), ...W.i32ltS(), ...W.brIf(0)];
@@ -625,9 +625,15 @@ function convFwdFunc(P: 1 | 2): WasmFunc {
     ...W.get(xp), ...W.get(img), ...W.get(Hp), ...W.i32mul(), ...W.get(i), ...W.i32add(), ...W.get(Wp), ...W.i32mul(), ...W.get(j), ...W.i32add(), ...W.get(pixBytes), ...W.i32mul(), ...W.i32add(), ...W.set(pxBase),
     ...W.get(out), ...W.get(img), ...W.get(ho), ...W.i32mul(), ...W.get(i), ...W.i32add(), ...W.get(wo), ...W.i32mul(), ...W.get(j), ...W.i32add(), ...W.get(co), ...W.i32mul(), ...W.i32(4), ...W.i32mul(), ...W.i32add(), ...W.set(po),
     ...acc.flatMap((v) => [...zero(), ...W.set(v)]),
-    ...W.get(w), ...W.get(q), ...W.i32(4), ...W.i32mul(), ...W.i32add(), ...W.set(pwa),
-    ...W.get(pxBase), ...W.set(pxa),
-    ...W.i32(0), ...W.set(a),
+    // rows a0 ≤ a < a1 of the kernel that read image rows, not the zero padding
+    ...W.get(top), ...W.get(i), ...W.i32sub(), ...W.set(a),
+    ...W.get(a), ...W.i32(0), ...W.get(a), ...W.i32(0), ...W.i32geS(), ...W.select(), ...W.set(a),
+    ...W.get(hin), ...W.get(top), ...W.i32add(), ...W.get(i), ...W.i32sub(), ...W.set(a1),
+    ...W.get(a1), ...W.get(kh), ...W.get(a1), ...W.get(kh), ...W.i32ltS(), ...W.select(), ...W.set(a1),
+    ...W.get(w), ...W.get(q), ...W.i32(4), ...W.i32mul(), ...W.i32add(), ...W.get(a), ...W.get(inner), ...W.i32mul(), ...W.get(co), ...W.i32mul(), ...W.i32(4), ...W.i32mul(), ...W.i32add(), ...W.set(pwa),
+    ...W.get(pxBase), ...W.get(a), ...W.get(rowBytes), ...W.i32mul(), ...W.i32add(), ...W.set(pxa),
+    ...W.get(a), ...W.get(a1), ...W.i32ltS(),
+    ...W.if(),
     ...W.loop(),
     ...W.get(pxa), ...W.set(px), ...W.get(pwa), ...W.set(pw), ...W.get(inner), ...W.set(cnt),
     ...W.loop(),
@@ -642,7 +648,8 @@ function convFwdFunc(P: 1 | 2): WasmFunc {
     ...W.end(),
     ...inc(pxa, W.get(rowBytes)),
     ...W.get(pw), ...W.set(pwa),
-    ...loopBy(a, one, kh),
+    ...loopBy(a, one, a1),
+    ...W.end(),
     ...W.end(),
     ...range(P).flatMap((k) =>
       range(G).flatMap((g) => [...W.get(po), ...W.get(q), ...W.i32(4), ...W.i32mul(), ...W.i32add(), ...(k ? [...W.get(co), ...W.i32(4 * k), ...W.i32mul(), ...W.i32add()] : []), ...W.get(acc[k * G + g]), ...W.store(g * VEC)]),
@@ -656,7 +663,7 @@ function convFwdFunc(P: 1 | 2): WasmFunc {
     ...loopBy(q, W.i32(SIMD_CHANNELS), co),
     ...W.end(),
   ];
-  return { name: `convFwd${P}`, params: new Array(14).fill(WT.i32), results: [], locals: [[15, WT.i32], [P * G + P + 1, WT.v128]], body };
+  return { name: `convFwd${P}`, params: new Array(16).fill(WT.i32), results: [], locals: [[16, WT.i32], [P * G + P + 1, WT.v128]], body };
 }
 
 export interface SimdKernels {
@@ -677,8 +684,8 @@ export interface SimdKernels {
   /** see bnMapFunc: mode 0 out = (x − a)·b + c; mode 1 out = a·x + b·y + c */
   bnMap(x: number, y: number, out: number, a64: number, b64: number, c64: number, C: number, count: number, mode: number): void;
   /** stride-1 convolution of a padded image, co % 16 = 0; see convFwdFunc */
-  convFwd1(xp: number, w: number, out: number, n: number, ho: number, j0: number, j1: number, kh: number, kw: number, ci: number, co: number, Hp: number, Wp: number, wo: number): void;
-  convFwd2(xp: number, w: number, out: number, n: number, ho: number, j0: number, j1: number, kh: number, kw: number, ci: number, co: number, Hp: number, Wp: number, wo: number): void;
+  convFwd1(xp: number, w: number, out: number, n: number, ho: number, j0: number, j1: number, kh: number, kw: number, ci: number, co: number, Hp: number, Wp: number, wo: number, top: number, hin: number): void;
+  convFwd2(xp: number, w: number, out: number, n: number, ho: number, j0: number, j1: number, kh: number, kw: number, ci: number, co: number, Hp: number, Wp: number, wo: number, top: number, hin: number): void;
   /** dx (pre-zeroed) += dy at each window's first maximum; C % 4 = 0, dilation 1; see maxPoolGradFunc */
   maxPoolGrad(x: number, dy: number, dx: number, n: number, H: number, W: number, C: number, Ho: number, Wo: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number): void;
   /** allocate / free scratch bytes on the backend's heap */
