@@ -190,6 +190,18 @@ function forBlocks(M: number, f: (p0: number, count: number) => void): void {
 }
 
 /**
+ * `count` zeroed arrays of C doubles on the heap: the base address, the
+ * address of array i, and one view over all (taken after the caller's output
+ * allocations: a growing heap detaches views).
+ */
+function f64Scratch(k: SimdKernels, count: number, C: number): { scratch: number; at: (i: number) => number; f64: Float64Array } {
+  const scratch = k.malloc(count * C * 8);
+  const f64 = new Float64Array(k.mem.buffer, scratch, count * C);
+  f64.fill(0);
+  return { scratch, at: (i) => scratch + i * C * 8, f64 };
+}
+
+/**
  * bnTrainForward on the SIMD kernels (simd.ts bnSums/bnMap): the same float64
  * sums per channel and block and the same per-channel arithmetic, two
  * channels per instruction — bit-identical to the loops (tested), and
@@ -201,11 +213,7 @@ function bnForwardSimd(k: SimdKernels, backend: WasmBackend, inputs: Record<stri
   const meanOut = backend.makeOutput([C], 'float32');
   const invOut = backend.makeOutput([C], 'float32');
   // acc1, acc2, s1, s2, then the three per-channel coefficient arrays
-  const scratch = k.malloc(7 * C * 8);
-  const at = (i: number) => scratch + i * C * 8;
-  // views only after every allocation (a growing heap detaches them)
-  const f64 = new Float64Array(k.mem.buffer, scratch, 7 * C);
-  f64.fill(0);
+  const { scratch, at, f64 } = f64Scratch(k, 7, C);
   const px = k.ptr(x);
   forBlocks(M, (p0, n) => k.bnSums(px + p0 * C * 4, px + p0 * C * 4, at(0), C, n, at(0), at(1), at(2), at(3), 0));
   const s1 = f64.subarray(2 * C, 3 * C);
@@ -244,10 +252,7 @@ function bnGradSimd(k: SimdKernels, backend: WasmBackend, inputs: Record<string,
   const dgOut = backend.makeOutput([C], 'float32');
   const dbOut = backend.makeOutput([C], 'float32');
   // acc1, acc2, Σdy, Σdy·(x − μ), μ, then the three dx coefficients
-  const scratch = k.malloc(8 * C * 8);
-  const at = (i: number) => scratch + i * C * 8;
-  const f64 = new Float64Array(k.mem.buffer, scratch, 8 * C);
-  f64.fill(0);
+  const { scratch, at, f64 } = f64Scratch(k, 8, C);
   const mu = heapF32(backend, mean);
   for (let c = 0; c < C; c++) f64[4 * C + c] = mu[c];
   const pd = k.ptr(dy);

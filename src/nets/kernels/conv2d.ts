@@ -36,6 +36,26 @@ interface Conv2DAttrs {
  * with co % 16 = 0, on the SIMD kernel; x is copied into a zero-padded
  * scratch image when any pad is non-zero.
  */
+/**
+ * Copy x [N, H, W, C] into a zero-filled [N, H + top + bottom, W + left + right, C]
+ * image at heap byte address `dst` (allocated by the caller; views are taken
+ * here, after every allocation, since a growing heap detaches them).
+ */
+export function copyPadded(k: SimdKernels, backend: WasmBackend, x: tf.TensorInfo, pad: { top: number; bottom: number; left: number; right: number }, dst: number): void {
+  const [N, H0, W0, C] = x.shape;
+  const Hp = H0 + pad.top + pad.bottom;
+  const Wp = W0 + pad.left + pad.right;
+  const out = new Float32Array(k.mem.buffer, dst, N * Hp * Wp * C);
+  out.fill(0);
+  const src = heapF32(backend, x);
+  const row = W0 * C;
+  for (let n = 0; n < N; n++)
+    for (let y = 0; y < H0; y++) {
+      const s0 = (n * H0 + y) * row;
+      out.set(src.subarray(s0, s0 + row), ((n * Hp + y + pad.top) * Wp + pad.left) * C);
+    }
+}
+
 export function directConv2d(
   k: SimdKernels,
   backend: WasmBackend,
@@ -51,22 +71,9 @@ export function directConv2d(
   const wo = Wp - kw + 1;
   const out = backend.makeOutput([N, ho, wo, co], 'float32');
   const padded = pad.top + pad.bottom + pad.left + pad.right > 0;
-  let scratch = 0;
-  let px = k.ptr(x);
-  if (padded) {
-    scratch = k.malloc(N * Hp * Wp * ci * 4);
-    px = scratch;
-    // views after every allocation (a growing heap detaches them)
-    const dst = new Float32Array(k.mem.buffer, px, N * Hp * Wp * ci);
-    dst.fill(0);
-    const src = heapF32(backend, x);
-    const row = W0 * ci;
-    for (let n = 0; n < N; n++)
-      for (let y = 0; y < H0; y++) {
-        const s0 = (n * H0 + y) * row;
-        dst.set(src.subarray(s0, s0 + row), ((n * Hp + y + pad.top) * Wp + pad.left) * ci);
-      }
-  }
+  const scratch = padded ? k.malloc(N * Hp * Wp * ci * 4) : 0;
+  const px = padded ? scratch : k.ptr(x);
+  if (padded) copyPadded(k, backend, x, pad, px);
   const pw = k.ptr(w);
   const po = k.ptr(out);
   // pairs of adjacent output columns, then the odd last column

@@ -19,6 +19,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { freeInfo, heapF32, registerOnce, runWasmKernel, type WasmBackend } from './wasmCall.ts';
 import { SIMD_CHANNELS, simdKernels, type SimdKernels } from './simd.ts';
+import { copyPadded } from './conv2d.ts';
 
 /**
  * Bytes of x and dy the direct path sweeps at a time (a chunk of whole
@@ -63,19 +64,8 @@ function directFilterGrad(
   const padded = pad.top + pad.bottom + pad.left + pad.right > 0;
   const out = backend.makeOutput([kh, kw, ci, co], 'float32');
   const twin = k.malloc(SIMD_CHANNELS * 4 + (padded ? N * H * W * ci * 4 : 0));
-  let px = k.ptr(x);
-  if (padded) {
-    px = twin + SIMD_CHANNELS * 4;
-    const dst = new Float32Array(k.mem.buffer, px, N * H * W * ci);
-    dst.fill(0);
-    const src = heapF32(backend, x);
-    const row = W0 * ci;
-    for (let n = 0; n < N; n++)
-      for (let y = 0; y < H0; y++) {
-        const s0 = (n * H0 + y) * row;
-        dst.set(src.subarray(s0, s0 + row), ((n * H + y + pad.top) * W + pad.left) * ci);
-      }
-  }
+  const px = padded ? twin + SIMD_CHANNELS * 4 : k.ptr(x);
+  if (padded) copyPadded(k, backend, x, pad, px);
   heapF32(backend, out).fill(0);
   const pd = k.ptr(dy);
   const pw = k.ptr(out);
