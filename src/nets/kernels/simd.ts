@@ -603,8 +603,8 @@ function bnMapFunc(): WasmFunc {
  */
 function convFwdFunc(P: 1 | 2): WasmFunc {
   const [xp, w, out, n, ho, j0, j1, kh, kw, ci, co, Hp, Wp, wo, top, hin] = range(16);
-  const [img, i, j, q, a, cnt, pxa, pw, pxBase, rowBytes, inner, pwa, px, po, pixBytes, a1] = range(16).map((k) => 16 + k);
-  const V0 = 32;
+  const [img, i, j, q, a, cnt, pxa, pw, pxBase, rowBytes, inner, pwa, px, po, pixBytes, a1, coBytes] = range(17).map((k) => 16 + k);
+  const V0 = 33;
   const acc = range(P * G).map((g) => V0 + g);
   const sp = range(P).map((k) => V0 + P * G + k);
   const loopBy = (l: number, step: number[], limit: number) => [...W.get(l), ...step, ...W.i32add(), ...W.tee(l), ...W.get(limit), ...W.i32ltS(), ...W.brIf(0)];
@@ -612,6 +612,7 @@ function convFwdFunc(P: 1 | 2): WasmFunc {
   const body = [
     ...W.get(Wp), ...W.get(ci), ...W.i32mul(), ...W.i32(4), ...W.i32mul(), ...W.set(rowBytes),
     ...W.get(ci), ...W.i32(4), ...W.i32mul(), ...W.set(pixBytes),
+    ...W.get(co), ...W.i32(4), ...W.i32mul(), ...W.set(coBytes),
     ...W.get(kw), ...W.get(ci), ...W.i32mul(), ...W.set(inner),
     ...W.i32(0), ...W.set(q),
     ...W.loop(),
@@ -643,7 +644,7 @@ function convFwdFunc(P: 1 | 2): WasmFunc {
       ...W.get(pw), ...W.load(g * VEC), ...W.set(V0 + P * G + P),
       ...range(P).flatMap((k) => [...W.get(acc[k * G + g]), ...W.get(sp[k]), ...W.get(V0 + P * G + P), ...S(SIMD.f32mul), ...S(SIMD.f32add), ...W.set(acc[k * G + g])]),
     ]),
-    ...inc(px, W.i32(4)), ...inc(pw, [...W.get(co), ...W.i32(4), ...W.i32mul()]),
+    ...inc(px, W.i32(4)), ...inc(pw, W.get(coBytes)),
     ...countDown(cnt),
     ...W.end(),
     ...inc(pxa, W.get(rowBytes)),
@@ -663,7 +664,7 @@ function convFwdFunc(P: 1 | 2): WasmFunc {
     ...loopBy(q, W.i32(SIMD_CHANNELS), co),
     ...W.end(),
   ];
-  return { name: `convFwd${P}`, params: new Array(16).fill(WT.i32), results: [], locals: [[16, WT.i32], [P * G + P + 1, WT.v128]], body };
+  return { name: `convFwd${P}`, params: new Array(16).fill(WT.i32), results: [], locals: [[17, WT.i32], [P * G + P + 1, WT.v128]], body };
 }
 
 export interface SimdKernels {
