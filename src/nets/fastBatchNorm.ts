@@ -55,6 +55,27 @@ const BLOCK_POSITIONS = 512;
 let lastBatchVariance: Float64Array | undefined;
 let lastBatchMean: Float64Array | undefined;
 
+/**
+ * Per channel, from the sums Σx and Σx² over M values: mean, biased variance
+ * (float64, for the running statistics), the float32 mean and σ⁻¹ outputs,
+ * and the float32 scale γ·σ⁻¹ it returns. One place for the loops and the
+ * SIMD path, whose results must agree bit for bit.
+ */
+function batchStatistics(s1: ArrayLike<number>, s2: ArrayLike<number>, M: number, eps: number, g: ArrayLike<number>, mean: Float64Array, variance: Float64Array, meanOut: Float32Array, invOut: Float32Array): Float32Array {
+  const C = mean.length;
+  const scale = new Float32Array(C);
+  for (let c = 0; c < C; c++) {
+    const m = s1[c] / M;
+    mean[c] = m;
+    variance[c] = Math.max(0, s2[c] / M - m * m);
+    const inv = 1 / Math.sqrt(variance[c] + eps);
+    meanOut[c] = m;
+    invOut[c] = inv;
+    scale[c] = g[c] * inv;
+  }
+  return scale;
+}
+
 /** forward: inputs x [.., C], gamma [C], beta [C]; attrs epsilon → y, mean [C], invStd [C]. */
 export function bnTrainForward(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo[] {
   const backend = args.backend as AnyBackend;
@@ -92,16 +113,7 @@ export function bnTrainForward(args: { inputs: tf.NamedTensorInfoMap; backend: u
         s2[c] += a2;
       }
     }
-    const scale = new Float32Array(C);
-    for (let c = 0; c < C; c++) {
-      const m = s1[c] / M;
-      mean[c] = m;
-      variance[c] = Math.max(0, s2[c] / M - m * m);
-      const inv = 1 / Math.sqrt(variance[c] + eps);
-      meanOut[c] = m;
-      invOut[c] = inv;
-      scale[c] = g[c] * inv;
-    }
+    const scale = batchStatistics(s1, s2, M, eps, g, mean, variance, meanOut, invOut);
     for (let b0 = 0; b0 < total; b0 += step) {
       const b1 = Math.min(total, b0 + step);
       for (let c = 0; c < C; c++) {
@@ -224,15 +236,8 @@ function bnForwardSimd(k: SimdKernels, backend: WasmBackend, inputs: Record<stri
   const io = heapF32(backend, invOut);
   const mean = new Float64Array(C);
   const variance = new Float64Array(C);
-  const scale = new Float32Array(C);
+  const scale = batchStatistics(s1, s2, M, eps, g, mean, variance, mo, io);
   for (let c = 0; c < C; c++) {
-    const m = s1[c] / M;
-    mean[c] = m;
-    variance[c] = Math.max(0, s2[c] / M - m * m);
-    const inv = 1 / Math.sqrt(variance[c] + eps);
-    mo[c] = m;
-    io[c] = inv;
-    scale[c] = g[c] * inv;
     // what the loop reads: the float32 mean, scale and beta
     f64[4 * C + c] = mo[c];
     f64[5 * C + c] = scale[c];
