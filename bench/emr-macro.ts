@@ -44,7 +44,7 @@ for (const kv of (arg('--set') ?? '').split(',').filter(Boolean)) {
 }
 
 const ds = applyLabels(await openDataset(`flowdir:${data}`), getLabelScheme('megc3'));
-const base = getRecipe('emr', sets);
+const base = await getRecipe('emr', sets);
 const X = await Promise.all(ds.clips.map((c) => base.extract(c)));
 const folds = cdeFolds(ds.clips);
 const every = Math.max(1, Math.floor(folds.length / Number(arg('--folds') ?? folds.length)));
@@ -60,7 +60,7 @@ for (const fold of chosen) {
   const fit = trainIdx.filter((i) => !vs.has(subjectKey(ds.clips[i])));
   const hold = trainIdx.filter((i) => vs.has(subjectKey(ds.clips[i])));
   for (const setting of ['on', 'off'] as const) {
-    const recipe = getRecipe('emr', { ...sets, adversarial: setting === 'on' });
+    const recipe = await getRecipe('emr', { ...sets, adversarial: setting === 'on' });
     const model = await recipe.learner().fit({
       X: fit.map((i) => X[i]),
       y: fit.map((i) => ds.clips[i].y),

@@ -28,7 +28,7 @@
  * a kernel change leaves training bit-identical. `--profile` prints the
  * per-kernel times (tf.profile) of one step, by kernel and by input shapes.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../src/nets/tf.ts';
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { loadavg } from 'node:os';
@@ -79,8 +79,8 @@ const CASES: Case[] = [
 ];
 
 /** What one training step of the recipe does: batch, epochs, and the update (optimiser; EMR: lr groups, clipping, weight decay). */
-function recipeStep(c: Case): { batch: number; epochs: number; optimizer: OptimizerOptions; update: Pick<TrainOptions, 'optimizer' | 'paramGroups' | 'clipGroups' | 'weightDecay'> } {
-  const p = getRecipe(c.recipe).params as Record<string, unknown>;
+async function recipeStep(c: Case): Promise<{ batch: number; epochs: number; optimizer: OptimizerOptions; update: Pick<TrainOptions, 'optimizer' | 'paramGroups' | 'clipGroups' | 'weightDecay'> }> {
+  const p = (await getRecipe(c.recipe)).params as Record<string, unknown>;
   const num = (...keys: string[]) => {
     for (const k of keys) if (typeof p[k] === 'number') return p[k] as number;
     throw new Error(`internal: recipe ${c.recipe} has none of ${keys.join(', ')}`);
@@ -98,19 +98,19 @@ function recipeStep(c: Case): { batch: number; epochs: number; optimizer: Optimi
 }
 
 /** The PyTorch script's optimiser arguments for the recipe's update. */
-function torchUpdateArgs(c: Case): string[] {
-  const { optimizer, update } = recipeStep(c);
+async function torchUpdateArgs(c: Case): Promise<string[]> {
+  const { optimizer, update } = await recipeStep(c);
   const args = ['--optimizer', optimizer.kind, '--lr', String(optimizer.lr), '--momentum', String(optimizer.kind === 'sgd' ? (optimizer.momentum ?? 0) : 0)];
   if (c.recipe === 'emr') {
-    const p = getRecipe('emr').params as unknown as EmrParams;
+    const p = (await getRecipe('emr')).params as unknown as EmrParams;
     args.push('--lr-backbone', String(p.lrBackbone), '--weight-decay', String(update.weightDecay ?? 0), '--clip', String(p.clipNorm));
   }
   return args;
 }
 
 /** A merkit network ready to run training steps on fixed random inputs. */
-function merkitSide(c: Case, tfjsAdam: boolean) {
-  const { batch, optimizer, update } = recipeStep(c);
+async function merkitSide(c: Case, tfjsAdam: boolean) {
+  const { batch, optimizer, update } = await recipeStep(c);
   const rng = new Rng(`net-steps/${c.name}`);
   const [h, w, ch] = c.shape;
   const rand = (n: number) => Float32Array.from({ length: n }, () => rng.uniform(0, 1));
@@ -239,7 +239,7 @@ if (flag('--hash')) {
   const steps = Number(arg('--steps') ?? 3);
   log(`weights after ${steps} training steps (recipe optimiser, fixed inputs), SHA-256:`);
   for (const c of selected) {
-    const m = merkitSide(c, false);
+    const m = await merkitSide(c, false);
     for (let k = 0; k < steps; k++) m.step();
     console.log(`${c.name.padEnd(32)} ${weightHash(m.net)}`);
     m.dispose();
@@ -251,7 +251,7 @@ if (flag('--profile')) {
   // per-kernel time of one training step (after warm-up), tf.profile; kernels summed by name and by name + input shapes
   const top = Number(arg('--top') ?? 25);
   for (const c of selected) {
-    const m = merkitSide(c, flag('--tfjs-adam'));
+    const m = await merkitSide(c, flag('--tfjs-adam'));
     for (let k = 0; k < Number(arg('--warmup') ?? 2); k++) m.step();
     const t0 = performance.now();
     const info = await tf.profile(() => void m.step());
@@ -308,11 +308,11 @@ interface Row {
 }
 const rows: Row[] = [];
 for (const c of selected) {
-  const { batch, epochs } = recipeStep(c);
-  const m = merkitSide(c, tfjsAdam);
+  const { batch, epochs } = await recipeStep(c);
+  const m = await merkitSide(c, tfjsAdam);
   let torch: TorchSide | undefined;
   if (torchPy.python) {
-    const t = await TorchSide.start(torchPy.python, [...c.torch, '--batch', String(batch), '--classes', '3', ...torchUpdateArgs(c)]);
+    const t = await TorchSide.start(torchPy.python, [...c.torch, '--batch', String(batch), '--classes', '3', ...(await torchUpdateArgs(c))]);
     torch = t.side;
     if (t.params !== m.params) {
       torch.close();

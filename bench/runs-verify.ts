@@ -39,7 +39,7 @@ for (const dir of await listRuns(join(ROOT, 'bench', 'runs'))) {
     continue;
   }
   const params = Object.fromEntries(Object.entries(m.params).map(([k, v]) => [k, typeof v === 'string' && /^\.\.?\//.test(v) ? resolve(ROOT, v) : v]));
-  const recipe = getRecipe(m.recipe, params);
+  const recipe = await getRecipe(m.recipe, params);
   const ds = applyLabels(await openDataset(spec), getLabelScheme(m.labels));
   const rows: FingerprintRow[] = [];
   for (const c of ds.clips) rows.push({ key: clipKey(c), subject: subjectKey(c), y: c.y, x: await recipe.extract(c) });

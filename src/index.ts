@@ -1,7 +1,9 @@
 /**
- * merkit's library entry: the main stages and the runner. Everything else is
- * importable by path (`merkit/src/<area>/<file>.ts`). The package ships
- * TypeScript source: run it through `tsx` (as the CLI does) or a bundler.
+ * merkit's library entry (the package's only export, `import … from 'merkit'`):
+ * the main stages and the runner. The package ships this compiled to
+ * dist/index.js with its .d.ts, for plain Node. Importing it loads no heavy
+ * dependency: tfjs, vega, exceljs, bullmq and sharp are imported by the
+ * functions that need them, on first use (test/package/consumer.test.ts).
  */
 export * from './core/index.ts';
 export { openDataset, datasetKinds } from './datasets/index.ts';

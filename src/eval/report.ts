@@ -10,15 +10,30 @@
  *   row-normalised rate (share of the true class), labelled with the count;
  * - per-subject accuracy: one bar per subject key, coloured by dataset part.
  *
+ * vega and vega-lite are optional dependencies, loaded with the first plot:
+ * without them report.html keeps every table, each plot is replaced by a line
+ * naming the packages, and writeReport returns that line in `notes`.
+ *
  * Numbers are printed with 4 decimals everywhere (json keeps full precision).
  * Every file is written atomically (temp file in the same folder + rename).
  */
 import { writeFileAtomic } from '../io/atomic.ts';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
-import type { Results, SummaryMetrics } from './results.ts';
+import type * as vl from 'vega-lite';
+import { isMerError } from '../core/errors.ts';
+import { importOptionalGroup } from '../core/optional.ts';
+import type { ResultMetrics, Results, SummaryMetrics } from './results.ts';
+
+/**
+ * A Vega-Lite specification (vega-lite's TopLevelSpec). Typed loosely in the
+ * public signatures so that merkit's declarations do not need vega-lite, an
+ * optional dependency, to type-check.
+ */
+export type VegaLiteSpec = Record<string, unknown>;
+
+/** what the report files say instead of a plot when vega is not installed */
+const PLOT_PACKAGES = 'vega vega-lite';
 
 /** Decimals of every printed metric. */
 export const DECIMALS = 4;
@@ -32,16 +47,18 @@ export function fmt(x: number): string {
 
 /**
  * Writes results.json, report.md and report.html into `outDir` (created if
- * needed) and returns their paths.
+ * needed) and returns their paths, plus `notes`: what the files lack and why
+ * (the plots, when the optional vega packages are not installed).
  */
-export async function writeReport(outDir: string, results: Results): Promise<{ json: string; md: string; html: string }> {
+export async function writeReport(outDir: string, results: Results): Promise<{ json: string; md: string; html: string; notes: string[] }> {
   await mkdir(outDir, { recursive: true });
   const paths = { json: join(outDir, 'results.json'), md: join(outDir, 'report.md'), html: join(outDir, 'report.html') };
-  const html = await renderHtml(results);
+  const notes: string[] = [];
+  const html = await renderHtml(results, notes);
   await writeFileAtomic(paths.json, JSON.stringify(results, null, 2) + '\n');
   await writeFileAtomic(paths.md, renderMarkdown(results));
   await writeFileAtomic(paths.html, html);
-  return paths;
+  return { ...paths, notes };
 }
 
 // ------------------------------------------------------------------ terminal
@@ -71,6 +88,45 @@ export function formatSummaryTable(results: Results): string {
   );
   const tail = `${results.folds.length} fold(s) · ${results.predictions.length} predictions · ${results.skipped.length} skipped`;
   return [head, '', overall, '', cls, '', tail].join('\n');
+}
+
+/** What `merkit evaluate --json` prints: results.json without the per-clip and per-subject detail. */
+export interface ResultsSummary {
+  recipe: string;
+  protocol: string;
+  dataset: string;
+  testDataset?: string;
+  labels: string;
+  seed: number;
+  metrics: Pick<ResultMetrics, 'n' | 'acc' | 'uf1' | 'uar' | 'classes' | 'averagedOver' | 'perClass' | 'perPart' | 'confusion'>;
+  /** test predictions (clips evaluated) */
+  predictions: number;
+  folds: number;
+  /** clips skipped as unreadable, with the reason of each in results.json */
+  skipped: number;
+  dropped?: Readonly<Record<string, number>>;
+  seconds: number;
+  merkitVersion: string;
+}
+
+/** The machine-readable summary of a run (see ResultsSummary); plain JSON data. */
+export function summarizeResults(r: Results): ResultsSummary {
+  const m = r.metrics;
+  return {
+    recipe: r.recipe,
+    protocol: r.protocol,
+    dataset: r.dataset,
+    ...(r.testDataset ? { testDataset: r.testDataset } : {}),
+    labels: r.labels,
+    seed: r.seed,
+    metrics: { n: m.n, acc: m.acc, uf1: m.uf1, uar: m.uar, classes: m.classes, averagedOver: m.averagedOver, perClass: m.perClass, perPart: m.perPart, confusion: m.confusion },
+    predictions: r.predictions.length,
+    folds: r.folds.length,
+    skipped: r.skipped.length,
+    ...(r.dropped ? { dropped: r.dropped } : {}),
+    seconds: r.timing.totalSeconds,
+    merkitVersion: r.merkitVersion,
+  };
 }
 
 // ------------------------------------------------------------------ markdown
@@ -178,9 +234,22 @@ const BAR_HEIGHT_PX = 180;
 /** row-normalised rate above which a cell's count is printed white (dark cell) */
 const DARK_CELL_RATE = 0.5;
 
-/** Renders a Vega-Lite spec to an SVG string headless (no canvas, no loader use: data must be inline). */
-export async function vegaLiteToSvg(spec: vl.TopLevelSpec): Promise<string> {
-  const compiled = vl.compile(spec).spec;
+/** vega and vega-lite, loaded with the first plot (optional dependencies) */
+async function loadVega(): Promise<{ vega: typeof import('vega'); vl: typeof import('vega-lite') }> {
+  const [vega, vl] = await importOptionalGroup<[typeof import('vega'), typeof import('vega-lite')]>(PLOT_PACKAGES, 'plots in report.html', [
+    () => import('vega'),
+    () => import('vega-lite'),
+  ]);
+  return { vega, vl };
+}
+
+/**
+ * Renders a Vega-Lite spec to an SVG string headless (no canvas, no loader
+ * use: data must be inline). Needs the optional packages vega and vega-lite.
+ */
+export async function vegaLiteToSvg(spec: VegaLiteSpec): Promise<string> {
+  const { vega, vl } = await loadVega();
+  const compiled = vl.compile(spec as unknown as vl.TopLevelSpec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none', logLevel: vega.Warn });
   try {
     const svg = await view.toSVG();
@@ -192,14 +261,14 @@ export async function vegaLiteToSvg(spec: vl.TopLevelSpec): Promise<string> {
 }
 
 /** Vega-Lite spec of the confusion matrix: rect per cell (row-normalised colour) + count text. */
-export function confusionSpec(confusion: readonly (readonly number[])[], classes: readonly string[]): vl.TopLevelSpec {
+export function confusionSpec(confusion: readonly (readonly number[])[], classes: readonly string[]): VegaLiteSpec {
   const values: { truth: string; predicted: string; count: number; rate: number }[] = [];
   confusion.forEach((row, i) => {
     const total = row.reduce((a, b) => a + b, 0);
     row.forEach((count, j) => values.push({ truth: classes[i], predicted: classes[j], count, rate: total ? count / total : 0 }));
   });
   const order = [...classes];
-  return {
+  const spec: vl.TopLevelSpec = {
     data: { values },
     width: CELL_PX * classes.length,
     height: CELL_PX * classes.length,
@@ -228,17 +297,18 @@ export function confusionSpec(confusion: readonly (readonly number[])[], classes
       },
     ],
   };
+  return spec as unknown as VegaLiteSpec;
 }
 
 /** Vega-Lite spec of per-subject accuracy bars (subjects in key order, coloured by part). */
-export function subjectBarsSpec(perSubject: Record<string, SummaryMetrics>): vl.TopLevelSpec {
+export function subjectBarsSpec(perSubject: Record<string, SummaryMetrics>): VegaLiteSpec {
   const values = Object.entries(perSubject).map(([subject, s]) => ({
     subject,
     part: subject.includes('/') ? subject.slice(0, subject.indexOf('/')) : subject,
     acc: s.acc,
     n: s.n,
   }));
-  return {
+  const spec: vl.TopLevelSpec = {
     data: { values },
     width: { step: BAR_STEP_PX },
     height: BAR_HEIGHT_PX,
@@ -254,6 +324,7 @@ export function subjectBarsSpec(perSubject: Record<string, SummaryMetrics>): vl.
       ],
     },
   };
+  return spec as unknown as VegaLiteSpec;
 }
 
 function htmlTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -272,11 +343,29 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-wei
 figure{margin:1rem 0;overflow-x:auto}.note{color:#555;font-size:.9rem}
 `;
 
-/** report.html: self-contained (inline CSS + inline SVG, no script, no external resource). */
-export async function renderHtml(r: Results): Promise<string> {
+/**
+ * A plot as inline SVG; without the optional vega packages, a line saying so
+ * (the tables carry the same numbers), which is also pushed to `notes` once.
+ */
+async function plotOrNote(spec: VegaLiteSpec, notes: string[]): Promise<string> {
+  try {
+    return await vegaLiteToSvg(spec);
+  } catch (e) {
+    if (!isMerError(e) || e.code !== 'UNSUPPORTED') throw e;
+    const line = e.message;
+    if (!notes.includes(line)) notes.push(line);
+    return `<p class="note">Plot not drawn: ${esc(line)}.</p>`;
+  }
+}
+
+/**
+ * report.html: self-contained (inline CSS + inline SVG, no script, no external
+ * resource). `notes` collects what the page lacks (plots without vega).
+ */
+export async function renderHtml(r: Results, notes: string[] = []): Promise<string> {
   const m = r.metrics;
-  const confusionSvg = await vegaLiteToSvg(confusionSpec(m.confusion, m.classes));
-  const barsSvg = await vegaLiteToSvg(subjectBarsSpec(m.perSubject));
+  const confusionSvg = await plotOrNote(confusionSpec(m.confusion, m.classes), notes);
+  const barsSvg = await plotOrNote(subjectBarsSpec(m.perSubject), notes);
   const header = headerFields(r)
     .map(([k, v]) => {
       const value = k === 'paper' && r.paper?.url ? `${esc(r.paper.citation)} (<a href="${esc(r.paper.url)}">${esc(r.paper.url)}</a>)` : esc(v);

@@ -9,7 +9,7 @@
  * `<layer>/<param>`, e.g. `u_inc1_b3x3/kernel`) and return a forward closure.
  * Everything is NHWC float32; kernels are HWIO like tf.conv2d.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 import { MerError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
 import type { Network, TrainStepInfo } from './types.ts';
@@ -234,7 +234,7 @@ export function lstmLayer(ps: ParamStore, name: string, nin: number, hidden: num
   return (seq) => {
     const [n, t] = seq.shape;
     // input projections for every step at once: [N·T, 4H]
-    const xp = tf.add(tf.matMul(tf.reshape(seq, [n * t, nin]), wx as tf.Tensor2D), bias).reshape([n, t, 4 * hidden]);
+    const xp = tf.reshape(tf.add(tf.matMul(tf.reshape(seq, [n * t, nin]), wx as tf.Tensor2D), bias), [n, t, 4 * hidden]);
     let h: tf.Tensor2D = tf.zeros([n, hidden]);
     let c: tf.Tensor2D = tf.zeros([n, hidden]);
     for (let s = 0; s < t; s++) {

@@ -29,7 +29,7 @@
  *   Batches without a macro row (or without tags) have no adversarial term.
  * - Linear layers: xavier-normal weights, zero biases (the code's weight_init).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 import type { Rng } from '../core/rng.ts';
 import { checkClasses, checkInput, crossEntropy, denseLayer, dropout, gradientReversal, StoreNetwork } from './blocks.ts';
 import { resnet18Encoder } from './resnet.ts';

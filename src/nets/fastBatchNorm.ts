@@ -19,7 +19,7 @@
  * Weights: gamma, beta, moving_mean, moving_variance — the order and names of
  * tf.layers.batchNormalization, so `layer.setWeights` code is shared.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 import { heapF32, type WasmBackend } from './kernels/wasmCall.ts';
 import { simdKernels, type SimdKernels } from './kernels/simd.ts';
 

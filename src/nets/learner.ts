@@ -8,7 +8,7 @@
  * registered for every network used through `networkLearner` (and by
  * `registerNetwork`), so `loadNetworkModel` can rebuild it from the factory.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 import { MerError } from '../core/errors.ts';
 import type { FittedModel, Learner, Prediction, SavedModel, TrainingSet } from '../learn/types.ts';
 import { registerSavedModelLoader } from '../learn/persist.ts';

@@ -24,7 +24,7 @@
  * Layer names follow the PyTorch module names (conv1, bn1, …, fc) so the
  * weight import can map them one to one (`loadStstnetPth`).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 import { MerError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
 import { requireTensor, type TensorMap } from './pth.ts';

@@ -12,7 +12,7 @@
  * step is released (tf.tidy / dispose): tf.memory().numTensors is the same
  * after each epoch.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 import { FusedAdamOptimizer } from './fusedAdam.ts';
 import { MerError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
@@ -301,7 +301,7 @@ function evaluateRows(net: Network, x: Float32Array, y: Int32Array, idx: Int32Ar
       const logits = net.predictLogits(tf.tensor4d(xb, [e - s, h, w, c]));
       const lab = tf.tensor1d(yb, 'int32');
       const ce = tf.losses.softmaxCrossEntropy(tf.oneHot(lab, net.classes), logits, undefined, undefined, tf.Reduction.SUM);
-      return [ce.dataSync()[0], logits.argMax(-1).dataSync() as Int32Array];
+      return [ce.dataSync()[0], tf.argMax(logits, -1).dataSync() as Int32Array];
     });
     loss += l;
     pred.forEach((p, k) => (correct += p === yb[k] ? 1 : 0));

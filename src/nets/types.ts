@@ -7,7 +7,7 @@
  * optimisers, schedules, validation, early stopping, checkpoints and
  * determinism. Inputs are NHWC float32.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from './tf.ts';
 import type { Rng } from '../core/rng.ts';
 
 export interface TrainStepInfo {

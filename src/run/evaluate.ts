@@ -78,7 +78,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<Results> {
   const progress = opts.progress ?? silentProgress;
   const seed = opts.seed ?? DEFAULT_SEED;
   await loadPlugins();
-  const recipe = getRecipe(opts.recipe, opts.recipeParams ?? {});
+  const recipe = await getRecipe(opts.recipe, opts.recipeParams ?? {});
   const protocol = parseProtocol(opts.protocol ?? recipe.defaultProtocol);
   const isCross = protocol.kind === 'cross';
   if (isCross && !opts.testDataset) {

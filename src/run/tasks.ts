@@ -54,13 +54,13 @@ export function sharedRunRng(seed: number): Rng {
 }
 
 export async function runExtractTask(t: ExtractTask): Promise<Float32Array> {
-  const recipe = getRecipe(t.recipe, t.recipeParams);
+  const recipe = await getRecipe(t.recipe, t.recipeParams);
   return recipe.extract(t.clip);
 }
 
 export async function runFoldTask(t: FoldTask): Promise<FoldResult> {
   const t0 = performance.now();
-  const recipe = getRecipe(t.recipe, t.recipeParams);
+  const recipe = await getRecipe(t.recipe, t.recipeParams);
   const learner = recipe.learner();
   const model = await learner.fit({
     X: t.trainX,

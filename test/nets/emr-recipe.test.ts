@@ -129,7 +129,7 @@ test('emr extract: the flow image at frameFlowSize from frames, in [0, 1]; EVM w
 });
 
 async function fitPredict(params: Record<string, unknown>) {
-  const r = getRecipe('emr', { ...TINY, ...params });
+  const r = await getRecipe('emr', { ...TINY, ...params });
   const cs = clips();
   const X = await Promise.all(cs.map((c) => r.extract(c)));
   const m = (await r.learner().fit({ X, y: cs.map((c) => c.y), ids: cs.map((c) => c.clip), subjects: cs.map((c) => c.subject), classes: MEGC3, rng: new Rng(7) })) as { info: Record<string, unknown>; predict: (X: Float32Array[]) => { pred: number; scores: readonly number[] }[] };

@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/nets/tf.ts';
 import { initBackend } from '../../src/nets/backend.ts';
 import { emr, EmrNetwork, grlCoefficient, topRows } from '../../src/nets/emr.ts';
 import { gradientReversal, ParamStore } from '../../src/nets/blocks.ts';

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/nets/tf.ts';
 import { initBackend } from '../../src/nets/backend.ts';
 import { batchNormTrain, FastBatchNorm } from '../../src/nets/fastBatchNorm.ts';
 import { buildStstnet } from '../../src/nets/ststnet.ts';

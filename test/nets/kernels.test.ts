@@ -11,7 +11,7 @@ import { registerWasmTrainingKernels } from '../../src/nets/kernels/index.ts';
 import { batchMatMulWasm } from '../../src/nets/kernels/batchMatMul.ts';
 import { conv2dBackpropInputWasm } from '../../src/nets/kernels/conv2dBackpropInput.ts';
 
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/nets/tf.ts';
 await initBackend({ backend: 'wasm' });
 const TOL = 1e-4;
 
@@ -86,7 +86,7 @@ for (const c of convCases) {
         const loss = (xx: tf.Tensor, ww: tf.Tensor) => {
           const y = tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.s, c.pad as 'same');
           // a non-uniform upstream gradient: weight each output by a fixed ramp
-          const ramp = tf.range(0, y.size).reshape(y.shape).mul(0.01).sin();
+          const ramp = tf.sin(tf.mul(tf.reshape(tf.range(0, y.size), y.shape), 0.01));
           return tf.sum(tf.mul(y, ramp)) as tf.Scalar;
         };
         return tf.grads(loss)([x, w]);
@@ -114,7 +114,7 @@ for (const c of dwCases) {
       ([x, w]) => {
         const loss = (xx: tf.Tensor, ww: tf.Tensor) => {
           const y = tf.depthwiseConv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.s, c.pad as 'same', 'NHWC', c.d);
-          const ramp = tf.range(0, y.size).reshape(y.shape).mul(0.013).cos();
+          const ramp = tf.cos(tf.mul(tf.reshape(tf.range(0, y.size), y.shape), 0.013));
           return tf.sum(tf.mul(y, ramp)) as tf.Scalar;
         };
         return tf.grads(loss)([x, w]);
@@ -140,7 +140,7 @@ test('pooling and batch-norm gradients on wasm = cpu (STSTNet block: conv pad 2,
         y = tf.batchNorm(y, m.mean, m.variance, b as tf.Tensor1D, g as tf.Tensor1D, 1e-5);
         y = tf.maxPool(y as tf.Tensor4D, 3, 3, 1);
         y = tf.avgPool(y as tf.Tensor4D, 2, 2, 0);
-        const ramp = tf.range(0, y.size).reshape(y.shape).mul(0.1).sin();
+        const ramp = tf.sin(tf.mul(tf.reshape(tf.range(0, y.size), y.shape), 0.1));
         return tf.sum(tf.mul(y, ramp)) as tf.Scalar;
       };
       return tf.grads(loss)([w, gamma, beta]);
@@ -182,7 +182,7 @@ for (const c of poolCases) {
     const [cpu, wasm] = await onBoth([{ data: randn(rng, c.x.reduce((a, b) => a * b, 1)), shape: c.x }], ([x]) => {
       const loss = (xx: tf.Tensor) => {
         const y = tf.maxPool(xx as tf.Tensor4D, c.k, c.s, c.pad as 'same');
-        const ramp = tf.range(0, y.size).reshape(y.shape).mul(0.07).sin();
+        const ramp = tf.sin(tf.mul(tf.reshape(tf.range(0, y.size), y.shape), 0.07));
         return tf.sum(tf.mul(y, ramp)) as tf.Scalar;
       };
       return [tf.grad(loss)(x)];
@@ -202,7 +202,7 @@ test('MaxPoolGrad SIMD kernel = its JavaScript loop bit for bit, ties included (
       tf.tidy(() => {
         const xt = tf.tensor4d(x, [...shape]);
         const y = tf.maxPool(xt, k, s, pad as 'same');
-        const dy = tf.range(0, y.size).reshape(y.shape).mul(0.37).sin();
+        const dy = tf.sin(tf.mul(tf.reshape(tf.range(0, y.size), y.shape), 0.37));
         return Float32Array.from((tf.engine().runKernel('MaxPoolGrad', { dy, input: xt, output: y }, { filterSize: k, strides: s, pad }) as tf.Tensor).dataSync());
       });
     const simd = run();
@@ -253,7 +253,7 @@ for (const c of directCases) {
       ([x, w]) => {
         const loss = (ww: tf.Tensor) => {
           const y = tf.conv2d(x as tf.Tensor4D, ww as tf.Tensor4D, c.s ?? 1, (c.pad ?? 'valid') as 'same');
-          const ramp = tf.range(0, y.size).reshape(y.shape).mul(0.01).sin();
+          const ramp = tf.sin(tf.mul(tf.reshape(tf.range(0, y.size), y.shape), 0.01));
           return tf.sum(tf.mul(y, ramp)) as tf.Scalar;
         };
         return [tf.grad(loss)(w)];
@@ -302,7 +302,7 @@ for (const c of headCases) {
     let kept = 0;
     for (const m of mask) kept += m > 0 ? 1 : 0;
     if (c.rate > 0) assert.ok(kept > 0.4 * mask.length * (1 - c.rate) && kept < mask.length, `mask keeps ${kept}/${mask.length}`);
-    const ramp = (shape: number[]) => tf.range(0, shape.reduce((a, b) => a * b, 1)).reshape(shape).mul(0.37).sin();
+    const ramp = (shape: number[]) => tf.sin(tf.mul(tf.reshape(tf.range(0, shape.reduce((a, b) => a * b, 1)), shape), 0.37));
     const fused = (args: tf.Tensor[]) => {
       const f = (zz: tf.Tensor, b: tf.Tensor, g: tf.Tensor, be: tf.Tensor) => {
         const out = reluBnPoolTrain(zz as tf.Tensor4D, b as tf.Tensor1D, g as tf.Tensor1D, be as tf.Tensor1D, attrs);
@@ -381,7 +381,7 @@ test('dense layer gradients (dX = dY·Wᵀ, dW = Xᵀ·dY) on wasm = cpu', async
       { data: randn(rng, 16 * 40), shape: [16, 40] },
     ],
     ([x, w, dy]) => {
-      const g = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.mul(tf.matMul(xx, ww), dy).sum());
+      const g = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(tf.matMul(xx, ww), dy)));
       return g([x, w]);
     },
   );
@@ -424,7 +424,7 @@ test('Conv2D SIMD kernel = XNNPACK bit for bit (forward and input gradient)', as
         const xt = tf.tensor4d(x, c.x as [number, number, number, number]);
         const wt = tf.tensor4d(w, c.k as [number, number, number, number]);
         const y = tf.conv2d(xt, wt, 1, c.pad as 'same');
-        const ramp = tf.range(0, y.size).reshape(y.shape).mul(0.01).sin();
+        const ramp = tf.sin(tf.mul(tf.reshape(tf.range(0, y.size), y.shape), 0.01));
         const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, wt, 1, c.pad as 'same'), ramp)))(xt);
         return [Float32Array.from(y.dataSync()), Float32Array.from(dx.dataSync())];
       });

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/nets/tf.ts';
 import { PNG } from 'pngjs';
 import { initBackend } from '../../src/nets/backend.ts';
 import { networkLearner } from '../../src/nets/learner.ts';

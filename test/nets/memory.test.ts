@@ -11,7 +11,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/nets/tf.ts';
 import { initBackend } from '../../src/nets/backend.ts';
 import { networkLearner } from '../../src/nets/learner.ts';
 import { offApexNet } from '../../src/nets/offApexNet.ts';

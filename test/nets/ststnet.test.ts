@@ -11,7 +11,7 @@ import type { TensorMap } from '../../src/nets/pth.ts';
 import { MerError } from '../../src/core/errors.ts';
 import { Rng } from '../../src/core/rng.ts';
 
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/nets/tf.ts';
 await initBackend({ backend: 'wasm' });
 
 test('STSTNet: 28×28×3 → 3 logits, the parameter count of the published model', () => {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/nets/tf.ts';
 import { initBackend } from '../../src/nets/backend.ts';
 import { scheduledLr, splitSubjects, trainNetwork, shuffled, type TrainData } from '../../src/nets/train.ts';
 import { layersNetwork } from '../../src/nets/layersNetwork.ts';
@@ -81,7 +81,7 @@ test('trainNetwork learns a separable toy problem; no tensor leak over 800 epoch
   assert.equal(new Set(counts).size, 1, `tensor count varied: ${Math.min(...counts)}…${Math.max(...counts)}`);
   // held-out samples of the same rule are classified
   const test = tinyData(20, 2, 99);
-  const pred = tf.tidy(() => net.predictLogits(tf.tensor4d(test.x, [20, 4, 4, 1])).argMax(-1).dataSync());
+  const pred = tf.tidy(() => tf.argMax(net.predictLogits(tf.tensor4d(test.x, [20, 4, 4, 1])), -1).dataSync());
   assert.deepEqual(Array.from(pred), Array.from(test.y));
   net.dispose();
 });

@@ -17,7 +17,7 @@
  * network's training changes (the weight hashes of `bench:net-steps --hash`
  * are the same before and after).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.ts';
 import { heapF32, replaceWasmKernel, type WasmBackend, type WasmKernelFn } from './wasmCall.ts';
 import { SIMD_CHANNELS, simdKernels, type SimdKernels } from './simd.ts';
 

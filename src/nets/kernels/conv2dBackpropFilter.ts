@@ -16,7 +16,7 @@
  * row/column larger than the kernel when the forward conv dropped trailing
  * input pixels; those extra entries are ignored.)
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.ts';
 import { freeInfo, heapF32, registerOnce, runWasmKernel, type WasmBackend } from './wasmCall.ts';
 import { SIMD_CHANNELS, simdKernels, type SimdKernels } from './simd.ts';
 import { copyPadded } from './conv2d.ts';

@@ -14,7 +14,7 @@
  * same additions in the same order, so bit-identical to the loop below
  * (EMR's 3×3/2 pool over [64, 32, 32, 64]: 220 → 36 ms CPU, load ≈ 25).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.ts';
 import { heapF32, replaceWasmKernel, type WasmBackend } from './wasmCall.ts';
 import { simdKernels } from './simd.ts';
 
