@@ -10,8 +10,6 @@
  * params that results.json and the model folder record.
  */
 import { MerError } from '../core/errors.ts';
-import { getRecipe } from '../recipes/index.ts';
-import { loadPlugins } from '../run/plugins.ts';
 
 /** commander accumulator for a repeatable option */
 export function collect(value: string, previous: string[] = []): string[] {
@@ -63,8 +61,10 @@ export function parseParamValue(key: string, v: string, def: unknown): unknown {
 export async function recipeParamOverrides(recipe: string, specs: readonly string[] | undefined): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   if (!specs || specs.length === 0) return out;
+  // loaded here, not at the top: the CLI starts without the recipe registry (bench:startup)
+  const [{ loadPlugins }, { getRecipe }] = await Promise.all([import('../run/plugins.ts'), import('../recipes/index.ts')]);
   await loadPlugins(); // a plug-in recipe is only known once its module is loaded
-  const declared = getRecipe(recipe).params;
+  const declared = (await getRecipe(recipe)).params;
   const keys = Object.keys(declared);
   for (const spec of specs) {
     const eq = spec.indexOf('=');
