@@ -25,7 +25,6 @@ export const DEMO_OVERRIDES: Readonly<Record<string, Record<string, unknown>>> =
   fr: { epochs: 30 },
   emr: { epochs: 10, width: 16, macroDir: null },
   tlcnn: { pretrainEpochs: 0, finetuneEpochs: 6, seqEpochs: 6, macroDir: null },
-  mmfl: { tMax: 2, stiefelIter: 3 },
 };
 
 /** the recipes run by `--quick`: one per family */

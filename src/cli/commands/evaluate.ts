@@ -3,6 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import { intOption, usageError } from '../options.ts';
 import { defaultWorkers, type Executor } from '../../run/pool.ts';
 import { MerError } from '../../core/errors.ts';
+import { collect, recipeParamOverrides } from '../recipeParams.ts';
 
 /** undefined = the runner's own local pool */
 async function executorFromOptions(o: { executor: string; redis?: string; cache: string | boolean; workers: number }): Promise<Executor | undefined> {
@@ -57,6 +58,7 @@ export function registerEvaluateCommand(program: Command): void {
     .option('--redis <url>', 'Redis for --executor bullmq: redis://host:port or a unix socket path')
     .option('--pretrained-dir <dir>', 'network recipes (ststnet): load DIR/<test subject>.pth in each LOSO fold instead of training')
     .option('--epochs <n>', 'network recipes: training epochs per fold (default: the paper\'s)', intOption('--epochs', 1))
+    .option('--param <key=value>', 'set a recipe parameter (repeatable; `merkit recipes --json` lists them), e.g. --param variant=nr', collect, [])
     .option('--json', 'print a machine-readable summary (metrics, counts, files written) as JSON on stdout; progress stays on stderr')
     .option('--run-dir <dir>', 'keep every finished fold in DIR (run.json + <fold>.json): a later run with the same settings, data and code continues it')
     .option('--from-runs <dir>', 'no training: metrics and reports from the folds stored in a run folder (e.g. bench/runs/fr/cde-dev-paper-s1)')
@@ -94,7 +96,7 @@ export function registerEvaluateCommand(program: Command): void {
         testDataset: o.testDataset,
         labels: o.labels,
         recipe: o.recipe,
-        recipeParams: await networkOptions(o),
+        recipeParams: { ...(await networkOptions(o)), ...(await recipeParamOverrides(o.recipe, o.param)) },
         protocol: o.protocol,
         seed: o.seed,
         workers: o.workers,
