@@ -39,7 +39,7 @@ import { execFileSync } from 'node:child_process';
 import { evaluate } from '../src/run/evaluate.ts';
 import { getRecipe } from '../src/recipes/index.ts';
 import { defaultWorkers } from '../src/run/pool.ts';
-import { silentProgress, type ProgressSink } from '../src/run/progress.ts';
+import { silentProgress, type ProgressSink } from '../src/core/progress.ts';
 import type { Results } from '../src/eval/results.ts';
 import { PUBLISHED } from './lib/published.ts';
 import { meanSd, runIdFor } from './lib/runs.ts';

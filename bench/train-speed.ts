@@ -19,9 +19,10 @@ import { fileURLToPath } from 'node:url';
 import { openDataset } from '../src/datasets/index.ts';
 import { subjectKey } from '../src/core/clip.ts';
 import { initBackend } from '../src/nets/backend.ts';
-import { ststnetNetwork } from '../src/nets/ststnet.ts';
+import { STSTNET_INPUT_SIZE, ststnetNetwork } from '../src/nets/ststnet.ts';
 import { trainNetwork } from '../src/nets/train.ts';
-import { readFlowBgr, STSTNET_PAPER } from '../src/recipes/ststnet.ts';
+import { STSTNET_PAPER } from '../src/recipes/ststnet.ts';
+import { readFlowBgr } from '../src/stages/flowInput.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const arg = (name: string, dflt: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : dflt);
@@ -39,7 +40,7 @@ const clips = ds.clips.filter((c) => CLASSES.includes(c.emotion ?? ''));
 const x = new Float32Array(clips.length * ROW);
 for (const [i, c] of clips.entries()) {
   if (c.source.kind !== 'flow') throw new Error('expected flow clips');
-  x.set(await readFlowBgr(c.source.file, c.clip), i * ROW);
+  x.set(await readFlowBgr(c.source.file, c.clip, STSTNET_INPUT_SIZE), i * ROW);
 }
 const y = Int32Array.from(clips, (c) => CLASSES.indexOf(c.emotion as string));
 const subjects = clips.map((c) => subjectKey(c));

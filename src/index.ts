@@ -15,7 +15,7 @@ export { readVideo, decodeVideoFrames, encodeVideo, probeVideo } from './io/vide
 export { tvl1Flow, TVL1_DEFAULTS } from './motion/tvl1.ts';
 export { opticalStrain } from './motion/strain.ts';
 export { flowImage } from './motion/flowImage.ts';
-export { clipFlowImage } from './motion/clipFlow.ts';
+export { clipFlowImage } from './stages/clipFlow.ts';
 export { spotApex } from './temporal/apex.ts';
 export { tim } from './temporal/tim.ts';
 export { evm } from './temporal/evm.ts';

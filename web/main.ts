@@ -9,7 +9,7 @@ import type { Image } from '../src/core/image.ts';
 import { isMerError } from '../src/core/errors.ts';
 import type { DetectedFace } from '../src/face/detect.ts';
 import { analyzeFrames, type Analysis, type AnalyzeOptions, type OverlayImages } from '../src/run/analyze.ts';
-import type { ProgressSink } from '../src/run/progress.ts';
+import type { ProgressSink } from '../src/core/progress.ts';
 import { classifierFromModel, fetchModel, intervalClassify, type IntervalClassifier } from '../src/web/modelClient.ts';
 import { detectAll, detectLargestFace, initFaces } from './face.ts';
 import { canvasGray, drawFrameAt, imageToCanvas, openVideoFile, scaledSize } from './frames.ts';

@@ -1,6 +1,6 @@
 /** A terminal progress sink: a cli-progress bar on a TTY, sparse lines otherwise. */
 import cliProgress from 'cli-progress';
-import type { ProgressSink } from '../run/progress.ts';
+import type { ProgressSink } from '../core/progress.ts';
 
 export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): ProgressSink {
   const tty = Boolean(stream.isTTY);

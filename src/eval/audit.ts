@@ -1,5 +1,5 @@
 /**
- * The selection audit (`merkit evaluate --audit-selection`, issue 20): what a
+ * The selection audit (`merkit evaluate --audit-selection`): what a
  * "best epoch" chosen on the test fold is worth.
  *
  * While a network trains, the runner stores the fold's test predictions at

@@ -1,6 +1,6 @@
 /**
- * The result of one `merkit evaluate` run, as written to results.json
- * (issue 2): what ran (recipe, protocol, dataset, labels, seed), the pooled
+ * The result of one `merkit evaluate` run, as written to results.json:
+ * what ran (recipe, protocol, dataset, labels, seed), the pooled
  * MEGC metrics (overall, per dataset part, per subject), every test
  * prediction, every skipped clip, the folds, timing, and the paper.
  *
@@ -9,7 +9,7 @@
  */
 import { MerError, type Problem } from '../core/errors.ts';
 import { subjectKey } from '../core/clip.ts';
-import type { PaperRef } from '../recipes/types.ts';
+import type { PaperRef } from './types.ts';
 import type { AuditBlock } from './audit.ts';
 import { computeMetrics, metricsByGroup } from './metrics.ts';
 import type { ClassMetrics, Fold, Metrics } from './types.ts';

@@ -34,3 +34,12 @@ export interface Metrics {
    */
   readonly averagedOver?: readonly string[];
 }
+
+/** The publication a recipe reproduces (recorded in results.json and the report). */
+export interface PaperRef {
+  /** full citation, e.g. 'Liong et al., "Shallow triple stream …", FG 2019' */
+  readonly citation: string;
+  readonly url?: string;
+  /** the paper's settings this recipe reproduces, in words (shown by `merkit recipes`) */
+  readonly settings?: string;
+}

@@ -1,6 +1,6 @@
 /**
  * A float64 matrix product as WebAssembly SIMD (f64x2), built at load time by
- * the byte assembler of src/motion/wasm.ts: C (m×n) = A·B where element
+ * the byte assembler of src/core/wasm.ts: C (m×n) = A·B where element
  * (i, k) of A is read at A[i·sai + k·sak] — sai = row length, sak = 1 for A,
  * sai = 1, sak = row length for Aᵀ — and B is row-major. The kernel computes
  * 4×4 tiles of C, each lane of each accumulator summing over k in ascending
@@ -8,7 +8,7 @@
  * the JavaScript tiles of dense.ts do: both paths give the same bits.
  * Rows and columns are padded to multiples of 4 (with zeros) in the wasm heap.
  */
-import { ensureWasmMemory, instantiateWasm, SIMD, W, wasmModule, WT } from '../motion/wasm.ts';
+import { ensureWasmMemory, instantiateWasm, SIMD, W, wasmModule, WT } from '../core/wasm.ts';
 
 type GemmFn = (a: number, b: number, c: number, m4: number, k: number, n4: number, sai8: number, sak8: number) => void;
 

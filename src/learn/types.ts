@@ -35,7 +35,7 @@ export interface TrainingSet {
    */
   readonly testSubjects?: readonly string[];
   /**
-   * `--audit-selection` only (issue 20): where a training loop reports the
+   * `--audit-selection` only: where a training loop reports the
    * fold's test predictions at the epochs the runner asks for. It holds no
    * test data a learner can read — only two functions; `record` returns
    * nothing. See AuditProbe. Absent unless the run is audited.

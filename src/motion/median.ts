@@ -10,7 +10,7 @@
  * supports wasm SIMD (Node ≥ 16, current browsers), and the portable
  * JavaScript network `median5Js`, used otherwise.
  */
-import { ensureWasmMemory, instantiateWasm, SIMD, W, wasmModule, WT } from './wasm.ts';
+import { ensureWasmMemory, instantiateWasm, SIMD, W, wasmModule, WT } from '../core/wasm.ts';
 import { MerError } from '../core/errors.ts';
 
 /** Median of the first n values of `a` (reordered), Wirth's selection. */

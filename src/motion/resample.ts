@@ -18,7 +18,7 @@
  * operations in the same order, so results are bit-identical to
  * `remapCubic3Js`; border pixels go through the JavaScript code.
  */
-import { ensureWasmMemory, instantiateWasm, SIMD, W, wasmModule, WT } from './wasm.ts';
+import { ensureWasmMemory, instantiateWasm, SIMD, W, wasmModule, WT } from '../core/wasm.ts';
 
 /** OpenCV's INTER_BITS = 5: sub-pixel positions quantised to 1/32 pixel. */
 const INTER_BITS = 5;

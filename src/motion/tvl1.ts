@@ -35,7 +35,7 @@
 import { MerError } from '../core/errors.ts';
 import type { FlowField, Image } from '../core/image.ts';
 import { medianFilter } from './median.ts';
-import { ensureWasmMemory, instantiateWasm, SIMD, W, wasmModule, WT } from './wasm.ts';
+import { ensureWasmMemory, instantiateWasm, SIMD, W, wasmModule, WT } from '../core/wasm.ts';
 import { remapCubic3, resizeLinear, scaledSize } from './resample.ts';
 
 export interface Tvl1Params {

@@ -16,7 +16,7 @@ import * as tf from './tf.ts';
 import { FusedAdamOptimizer } from './fusedAdam.ts';
 import { MerError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
-import type { ProgressSink } from '../run/progress.ts';
+import type { ProgressSink } from '../core/progress.ts';
 import { networkWeightArrays, saveNetworkFolder, type WeightArrays } from './modelIo.ts';
 import type { Network, TrainStepInfo } from './types.ts';
 
@@ -113,7 +113,7 @@ export interface TrainOptions {
 }
 
 /**
- * The audit hook (issue 20). After each epoch listed by `epochs(total)`
+ * The audit hook (`--audit-selection`). After each epoch listed by `epochs(total)`
  * (1-based), the engine calls `observe(epoch, net)` and goes on: it reads
  * nothing back (the return value is void and ignored), and `observe` only
  * predicts in inference mode — it draws no random number from the training

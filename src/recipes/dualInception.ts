@@ -12,7 +12,7 @@
  */
 import type { Recipe } from './types.ts';
 import { dualInception } from '../nets/dualInception.ts';
-import { flowNetRecipe, type FlowNetParams } from './offApexNet.ts';
+import { flowNetRecipe, type FlowNetParams } from './flowNet.ts';
 
 /** Share of a fold's training subjects held out to pick the checkpoint (authors' `validate_partion`). */
 export const DUAL_INCEPTION_VALIDATION_FRACTION = 0.2;

@@ -21,7 +21,7 @@
  *   annotated or spotted on the UNmagnified clip. A precomputed flow image
  *   cannot be magnified: used as given.
  * - Macro-expression REDUCTION and the macro domain: CK+ (ckplus48) flows
- *   within one sequence (src/nets/macroDomain.ts), relabelled to the run's
+ *   within one sequence (src/stages/macroDomain.ts), relabelled to the run's
  *   classes (megc3 or casme2-5), mixed into the training rows as the
  *   authors' loader does (tag 1 = macro) when `adversarial`. Auxiliary
  *   TRAINING data from other people: never leakage.
@@ -47,21 +47,21 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { MerError } from '../core/errors.ts';
 import { annotatedIndices, loadClipVolume } from '../io/clip.ts';
-import { clipFlowImage } from '../motion/clipFlow.ts';
+import { clipFlowImage } from '../stages/clipFlow.ts';
+import { flowNetInput, planarToNhwc } from '../stages/flowInput.ts';
 import { spotApex } from '../temporal/apex.ts';
 import { evm, EVM_DEFAULTS } from '../temporal/evm.ts';
 import { initBackend } from '../nets/backend.ts';
 import { EMR_AUGMENT, flowAugment } from '../nets/augment.ts';
 import { DOMAIN_MACRO_TAG, emr, EMR_GRL, EMR_PART_HIDDEN, type EmrNetwork } from '../nets/emr.ts';
 import { auditHook, predictRows, savedNetwork } from '../nets/learner.ts';
-import { defaultMacroDir, loadMacroDomain, macroSchemeFor, type MacroDomain } from '../nets/macroDomain.ts';
+import { defaultMacroDir, loadMacroDomain, macroSchemeFor, type MacroDomain } from '../stages/macroDomain.ts';
 import { networkWeightArrays, type WeightArrays } from '../nets/modelIo.ts';
 import { pretrainOnce } from '../nets/pretrainCache.ts';
 import { trainNetwork, type ClipGroup, type TrainOptions, type TrainReport } from '../nets/train.ts';
 import type { Network } from '../nets/types.ts';
 import type { FittedModel, Learner, TrainingSet } from '../learn/types.ts';
-import { defaultCacheDir } from '../run/cache.ts';
-import { flowNetInput, planarToNhwc } from './offApexNet.ts';
+import { defaultCacheDir } from '../io/cache.ts';
 import type { Recipe } from './types.ts';
 
 export interface EmrParams {

@@ -8,13 +8,11 @@
  * the annotation (or spotted by inter-frame difference when absent), TV-L1.
  */
 import type { ClipRef } from '../core/clip.ts';
-import { MerError } from '../core/errors.ts';
 import type { Recipe } from './types.ts';
 import { pipeline } from '../learn/types.ts';
 import { standardize } from '../learn/standardize.ts';
 import { svm } from '../learn/svm.ts';
-import { readImage } from '../io/image.ts';
-import { clipFlowImageFeatures } from './stages.ts';
+import { clipFlowImageFeatures, flowImageFeatures } from '../stages/flowInput.ts';
 
 export interface FlowSvmParams {
   /** side of the flow image; MEGC 2019 / STSTNet convention */
@@ -26,15 +24,6 @@ export interface FlowSvmParams {
 }
 
 export const FLOW_SVM_DEFAULTS: FlowSvmParams = { flowSize: 28, frameSize: 128, C: 1 };
-
-/** Flow image pixels as planar [R | G | B] floats in [0, 1]. */
-export async function flowImageFeatures(file: string, size: number, clipId: string): Promise<Float32Array> {
-  const img = await readImage(file, { mode: 'rgb' });
-  if (img.width !== size || img.height !== size) {
-    throw new MerError('BAD_INPUT', `flow image is ${img.width}×${img.height}`, { file, clip: clipId, expected: `${size}×${size}` });
-  }
-  return img.data;
-}
 
 export function flowSvm(overrides: Partial<FlowSvmParams> = {}): Recipe {
   const params: FlowSvmParams = { ...FLOW_SVM_DEFAULTS, ...overrides };

@@ -15,11 +15,11 @@
  * subjects only (`validationFraction`). The paper does not state the epoch
  * count: FR_EPOCHS. Network widths: src/nets/fr.ts (derived from Table 7).
  * Apex from annotation or inter-frame difference when the flow is computed
- * from frames (src/recipes/stages.ts).
+ * from frames (src/stages/flowInput.ts).
  */
 import type { Recipe } from './types.ts';
 import { fr, FR_LAMBDA } from '../nets/fr.ts';
-import { flowNetRecipe, type FlowNetParams } from './offApexNet.ts';
+import { flowNetRecipe, type FlowNetParams } from './flowNet.ts';
 
 export interface FrParams extends FlowNetParams {
   setting: 'cde' | 'cdmer';

@@ -54,7 +54,7 @@ import { mmfl, MMFL_EPSILON, MMFL_STIEFEL_ITER, MMFL_TMAX, type MmflOptions, typ
 import { loadClipVolume, annotatedIndices } from '../io/clip.ts';
 import { tim } from '../temporal/tim.ts';
 import { resizeVolume } from '../core/resize.ts';
-import { clipFlowImage } from '../motion/clipFlow.ts';
+import { clipFlowImage } from '../stages/clipFlow.ts';
 import { lbpTop } from '../features/lbpTop.ts';
 import { lbpMop } from '../features/lbpMop.ts';
 import { blocks } from '../features/blocks.ts';

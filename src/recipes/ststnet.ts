@@ -15,7 +15,7 @@
  * shuffling over the training images read one expression folder after
  * another — the same class-grouped batches every epoch. merkit used
  * Keras/tfjs's Glorot init and reshuffled batches before and trained ≈ 4
- * points of UF1 below PyTorch (issue 21; bench/train-fidelity.ts compares).
+ * points of UF1 below PyTorch (bench/train-fidelity.ts compares).
  *
  * `pretrainedDir`: like the authors' evaluation script, each LOSO fold loads
  * `DIR/<test subject>.pth` (the fold held out that subject) instead of
@@ -26,11 +26,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClipRef } from '../core/clip.ts';
 import { MerError } from '../core/errors.ts';
-import { decodeImage8 } from '../io/image.ts';
 import { networkLearner } from '../nets/learner.ts';
 import { readPth } from '../nets/pth.ts';
 import { STSTNET_INPUT_SIZE, ststnetNetwork, ststnetPthToWeights } from '../nets/ststnet.ts';
-import { clipFlowImageFeatures } from './stages.ts';
+import { clipFlowImageFeatures, planarRgbToBgr255, readFlowBgr } from '../stages/flowInput.ts';
 import type { Recipe } from './types.ts';
 
 export interface StstnetParams {
@@ -61,35 +60,6 @@ export interface StstnetParams {
 
 export const STSTNET_PAPER: StstnetParams = { lr: 5e-5, batchSize: 256, epochs: 800, dropout: 0.5, frameSize: 128, pretrainedDir: '', init: 'torch', batchOrder: 'by-class' };
 
-/** HWC B,G,R 0–255 floats of an 8-bit flow image file (cv2.imread order). */
-export async function readFlowBgr(file: string, clipId: string): Promise<Float32Array> {
-  const raw = await decodeImage8(new Uint8Array(await readFile(file)), { file, mode: 'rgb' });
-  const s = STSTNET_INPUT_SIZE;
-  if (raw.width !== s || raw.height !== s) {
-    throw new MerError('BAD_INPUT', `flow image is ${raw.width}×${raw.height}`, { file, clip: clipId, expected: `${s}×${s} (STSTNet input)` });
-  }
-  const n = s * s;
-  const out = new Float32Array(3 * n);
-  for (let i = 0; i < n; i++) {
-    out[3 * i] = raw.data[3 * i + 2];
-    out[3 * i + 1] = raw.data[3 * i + 1];
-    out[3 * i + 2] = raw.data[3 * i];
-  }
-  return out;
-}
-
-/** planar RGB in [0, 1] → HWC B, G, R in 0–255 (rounded: the flow image is 8-bit). */
-export function planarRgbToBgr255(planar: Float32Array): Float32Array {
-  const n = planar.length / 3;
-  const out = new Float32Array(planar.length);
-  for (let i = 0; i < n; i++) {
-    out[3 * i] = Math.round(planar[2 * n + i] * 255);
-    out[3 * i + 1] = Math.round(planar[n + i] * 255);
-    out[3 * i + 2] = Math.round(planar[i] * 255);
-  }
-  return out;
-}
-
 /** The bare subject name of a subject key ('casme2/sub01' → 'sub01'). */
 function bareSubject(key: string): string {
   return key.slice(key.lastIndexOf('/') + 1);
@@ -115,7 +85,7 @@ export function ststnetRecipe(overrides: Partial<StstnetParams> = {}): Recipe {
     params: { ...params },
     async extract(clip: ClipRef): Promise<Float32Array> {
       const id = `${clip.dataset}/${clip.subject}/${clip.clip}`;
-      if (clip.source.kind === 'flow') return readFlowBgr(clip.source.file, id);
+      if (clip.source.kind === 'flow') return readFlowBgr(clip.source.file, id, STSTNET_INPUT_SIZE);
       const planar = await clipFlowImageFeatures(clip, { frameSize: params.frameSize, flowSize: STSTNET_INPUT_SIZE });
       return planarRgbToBgr255(planar);
     },

@@ -15,7 +15,7 @@
  * Three stages, all inside one fold's `fit` (training rows only):
  * 1. pre-train the frame CNN on macro-expression faces (paper §4.1: 3383
  *    images of four databases; here CK+ ckplus48, every one of the 981
- *    frames, relabelled to the run's classes via src/nets/macroDomain.ts;
+ *    frames, relabelled to the run's classes via src/stages/macroDomain.ts;
  *    `macroDir`, default ../shared/data/ckplus48 when present — absent or a
  *    scheme without a CK+ relabelling: stage 1 is skipped and the fold info
  *    says so). CK+ subjects are other people: auxiliary data, no leakage.
@@ -58,12 +58,12 @@ import { annotatedIndices, loadClipVolume } from '../io/clip.ts';
 import { readImage } from '../io/image.ts';
 import { makeVolume, type Volume } from '../core/image.ts';
 import { alignAntialiased, alignFaceCrop, faceCropTransform, LANDMARK_INPUT_SIDE } from '../face/faceCrop.ts';
-import { defaultCacheDir } from '../run/cache.ts';
+import { defaultCacheDir } from '../io/cache.ts';
 import { spotApex } from '../temporal/apex.ts';
 import { tim } from '../temporal/tim.ts';
 import { initBackend } from '../nets/backend.ts';
 import { auditHook, predictRows, savedNetwork } from '../nets/learner.ts';
-import { defaultMacroDir, loadMacroDomain, macroSchemeFor } from '../nets/macroDomain.ts';
+import { defaultMacroDir, loadMacroDomain, macroSchemeFor } from '../stages/macroDomain.ts';
 import { tlcnn, TlcnnNetwork, TLCNN_SIZE } from '../nets/tlcnn.ts';
 import { trainNetwork, type ScheduleOptions } from '../nets/train.ts';
 import { networkWeightArrays, type WeightArrays } from '../nets/modelIo.ts';

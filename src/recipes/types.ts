@@ -5,14 +5,7 @@
  */
 import type { ClipRef, ClipSource } from '../core/clip.ts';
 import type { Learner } from '../learn/types.ts';
-
-export interface PaperRef {
-  /** full citation, e.g. 'Liong et al., "Shallow triple stream …", FG 2019' */
-  readonly citation: string;
-  readonly url?: string;
-  /** the paper's settings this recipe reproduces, in words (shown by `merkit recipes`) */
-  readonly settings?: string;
-}
+import type { PaperRef } from '../eval/types.ts';
 
 export interface Recipe {
   /** CLI name, e.g. 'flow-svm' */
@@ -25,7 +18,7 @@ export interface Recipe {
   readonly defaultProtocol: string;
   /**
    * The learner trains in epochs and reports the fold's test predictions at
-   * the epochs TrainingSet.audit asks for (`--audit-selection`, issue 20).
+   * the epochs TrainingSet.audit asks for (`--audit-selection`).
    */
   readonly auditable?: boolean;
   /** every parameter of the recipe (shown in the report) */

@@ -34,7 +34,7 @@ import { roiBlocks } from '../face/landmarks.ts';
 import { trackFace, type FaceTrack } from '../face/track.ts';
 import { tvl1Flow } from '../motion/tvl1.ts';
 import { spotIntervals, type SpotOptions, type SpottedInterval } from '../temporal/spot.ts';
-import type { ProgressSink } from './progress.ts';
+import type { ProgressSink } from '../core/progress.ts';
 import type { LoadedModel } from './modelFolder.ts';
 
 export interface VideoMeta {

@@ -1,5 +1,5 @@
 /**
- * The runner's side of `--audit-selection` (issue 20): the probe a fold's
+ * The runner's side of `--audit-selection`: the probe a fold's
  * learner receives (TrainingSet.audit) and the storage behind it.
  *
  * Why this cannot leak the test fold into training:

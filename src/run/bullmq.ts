@@ -23,7 +23,7 @@ import type { ConnectionOptions, Job, JobsOptions, Queue, QueueEvents } from 'bu
 import { MerError, type MerErrorCode } from '../core/errors.ts';
 import { importOptionalGroup } from '../core/optional.ts';
 import { workerEntry, workerExecArgv } from '../core/runtime.ts';
-import { ArrayCache, stableStringify } from './cache.ts';
+import { ArrayCache, stableStringify } from '../io/cache.ts';
 import { MERERROR_PREFIX, WORKER_CACHE_ENV } from './bullmqProcessor.ts';
 import { packArrays, unpackArrays } from './pack.ts';
 import type { Executor } from './pool.ts';

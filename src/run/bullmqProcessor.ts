@@ -10,7 +10,7 @@
  */
 import type { SandboxedJob } from 'bullmq';
 import { isMerError } from '../core/errors.ts';
-import { ArrayCache } from './cache.ts';
+import { ArrayCache } from '../io/cache.ts';
 import { FoldCache } from './foldCache.ts';
 import { packArrays, unpackArrays } from './pack.ts';
 import { runTask, type FoldResult, type Task } from './tasks.ts';

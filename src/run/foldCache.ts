@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.ts';
-import { CODE_VERSION, stableStringify } from './cache.ts';
+import { CODE_VERSION, stableStringify } from '../io/cache.ts';
 import type { FoldResult, FoldTask } from './tasks.ts';
 
 /** Stage name in the key; bump the suffix if FoldResult's meaning changes. */

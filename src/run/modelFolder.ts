@@ -29,7 +29,7 @@ import type { FittedModel } from '../learn/types.ts';
 import { isFittedModel, loadSavedModel } from '../learn/persist.ts';
 import { getRecipe, type Recipe } from '../recipes/index.ts';
 import { createLocalExecutor, type Executor } from './pool.ts';
-import { silentProgress, type ProgressSink } from './progress.ts';
+import { silentProgress, type ProgressSink } from '../core/progress.ts';
 
 export const MODEL_FORMAT = 'merkit-model/1';
 export const MODEL_JSON = 'merkit-model.json';

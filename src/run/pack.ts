@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { MerError } from '../core/errors.ts';
-import type { ArrayCache } from './cache.ts';
+import type { ArrayCache } from '../io/cache.ts';
 
 export interface F32Ref { $f32: string; n: number }
 export interface RowsRef { $rows: string; lens: number[] }

@@ -6,7 +6,7 @@
  * half way loses only the folds in flight.
  */
 import type { Executor } from './pool.ts';
-import type { ProgressSink } from './progress.ts';
+import type { ProgressSink } from '../core/progress.ts';
 import { FoldCache, foldKey } from './foldCache.ts';
 import type { FoldResult, FoldTask } from './tasks.ts';
 

@@ -8,7 +8,7 @@ import { MerError } from '../core/errors.ts';
 import { buildResults, type RawPrediction, type Results } from '../eval/results.ts';
 import { getRecipe } from '../recipes/index.ts';
 import { readRun, type StoredRun } from './runStore.ts';
-import type { PaperRef } from '../recipes/types.ts';
+import type { PaperRef } from '../eval/types.ts';
 import { loadPlugins } from './plugins.ts';
 
 export interface RunProgress {

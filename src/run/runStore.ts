@@ -25,7 +25,7 @@ import { isAbsolute, join, relative } from 'node:path';
 import { MerError } from '../core/errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { MERKIT_VERSION } from '../version.ts';
-import { stableStringify } from './cache.ts';
+import { stableStringify } from '../io/cache.ts';
 import type { FoldResult } from './tasks.ts';
 import type { FoldAudit } from './audit.ts';
 import type { AuditSpec } from '../eval/audit.ts';

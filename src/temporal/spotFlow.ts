@@ -1,5 +1,5 @@
 /**
- * The optical-flow-magnitude variant of long-video spotting (issue 5).
+ * The optical-flow-magnitude variant of long-video spotting.
  *
  * FD(t) at scale k is the TV-L1 flow from the neutral reference — the
  * average of frames t − k and t + k — to frame t, as the magnitude of each

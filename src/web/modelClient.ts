@@ -15,7 +15,7 @@ import { MerError } from '../core/errors.ts';
 import type { Volume } from '../core/image.ts';
 import type { FittedModel, SavedModel } from '../learn/types.ts';
 import { isFittedModel, loadSavedModel } from '../learn/persist.ts';
-import { clipFlowImage } from '../motion/clipFlow.ts';
+import { clipFlowImage } from '../stages/clipFlow.ts';
 import type { IntervalClass } from '../run/analyze.ts';
 
 export interface ClassScores {
@@ -43,7 +43,7 @@ export { flowImagePlanar as flowImageToFeatures } from '../motion/flowImage.ts';
 
 /**
  * The `classify` of run/analyze.ts's analyzeFrames for a browser classifier:
- * the interval's onset→apex flow image (motion/clipFlow.ts, as flow-svm's
+ * the interval's onset→apex flow image (stages/clipFlow.ts, as flow-svm's
  * extract computes it) → features → the model. The clip arrives aligned at
  * the analysis face size; flow-svm trains on 128² crops, the default there.
  */

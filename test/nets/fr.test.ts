@@ -10,7 +10,7 @@ import { initBackend } from '../../src/nets/backend.ts';
 import { fr, FrNetwork, FR_CLASSIFIER_HIDDEN, FR_DETECTOR_HIDDEN, FR_LAMBDA } from '../../src/nets/fr.ts';
 import { dualInception } from '../../src/nets/dualInception.ts';
 import { frRecipe, type FrParams } from '../../src/recipes/fr.ts';
-import { flowNetTraining } from '../../src/recipes/offApexNet.ts';
+import { flowNetTraining } from '../../src/recipes/flowNet.ts';
 import { Rng } from '../../src/core/rng.ts';
 
 await initBackend({ backend: 'wasm' });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { apexScores, spotApex } from '../../src/temporal/apex.ts';
-import { clipFlowImage } from '../../src/motion/clipFlow.ts';
+import { clipFlowImage } from '../../src/stages/clipFlow.ts';
 import { MerError } from '../../src/core/errors.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { bump, makePair, makeTexture } from '../motion/synth.ts';

@@ -13,7 +13,7 @@ async function executorFromOptions(o: { executor: string; redis?: string; cache:
   }
   if (!o.redis) throw usageError('--executor bullmq needs --redis <url> (e.g. --redis redis://127.0.0.1:6379)');
   if (o.cache === false) throw usageError('--executor bullmq passes arrays through the cache folder; --no-cache cannot be used (give --cache DIR shared with the workers)');
-  const [{ createBullmqExecutor }, { defaultCacheDir }] = await Promise.all([import('../../run/bullmq.ts'), import('../../run/cache.ts')]);
+  const [{ createBullmqExecutor }, { defaultCacheDir }] = await Promise.all([import('../../run/bullmq.ts'), import('../../io/cache.ts')]);
   return createBullmqExecutor({ redis: o.redis, cacheDir: resolve(typeof o.cache === 'string' ? o.cache : defaultCacheDir()) });
 }
 

@@ -25,7 +25,7 @@ export async function predictStstnetPth(weights: string, images: readonly string
     import('../../nets/backend.ts'),
     import('../../nets/pth.ts'),
     import('../../nets/ststnet.ts'),
-    import('../../recipes/ststnet.ts'),
+    import('../../stages/flowInput.ts'),
     import('../../nets/tf.ts'),
   ]);
   await initBackend({ backend: 'wasm' });
@@ -35,7 +35,7 @@ export async function predictStstnetPth(weights: string, images: readonly string
     const out: NetPrediction[] = [];
     for (const file of images) {
       if (!existsSync(file)) throw new MerError('NOT_FOUND', `flow image ${file} not found`, { file, expected: 'a 28×28 flow PNG' });
-      const x = await readFlowBgr(file, file);
+      const x = await readFlowBgr(file, file, st.STSTNET_INPUT_SIZE);
       const logits = tf.tidy(() => Array.from((model.predict(tf.tensor4d(x, [1, 28, 28, 3])) as typeof tf.Tensor.prototype).dataSync()));
       let best = 0;
       for (let k = 1; k < logits.length; k++) if (logits[k] > logits[best]) best = k;

@@ -20,7 +20,7 @@ export function registerWorkerCommand(program: Command): void {
     .action(async (o) => {
       const [{ loadPlugins }, { defaultCacheDir }, { startBullmqWorkers }] = await Promise.all([
         import('../../run/plugins.ts'),
-        import('../../run/cache.ts'),
+        import('../../io/cache.ts'),
         import('../../run/bullmq.ts'),
       ]);
       await loadPlugins();

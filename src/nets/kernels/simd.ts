@@ -1,6 +1,6 @@
 /**
  * SIMD (f32x4) WebAssembly kernels for STSTNet-sized training, assembled at
- * load time with the byte assembler of src/motion/wasm.ts and instantiated
+ * load time with the byte assembler of src/core/wasm.ts and instantiated
  * OVER THE tfjs WASM BACKEND'S OWN MEMORY: they read and write tensors in
  * place (pointers = the backend's memoryOffset of each tensor), no copies.
  *
@@ -31,7 +31,7 @@
  * reluBnPool.ts); `simdKernels` returns null where wasm SIMD is unavailable
  * or the backend's memory cannot be reached.
  */
-import { instantiateWasm, SIMD, W, wasmModule, WT, type WasmFunc } from '../../motion/wasm.ts';
+import { instantiateWasm, SIMD, W, wasmModule, WT, type WasmFunc } from '../../core/wasm.ts';
 import type { WasmBackend } from './wasmCall.ts';
 
 /** channels per SIMD pixel (four f32x4 vectors) */

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../io/atomic.ts';
+import { writeFileAtomic } from './atomic.ts';
 
 /** Bump when a stage's output for the same input and parameters changes. */
 export const CODE_VERSION = 'merkit-cache-1';

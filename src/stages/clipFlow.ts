@@ -2,13 +2,16 @@
  * The recipe stage "clip → onset→apex flow image": TV-L1 flow from the onset
  * frame to the apex frame (given, or spotted), its optical strain, and the
  * STSTNet flow image. Indices are 0-based into the volume.
+ *
+ * Pure (a volume in, no I/O), so the page imports it too; loading a ClipRef's
+ * frames into the inputs recipes read is ./flowInput.ts.
  */
 import { MerError } from '../core/errors.ts';
 import { volumeFrame, type FlowField, type Volume } from '../core/image.ts';
 import { spotApex, type ApexMethod } from '../temporal/apex.ts';
-import { flowImage, type RgbBytes } from './flowImage.ts';
-import { opticalStrain } from './strain.ts';
-import { tvl1Flow, type Tvl1Params } from './tvl1.ts';
+import { flowImage, type RgbBytes } from '../motion/flowImage.ts';
+import { opticalStrain } from '../motion/strain.ts';
+import { tvl1Flow, type Tvl1Params } from '../motion/tvl1.ts';
 
 export interface ClipFlowImageOptions {
   /** onset index (default 0) */

@@ -1,8 +1,8 @@
 /**
- * A minimal WebAssembly (2.0, SIMD) binary assembler: just what the motion
- * kernels (TV-L1 iteration in tvl1.ts, 5×5 median in median.ts, bicubic warp
- * in resample.ts) need, so they run as SIMD wasm built at load time with no
- * toolchain or package. Opcodes from the WebAssembly core spec 2.0.
+ * A minimal WebAssembly (2.0, SIMD) binary assembler: just what merkit's
+ * kernels (motion/: TV-L1 iteration, 5×5 median, bicubic warp; learn/gemmWasm.ts;
+ * nets/kernels/simd.ts) need, so they run as SIMD wasm built at load time with
+ * no toolchain or package. Opcodes from the WebAssembly core spec 2.0.
  */
 
 /** WebAssembly page size (bytes). */

@@ -12,7 +12,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { skipUnlessShared, SHARED_DATA } from '../helpers/shared.ts';
 import { evaluate } from '../../src/run/evaluate.ts';
-import { planarRgbToBgr255, ststnetRecipe, STSTNET_PAPER } from '../../src/recipes/ststnet.ts';
+import { ststnetRecipe, STSTNET_PAPER } from '../../src/recipes/ststnet.ts';
+import { planarRgbToBgr255 } from '../../src/stages/flowInput.ts';
 import { predictStstnetPth } from '../../src/cli/commands/netPredict.ts';
 import { MerError } from '../../src/core/errors.ts';
 

@@ -1,5 +1,5 @@
 /**
- * The emr recipe and the CK+ macro domain (src/nets/macroDomain.ts):
+ * The emr recipe and the CK+ macro domain (src/stages/macroDomain.ts):
  * - a hand-made CK+ folder: relabelling, flows within one sequence (first →
  *   last frame present), shapes of the 'flow' and 'face' domains;
  * - EVM with α = 0 leaves the flow image unchanged (magnification is the only
@@ -18,7 +18,7 @@ import type { LabelledClip } from '../../src/core/clip.ts';
 import { MerError } from '../../src/core/errors.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { writeImage } from '../../src/io/image.ts';
-import { buildMacroDomain, loadMacroDomain, macroSchemeFor, type MacroSequence } from '../../src/nets/macroDomain.ts';
+import { buildMacroDomain, loadMacroDomain, macroSchemeFor, type MacroSequence } from '../../src/stages/macroDomain.ts';
 import { openCkplus } from '../../src/datasets/ckplus.ts';
 import { readImage } from '../../src/io/image.ts';
 import { emrRecipe } from '../../src/recipes/emr.ts';

@@ -40,7 +40,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeImage } from '../io/image.ts';
-import { ArrayCache, cacheKey } from '../run/cache.ts';
+import { ArrayCache, cacheKey } from '../io/cache.ts';
 import { resizeImage } from '../core/resize.ts';
 import { tvl1Flow, type Tvl1Params } from '../motion/tvl1.ts';
 import { opticalStrain } from '../motion/strain.ts';
