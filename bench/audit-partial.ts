@@ -1,5 +1,5 @@
 /**
- * `npm run bench:audit-partial` — the selection audit (issue 20) over the
+ * `npm run bench:audit-partial` — the selection audit over the
  * folds an audited `merkit evaluate --audit-selection` run has finished so
  * far, read from its fold cache. For runs longer than one sitting: the run
  * itself resumes from the same cache (same command, same --cache), and this

@@ -1,5 +1,5 @@
 /**
- * bench:flow — merkit's TV-L1 against ground truth (synthetic pairs) and
+ * `npm run bench:flow` — merkit's TV-L1 against ground truth (synthetic pairs) and
  * against OpenCV 4.x DualTVL1OpticalFlow with identical parameters, and the
  * time ratio ours/OpenCV measured in the same run, both single-threaded.
  *

@@ -1,5 +1,5 @@
 /**
- * LBP-TOP speed: one 30×150×120 clip, 5×4 blocks, radii (3, 3, 3), P = 8 in
+ * `npm run bench:lbptop` — LBP-TOP speed: one 30×150×120 clip, 5×4 blocks, radii (3, 3, 3), P = 8 in
  * every plane, u2 mapping, bilinear (the MMFL paper's CASME II setting).
  * Target: ≤ 30 ms per clip per core. Prints CPU ms per clip: the median of
  * `runs` timed calls, repeated `repeats` times, with the 1-minute load

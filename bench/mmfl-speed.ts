@@ -1,5 +1,5 @@
 /**
- * MMFL speed (one core, in-process):
+ * `npm run bench:mmfl-speed` — MMFL speed (one core, in-process):
  *
  * 1. Cross-database scale, SYNTHETIC: a block-wise table of 85 blocks × 177
  *    LBP-TOP-like values (each plane a normalised 59-bin histogram: a random

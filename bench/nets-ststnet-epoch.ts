@@ -1,5 +1,5 @@
 /**
- * Seconds per STSTNet training epoch on the authors' setting (442 clips of
+ * `node --import tsx bench/nets-ststnet-epoch.ts` — seconds per STSTNet training epoch on the authors' setting (442 clips of
  * 28×28×3, batch 256, Adam 5e-5) on the chosen backend, and a per-kernel
  * profile of one epoch. Random (seeded) inputs: the cost does not depend on
  * the pixel values. PyTorch 1.13 on one core of the dev machine: ≈ 0.086 s/epoch.

@@ -1,5 +1,5 @@
 /**
- * STSTNet vs the published per-subject weights on every clip of
+ * `node --import tsx bench/nets-ststnet-reference.ts` — STSTNet vs the published per-subject weights on every clip of
  * ../shared/data/megc2019-cde-dev: max |Δlogit| against PyTorch's
  * predictions.csv, and UF1 / UAR / accuracy of the predictions.
  *

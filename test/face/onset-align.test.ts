@@ -1,5 +1,5 @@
 /**
- * Alignment for recognition (issue 5): every spotted interval is re-cropped
+ * Alignment for recognition: every spotted interval is re-cropped
  * with ONE transform, its onset frame's, so the classified onset→apex motion
  * carries no translation from the tracked landmarks drifting between frames.
  * - relativeTransform: re-cropping a crop equals cropping with the target

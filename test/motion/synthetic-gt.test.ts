@@ -1,5 +1,5 @@
 /**
- * Issue 3 known answer on the foundation's synthetic micro-expressions: TV-L1
+ * Known answer on the foundation's synthetic micro-expressions: TV-L1
  * between the rendered onset and apex frames agrees with the generator's
  * ground-truth flow (which includes the head motion) where the face moves.
  */

@@ -1,5 +1,5 @@
 /**
- * `--audit-selection` changes nothing it audits (issue 20): for every network
+ * `--audit-selection` changes nothing it audits: for every network
  * recipe, fitting with the runner's audit probe gives the same weights and the
  * same reported predictions, bit for bit, as fitting without it — and the
  * same again when the probe holds entirely different test rows. So predicting

@@ -1,5 +1,5 @@
 /**
- * merkit's STSTNet training takes the same steps as PyTorch's (issue 21).
+ * merkit's STSTNet training takes the same steps as PyTorch's.
  *
  * A fixed, real-size problem: 300 synthetic 28×28×3 flow images (BGR 0–255)
  * in 3 unbalanced classes, listed in mixed class order. PyTorch

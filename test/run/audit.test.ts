@@ -1,5 +1,5 @@
 /**
- * How an audited fold travels (issue 20): the fold-cache key tells audited
+ * How an audited fold travels: the fold-cache key tells audited
  * and unaudited folds apart (an unaudited cached result is never served to an
  * audited run), a resumed audited run gives the same audit bit for bit, and
  * the audit comes back identical through worker threads and through BullMQ
@@ -14,7 +14,7 @@ import { evaluate, type EvaluateOptions } from '../../src/run/evaluate.ts';
 import { foldKey } from '../../src/run/foldCache.ts';
 import type { FoldTask } from '../../src/run/tasks.ts';
 import { createBullmqExecutor, startBullmqWorkers } from '../../src/run/bullmq.ts';
-import { findRedisServer, startRedisServer } from '../../src/run/redisServer.ts';
+import { findRedisServer, startRedisServer } from '../helpers/redisServer.ts';
 import { writeSyntheticFlowdir } from '../helpers/flowdir.ts';
 
 const noRedis = findRedisServer() ? false : 'redis-server is not on PATH (apt-get install -y redis-server)';

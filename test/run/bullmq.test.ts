@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { Queue } from 'bullmq';
 import { evaluate } from '../../src/run/evaluate.ts';
 import { QUEUES, redisConnection, errorFromReason, MERERROR_PREFIX_FOR_TESTS } from '../../src/run/bullmq.ts';
-import { findRedisServer, startRedisServer, type RedisServer } from '../../src/run/redisServer.ts';
+import { findRedisServer, startRedisServer, type RedisServer } from '../helpers/redisServer.ts';
 import { MerError } from '../../src/core/errors.ts';
 import { SLOW_RECIPE } from './fixtures/slowRecipe.ts';
 import { writeLearnableTable } from './fixtures/table.ts';

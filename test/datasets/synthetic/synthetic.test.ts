@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeFlow, type Image } from '../../src/core/image.ts';
-import { Rng } from '../../src/core/rng.ts';
+import { makeFlow, type Image } from '../../../src/core/image.ts';
+import { Rng } from '../../../src/core/rng.ts';
 import {
   evalBumps,
   faceFrame,
@@ -9,10 +9,10 @@ import {
   normaliseBumps,
   placeBumps,
   type AuJitter,
-} from '../../src/datasets/synthetic/actionUnits.ts';
-import { faceCatalog, usableFaces, cropFace } from '../../src/datasets/synthetic/faces.ts';
-import { encodeFrameJpeg, planSynthetic, renderPlannedClip, type SyntheticOptions } from '../../src/datasets/synthetic/generate.ts';
-import { groundTruthFlow, headPath, intensityProfile, renderClipFrames, warpBackward } from '../../src/datasets/synthetic/render.ts';
+} from '../../../src/datasets/synthetic/actionUnits.ts';
+import { faceCatalog, usableFaces, cropFace } from '../../../src/datasets/synthetic/faces.ts';
+import { encodeFrameJpeg, planSynthetic, renderPlannedClip, type SyntheticOptions } from '../../../src/datasets/synthetic/generate.ts';
+import { groundTruthFlow, headPath, intensityProfile, renderClipFrames, warpBackward } from '../../../src/datasets/synthetic/render.ts';
 
 /** 2 subjects × 5 classes × 1 clip, small frames: the whole file runs in a few seconds */
 const SMALL: SyntheticOptions = { seed: 7, subjects: 2, clipsPerClass: 1, size: 96, frames: [18, 22] };

@@ -8,7 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MerError } from '../core/errors.ts';
+import { MerError } from '../../src/core/errors.ts';
 
 /** how long redis-server may take to open its socket */
 const START_TIMEOUT_MS = 10_000;

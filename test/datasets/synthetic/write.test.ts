@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import sharp from 'sharp';
-import { openSynthetic } from '../../src/datasets/syntheticAdapter.ts';
-import { readFlo } from '../../src/io/flo.ts';
-import { planSynthetic, renderPlannedClip, writeSyntheticDataset, SYNTHETIC_SHEET_COLUMNS } from '../../src/datasets/synthetic/generate.ts';
+import { openSynthetic } from '../../../src/datasets/syntheticAdapter.ts';
+import { readFlo } from '../../../src/io/flo.ts';
+import { planSynthetic, renderPlannedClip, writeSyntheticDataset, SYNTHETIC_SHEET_COLUMNS } from '../../../src/datasets/synthetic/generate.ts';
 
 const OPTS = { seed: 3, subjects: 2, clipsPerClass: 1, size: 64, frames: [16, 18] as [number, number] };
 

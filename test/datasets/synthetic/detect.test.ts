@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { detectFaces } from '../../src/face/detect.ts';
-import { decodePhoto, faceCatalog, samplePhotoDir } from '../../src/datasets/synthetic/faces.ts';
-import { MerError } from '../../src/core/errors.ts';
+import { detectFaces } from '../../../src/face/detect.ts';
+import { decodePhoto, faceCatalog, samplePhotoDir } from '../../../src/datasets/synthetic/faces.ts';
+import { MerError } from '../../../src/core/errors.ts';
 
 // One detection (wasm backend, model from disk, no network): a couple of seconds.
 test('detectFaces on sample1.jpg: 3 faces with 68 landmarks, matching the shipped face catalog', async () => {
