@@ -1,5 +1,5 @@
 /**
- * Quick real-data check of the classical learners: CASME II block-wise
+ * `node --import tsx bench/classical-quick.ts` — quick real-data check of the classical learners: CASME II block-wise
  * LBP-TOP (../shared/data/casme2-lbptop-5x5/features.csv), 5-class
  * (happiness, surprise, disgust, repression, others; fear/sadness dropped →
  * 246 clips), leave-one-subject-out. Prints Acc / UF1 / time per learner.
@@ -13,7 +13,8 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCsv } from '../src/io/csv.ts';
 import { Rng } from '../src/core/rng.ts';
-import { pipeline, type Learner, type TrainingSet } from '../src/learn/types.ts';
+import type { Learner, TrainingSet } from '../src/learn/types.ts';
+import { pipeline } from '../src/learn/pipeline.ts';
 import { standardize } from '../src/learn/standardize.ts';
 import { svm } from '../src/learn/svm.ts';
 import { lda } from '../src/learn/lda.ts';

@@ -1,5 +1,5 @@
 /**
- * Classical pipelines through the real runner (src/run/evaluate.ts: folds,
+ * `npm run bench:classical` — classical pipelines through the real runner (src/run/evaluate.ts: folds,
  * per-fold fitting on training rows only, the leakage checks):
  *
  * 1. Real features: ../shared/data/casme2-lbptop-5x5/features.csv (CASME II
@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { evaluate } from '../src/run/evaluate.ts';
 import { registerRecipe } from '../src/recipes/index.ts';
 import { featureSvm } from '../src/recipes/featureSvm.ts';
-import { pipeline } from '../src/learn/types.ts';
+import { pipeline } from '../src/learn/pipeline.ts';
 import { standardize } from '../src/learn/standardize.ts';
 import { lda } from '../src/learn/lda.ts';
 import { writeSyntheticDataset } from '../src/datasets/synthetic/generate.ts';

@@ -25,7 +25,7 @@ export { rankPool } from './features/rankPool.ts';
 export { hoof } from './features/hoof.ts';
 export { mdmo } from './features/mdmo.ts';
 export { biwoof } from './features/biwoof.ts';
-export { pipeline } from './learn/types.ts';
+export { pipeline } from './learn/pipeline.ts';
 export type { Learner, Transformer, TrainingSet, FittedModel, Prediction, SavedModel, AuditProbe } from './learn/types.ts';
 export { svm } from './learn/svm.ts';
 export { standardize } from './learn/standardize.ts';

@@ -22,7 +22,7 @@ import { inverse, Matrix } from 'ml-matrix';
 import { MerError } from '../core/errors.ts';
 import type { FittedModel, FittedTransform, Learner, Prediction, SavedModel, Transformer, TrainingSet } from './types.ts';
 import { checkLabels, checkRows } from './kernels.ts';
-import { registerSavedModelLoader, savedArray, savedJson } from './persist.ts';
+import { savedArray, savedJson } from './savedModel.ts';
 import { centre, gramEigen, rankKeep, symmetricEigen } from './pca.ts';
 
 export interface LdaOptions {
@@ -340,14 +340,16 @@ function ldaSingleClass(nClasses: number, d: number, shrinkage: number, only: nu
   };
 }
 
-registerSavedModelLoader('lda-transform', (saved) => {
+/** Loader of kind 'lda-transform' (the projection alone). */
+export function loadLdaTransform(saved: SavedModel): FittedTransform {
   const j = savedJson<{ features: number; axes: number; ratios: number[]; classesSeen: number[] }>(saved);
   const mean = savedArray(saved, 'mean', Float64Array, j.features);
   const axes = unflatten(savedArray(saved, 'axes', Float64Array, j.axes * j.features), j.axes, j.features);
   return ldaAxesFitted(mean, axes, j.ratios, j.classesSeen);
-});
+}
 
-registerSavedModelLoader('lda', (saved) => {
+/** Loader of kind 'lda' (the classifier, its projection as the child). */
+export function loadLda(saved: SavedModel): FittedModel {
   const j = savedJson<{ nClasses: number; features: number; shrinkage: number; present: number[]; logPrior: number[] }>(saved);
   if (j.present.length < 2) return ldaSingleClass(j.nClasses, j.features, j.shrinkage, j.present[0]);
   const child = saved.children?.[0];
@@ -364,7 +366,7 @@ registerSavedModelLoader('lda', (saved) => {
   const cm = unflatten(savedArray(saved, 'classMeans', Float64Array, k * m), k, m);
   const P = unflatten(savedArray(saved, 'precision', Float64Array, m * m), m, m).map((r) => Array.from(r));
   return ldaClassifier({ nClasses: j.nClasses, d: j.features, shrinkage: j.shrinkage, present: j.present, ax, cm, P, logPrior: j.logPrior });
-});
+}
 
 /** LDA classifier learner. */
 export function lda(opts: LdaOptions = {}): Learner {

@@ -14,7 +14,7 @@ import { EVD, Matrix } from 'ml-matrix';
 import { MerError } from '../core/errors.ts';
 import type { FittedTransform, SavedModel, Transformer, TrainingSet } from './types.ts';
 import { checkRows } from './kernels.ts';
-import { registerSavedModelLoader, savedArray, savedJson } from './persist.ts';
+import { savedArray, savedJson } from './savedModel.ts';
 
 export interface PcaOptions {
   /** keep this many components (at most the rank) */
@@ -233,13 +233,14 @@ function pcaFitted(mean: Float64Array, components: Float64Array[], explainedVari
   };
 }
 
-registerSavedModelLoader('pca', (saved) => {
+/** Loader of kind 'pca'. */
+export function loadPca(saved: SavedModel): FittedTransform {
   const j = savedJson<{ features: number; components: number; explainedVariance: number[]; explainedVarianceRatio: number[]; scale: number[] }>(saved);
   const mean = savedArray(saved, 'mean', Float64Array, j.features);
   const flat = savedArray(saved, 'components', Float64Array, j.components * j.features);
   const comps = Array.from({ length: j.components }, (_, c) => flat.slice(c * j.features, (c + 1) * j.features));
   return pcaFitted(mean, comps, j.explainedVariance, j.explainedVarianceRatio, j.scale);
-});
+}
 
 /** PCA transformer (fitted per fold on the training rows only). */
 export function pca(opts: PcaOptions = {}): Transformer {

@@ -5,7 +5,7 @@
  */
 import type { FittedTransform, SavedModel, Transformer, TrainingSet } from './types.ts';
 import { checkRows } from './kernels.ts';
-import { registerSavedModelLoader, savedArray, savedJson } from './persist.ts';
+import { savedArray, savedJson } from './savedModel.ts';
 
 export interface StandardizeOptions {
   /**
@@ -45,12 +45,16 @@ function affine(shift: Float64Array, mul: Float64Array, who: string): FittedAffi
   };
 }
 
-registerSavedModelLoader('affine', (saved) => {
+/** Loader of kind 'affine' (standardize, min-max). */
+export function loadAffine(saved: SavedModel): FittedTransform {
   const j = savedJson<{ who?: string; features?: number }>(saved);
   const d = j.features ?? -1;
   return affine(savedArray(saved, 'shift', Float64Array, d), savedArray(saved, 'mul', Float64Array, d), j.who ?? 'affine');
-});
-registerSavedModelLoader('l2normalize', () => l2NormalizeFitted());
+}
+/** Loader of kind 'l2normalize' (no state). */
+export function loadL2Normalize(): FittedTransform {
+  return l2NormalizeFitted();
+}
 
 /** z-score with the training mean and population standard deviation (ddof 0, as scikit-learn's StandardScaler). */
 export function fitStandardize(X: readonly Float32Array[], opts: StandardizeOptions = {}): FittedAffine {

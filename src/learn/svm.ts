@@ -40,7 +40,7 @@ import { createRequire } from 'node:module';
 import { MerError } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
 import type { FittedModel, Learner, Prediction, SavedModel, TrainingSet } from './types.ts';
-import { registerSavedModelLoader, savedArray, savedJson } from './persist.ts';
+import { savedArray, savedJson } from './savedModel.ts';
 import {
   applyKernel,
   baseCross,
@@ -781,7 +781,8 @@ interface SavedSvmJson {
   machines: { pos: number; neg: number; rho: number; sigmoid?: { A: number; B: number }; sv: number }[];
 }
 
-registerSavedModelLoader('svm', (saved) => {
+/** Loader of kind 'svm'. */
+export function loadSvm(saved: SavedModel): FittedModel {
   const j = savedJson<SavedSvmJson>(saved);
   const d = j.features;
   const totalSv = j.machines.reduce((a, m) => a + m.sv, 0);
@@ -799,7 +800,7 @@ registerSavedModelLoader('svm', (saved) => {
   const linearW = j.linear ? rows(savedArray(saved, 'linearW', Float64Array, machines.length * d), machines.length) : undefined;
   const svX = j.linear ? [] : rows(savedArray(saved, 'svX', Float64Array, j.supportVectorRows * d), j.supportVectorRows);
   return svmPredictor({ info: j.info, d, nClasses: j.nClasses, spec: j.spec, multiclass: j.multiclass, probability: j.probability, machines, present: j.present, svX, linearW, machineSv });
-});
+}
 
 /** An SVM learner (see `fitSvm`). */
 export function svm(opts: SvmOptions): Learner {

@@ -4,14 +4,13 @@
  * whose scores are softmax probabilities.
  *
  * Saved models: kind 'network:<name>', json = { name, inputShape, classes,
- * build, shapes }, arrays = every weight by its stable name. The loader is
- * registered for every network used through `networkLearner` (and by
- * `registerNetwork`), so `loadNetworkModel` can rebuild it from the factory.
+ * build, shapes }, arrays = every weight by its stable name.
+ * `loadNetworkModel(saved, factory)` rebuilds it; src/nets/index.ts lists
+ * the factories of merkit's networks (`networkLoaders`).
  */
 import * as tf from './tf.ts';
 import { MerError } from '../core/errors.ts';
 import type { AuditProbe, FittedModel, Learner, Prediction, SavedModel, TrainingSet } from '../learn/types.ts';
-import { registerSavedModelLoader } from '../learn/persist.ts';
 import { initBackend, type BackendName } from './backend.ts';
 import { trainNetwork, type TrainAudit, type TrainOptions, type TrainReport } from './train.ts';
 import type { WeightArrays } from './modelIo.ts';
@@ -42,15 +41,6 @@ export interface NetworkLearnerOptions {
 }
 
 const DEFAULT_PREDICT_BATCH = 256;
-
-const FACTORIES = new Map<string, NetworkFactory>();
-
-/** Make a network rebuildable from a SavedModel of kind 'network:<name>'. */
-export function registerNetwork(name: string, factory: NetworkFactory): void {
-  if (FACTORIES.get(name) === factory) return;
-  FACTORIES.set(name, factory);
-  registerSavedModelLoader(`network:${name}`, (saved) => loadNetworkModel(saved));
-}
 
 /** Softmax probabilities and argmax of the network on rows X (inference mode, batched). */
 export function predictRows(net: Network, X: readonly Float32Array[], batch = DEFAULT_PREDICT_BATCH): Prediction[] {
@@ -119,12 +109,11 @@ function fitted(net: Network, json: Omit<NetworkJson, 'shapes'>, info: Record<st
   };
 }
 
-/** Rebuild a FittedModel from a SavedModel of kind 'network:<name>' (the network must be registered). */
-export async function loadNetworkModel(saved: SavedModel, backend: BackendName = 'wasm'): Promise<FittedModel> {
+/** Rebuild a FittedModel from a SavedModel of kind 'network:<name>' with that network's factory. */
+export async function loadNetworkModel(saved: SavedModel, factory: NetworkFactory, backend: BackendName = 'wasm'): Promise<FittedModel> {
   const json = saved.json as NetworkJson;
-  const factory = FACTORIES.get(json?.name);
-  if (!factory) {
-    throw new MerError('UNSUPPORTED', `saved model of kind ${saved.kind}: network '${json?.name}' is not registered`, { expected: `one of ${[...FACTORIES.keys()].join(', ') || '(none)'}` });
+  if (!json || typeof json.name !== 'string' || !json.shapes || !Array.isArray(json.classes)) {
+    throw new MerError('BAD_INPUT', `saved model of kind ${saved.kind} lacks its network description`, { expected: 'json { name, inputShape, classes, build, shapes }' });
   }
   await initBackend({ backend });
   const net = factory({ ...json.build, classes: json.classes.length, seed: 0 });
@@ -139,7 +128,6 @@ export async function loadNetworkModel(saved: SavedModel, backend: BackendName =
 }
 
 export function networkLearner(factory: NetworkFactory, opts: NetworkLearnerOptions): Learner {
-  if (opts.name) registerNetwork(opts.name, factory);
   return {
     name: `network:${opts.name ?? 'net'}`,
     async fit(train: TrainingSet): Promise<FittedModel> {
@@ -149,7 +137,6 @@ export function networkLearner(factory: NetworkFactory, opts: NetworkLearnerOpti
       const seed = train.rng.nextUint32();
       const net = factory({ ...(opts.build ?? {}), classes: train.classes.length, seed });
       const name = opts.name ?? net.name;
-      registerNetwork(name, factory);
       const json = { name, inputShape: [h, w, c] as [number, number, number], classes: [...train.classes], build: { ...(opts.build ?? {}) } };
       const info: Record<string, unknown> = {};
       if (opts.pretrained && train.audit) {

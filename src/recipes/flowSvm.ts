@@ -9,7 +9,7 @@
  */
 import type { ClipRef } from '../core/clip.ts';
 import type { Recipe } from './types.ts';
-import { pipeline } from '../learn/types.ts';
+import { pipeline } from '../learn/pipeline.ts';
 import { standardize } from '../learn/standardize.ts';
 import { svm } from '../learn/svm.ts';
 import { clipFlowImageFeatures, flowImageFeatures } from '../stages/flowInput.ts';

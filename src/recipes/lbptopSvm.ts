@@ -29,7 +29,7 @@ import { clipKey } from '../core/clip.ts';
 import { MerError } from '../core/errors.ts';
 import type { Volume } from '../core/image.ts';
 import type { Recipe } from './types.ts';
-import { pipeline } from '../learn/types.ts';
+import { pipeline } from '../learn/pipeline.ts';
 import { standardize } from '../learn/standardize.ts';
 import { svm } from '../learn/svm.ts';
 import { loadClipVolume } from '../io/clip.ts';

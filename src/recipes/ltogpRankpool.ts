@@ -24,7 +24,7 @@ import type { ClipRef } from '../core/clip.ts';
 import { clipKey } from '../core/clip.ts';
 import { MerError } from '../core/errors.ts';
 import type { Recipe } from './types.ts';
-import { pipeline } from '../learn/types.ts';
+import { pipeline } from '../learn/pipeline.ts';
 import { svm } from '../learn/svm.ts';
 import { l21Selector } from '../learn/l21Select.ts';
 import { loadClipVolume } from '../io/clip.ts';

@@ -68,9 +68,9 @@ import { tlcnn, TlcnnNetwork, TLCNN_SIZE } from '../nets/tlcnn.ts';
 import { trainNetwork, type ScheduleOptions } from '../nets/train.ts';
 import { networkWeightArrays, type WeightArrays } from '../nets/modelIo.ts';
 import { clearPretrainCache, pretrainOnce } from '../nets/pretrainCache.ts';
-import { registerSavedModelLoader } from '../learn/persist.ts';
-import type { FittedModel, FittedTransform, Learner, SavedModel, TrainingSet } from '../learn/types.ts';
-import { fittedPipeline } from '../learn/types.ts';
+import { sliceTransform } from '../learn/slice.ts';
+import type { FittedModel, Learner, TrainingSet } from '../learn/types.ts';
+import { fittedPipeline } from '../learn/pipeline.ts';
 import type { Recipe } from './types.ts';
 
 export interface TlcnnParams {
@@ -156,24 +156,6 @@ export const TLCNN_DEFAULTS: Omit<TlcnnParams, 'macroDir'> = {
 
 /** the paper drops the lr ×0.1 once per stage */
 const LR_DROP = 0.1;
-
-
-/** A fitted transform that keeps values [from, from + length) of each row (the recipe's row layout). */
-function sliceTransform(from: number, length: number): FittedTransform {
-  return {
-    transform: (X) =>
-      X.map((r, i) => {
-        if (r.length < from + length) throw new MerError('BAD_INPUT', `tlcnn input row ${i} has ${r.length} values`, { expected: `at least ${from + length}` });
-        return r.subarray(from, from + length);
-      }),
-    save: (): SavedModel => ({ kind: 'tlcnn-slice', json: { from, length } }),
-  };
-}
-registerSavedModelLoader('tlcnn-slice', (s) => {
-  const j = s.json as { from?: unknown; length?: unknown };
-  if (typeof j?.from !== 'number' || typeof j?.length !== 'number') throw new MerError('BAD_INPUT', 'saved tlcnn-slice lacks from/length');
-  return sliceTransform(j.from, j.length);
-});
 
 async function readApexFace(clip: ClipRef, p: Pick<TlcnnParams, 'size' | 'alignFaces' | 'alignMargin'>): Promise<Float32Array> {
   const id = `${clip.dataset}/${clip.subject}/${clip.clip}`;

@@ -26,7 +26,8 @@ import { openDataset } from '../datasets/index.ts';
 import { applyLabels, getLabelScheme } from '../datasets/labelSchemes.ts';
 import { computeMetrics } from '../eval/metrics.ts';
 import type { FittedModel } from '../learn/types.ts';
-import { isFittedModel, loadSavedModel } from '../learn/persist.ts';
+import { loadSavedModel } from '../learn/persist.ts';
+import { isFittedModel } from '../learn/savedModel.ts';
 import { getRecipe, type Recipe } from '../recipes/index.ts';
 import { createLocalExecutor, type Executor } from './pool.ts';
 import { silentProgress, type ProgressSink } from '../core/progress.ts';
@@ -280,10 +281,23 @@ export interface LoadedModel {
   readonly model: FittedModel;
 }
 
+const holdsNetwork = (s: SavedModel): boolean => s.kind.startsWith('network:') || (s.children ?? []).some(holdsNetwork);
+
+/**
+ * The networks' saved-model loaders join learn/persist.ts's table here, by
+ * this explicit call, and only for a model that holds a network: their
+ * module brings tfjs, which a classical model never needs.
+ */
+async function addNetworkLoaders(): Promise<void> {
+  const { registerNetworkLoaders } = await import('../nets/index.ts');
+  registerNetworkLoaders();
+}
+
 /** Read a model folder and rebuild its recipe (same parameters) and fitted model. */
 export async function loadModel(dir: string): Promise<LoadedModel> {
   const { meta, saved } = await readModelFolder(dir);
   const recipe = await getRecipe(meta.recipe, meta.recipeParams ?? {});
+  if (holdsNetwork(saved)) await addNetworkLoaders();
   const model = await loadSavedModel(saved);
   if (!isFittedModel(model)) throw new MerError('BAD_INPUT', `the saved model '${saved.kind}' is a transform, not a classifier`, { file: join(dir, MODEL_JSON) });
   return { meta, recipe, model };

@@ -14,7 +14,8 @@ import { flowImagePlanar as flowImageToFeatures } from '../motion/flowImage.ts';
 import { MerError } from '../core/errors.ts';
 import type { Volume } from '../core/image.ts';
 import type { FittedModel, SavedModel } from '../learn/types.ts';
-import { isFittedModel, loadSavedModel } from '../learn/persist.ts';
+import { loadSavedModel } from '../learn/persist.ts';
+import { isFittedModel } from '../learn/savedModel.ts';
 import { clipFlowImage } from '../stages/clipFlow.ts';
 import type { IntervalClass } from '../run/analyze.ts';
 

@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import { evaluate } from '../../src/run/evaluate.ts';
 import type { Results } from '../../src/run/results.ts';
 import { registerRecipe, recipeNames } from '../../src/recipes/index.ts';
-import { pipeline } from '../../src/learn/types.ts';
+import { pipeline } from '../../src/learn/pipeline.ts';
 import { standardize } from '../../src/learn/standardize.ts';
 import { svm } from '../../src/learn/svm.ts';
 import { loadClipVolume } from '../../src/io/clip.ts';

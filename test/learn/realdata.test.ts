@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { skipUnlessShared, sharedData } from '../helpers/shared.ts';
 import { loadCasme2, loso } from '../../bench/classical-quick.ts';
-import { pipeline } from '../../src/learn/types.ts';
+import { pipeline } from '../../src/learn/pipeline.ts';
 import { standardize } from '../../src/learn/standardize.ts';
 import { svm } from '../../src/learn/svm.ts';
 

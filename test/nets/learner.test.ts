@@ -17,6 +17,7 @@ import { networkLearner } from '../../src/nets/learner.ts';
 import { ststnetNetwork, buildStstnet } from '../../src/nets/ststnet.ts';
 import { saveLayersModelFolder, loadLayersModelFolder } from '../../src/nets/modelIo.ts';
 import { loadSavedModel } from '../../src/learn/persist.ts';
+import { registerNetworkLoaders } from '../../src/nets/index.ts';
 import type { FittedModel } from '../../src/learn/types.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { evaluate } from '../../src/run/evaluate.ts';
@@ -55,6 +56,7 @@ test('networkLearner: trains STSTNet on separable flow images, softmax scores, s
   assert.equal(saved.kind, 'network:ststnet');
   assert.deepEqual((saved.json as { classes: string[] }).classes, ['negative', 'positive', 'surprise']);
   assert.ok(saved.arrays!['conv/kernel'] instanceof Float32Array);
+  registerNetworkLoaders(); // the explicit call src/run/modelFolder.ts makes
   const back = (await loadSavedModel(saved)) as FittedModel;
   assert.deepEqual(back.predict(X), preds);
 });

@@ -6,7 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Rng } from '../../src/core/rng.ts';
-import { pipeline } from '../../src/learn/types.ts';
+import { pipeline } from '../../src/learn/pipeline.ts';
 import { standardize } from '../../src/learn/standardize.ts';
 import { svm } from '../../src/learn/svm.ts';
 import { writeModelFolder } from '../../src/run/modelFolder.ts';

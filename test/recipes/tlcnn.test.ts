@@ -15,6 +15,7 @@ import { MerError } from '../../src/core/errors.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { writeImage } from '../../src/io/image.ts';
 import { loadSavedModel } from '../../src/learn/persist.ts';
+import { registerNetworkLoaders } from '../../src/nets/index.ts';
 import type { FittedModel } from '../../src/learn/types.ts';
 import { clearTlcnnPretrainCache, tlcnnRecipe } from '../../src/recipes/tlcnn.ts';
 
@@ -91,6 +92,7 @@ test('tlcnn: CK+ pre-training → apex fine-tuning → CNN + LSTM; deterministic
   assert.equal(a.preds.length, 6);
   for (const p of a.preds) assert.ok(Math.abs(p.scores.reduce((s, v) => s + v, 0) - 1) < 1e-5);
   assert.deepEqual(a.preds, b.preds);
+  registerNetworkLoaders(); // the explicit call src/run/modelFolder.ts makes
   const loaded = (await loadSavedModel(await a.m.save!())) as FittedModel;
   const again = loaded.predict(a.X);
   again.forEach((p, i) => p.scores.forEach((s, k) => assert.ok(Math.abs(s - a.preds[i].scores[k]) < 1e-6)));
