@@ -1,8 +1,9 @@
 /**
- * Minimal ZIP reader/writer (what .npz files need): entries stored (method 0)
- * or deflated (method 8), found through the central directory; CRC-32 is
- * checked on read. ZIP64 archives (> 4 GiB or > 65535 entries) and encrypted
- * entries are refused with a clear MerError.
+ * Minimal ZIP reader/writer (what .npz files and PyTorch's zip checkpoints
+ * need): entries stored (method 0) or deflated (method 8), found through the
+ * central directory, ZIP64 records read (torch.save writes them); CRC-32 is
+ * checked on read. Encrypted entries are refused with a clear MerError; the
+ * writer makes no ZIP64 archive (it refuses one over 4 GiB).
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { MerError } from '../core/errors.ts';
@@ -16,6 +17,13 @@ const MAX_COMMENT = 0xffff;
 const METHOD_STORED = 0;
 const METHOD_DEFLATE = 8;
 const ZIP64_MARK = 0xffffffff;
+/** an entry count of 0xffff in the EOCD: the real count is in the ZIP64 record */
+const ZIP16_MARK = 0xffff;
+const SIG_EOCD64 = 0x06064b50;
+const SIG_EOCD64_LOCATOR = 0x07064b50;
+const EOCD64_LOCATOR_BYTES = 20;
+/** extra-field id of the ZIP64 extended information */
+const EXTRA_ZIP64 = 0x0001;
 /** "version needed to extract" 2.0: deflate */
 const VERSION_20 = 20;
 /** general-purpose flag bit 11: names are UTF-8 */
@@ -47,8 +55,31 @@ function bad(message: string, file?: string): MerError {
   return new MerError('BAD_INPUT', message, { file });
 }
 
-/** All file entries of a zip archive (folders skipped), in central-directory order. */
-export function readZip(buf: Uint8Array, file?: string): ZipEntry[] {
+/** One central-directory record: where an entry's bytes are and how they are stored. */
+export interface ZipDirEntry {
+  name: string;
+  method: number;
+  flags: number;
+  crc: number;
+  compressedSize: number;
+  size: number;
+  localOffset: number;
+}
+
+/** 64-bit little-endian value that must fit a JS number exactly */
+function u64(dv: DataView, p: number, file?: string): number {
+  const v = dv.getBigUint64(p, true);
+  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new MerError('UNSUPPORTED', 'ZIP64 value beyond 2^53', { file });
+  return Number(v);
+}
+
+/**
+ * The central directory of a zip archive, ZIP64 included (the EOCD64 record
+ * found through its locator; 64-bit sizes and offsets from each entry's
+ * extra field 0x0001 where the 32-bit field holds 0xffffffff). Folders are
+ * listed too (names ending in '/').
+ */
+export function zipDirectory(buf: Uint8Array, file?: string): ZipDirEntry[] {
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let eocd = -1;
   for (let p = buf.length - EOCD_BYTES; p >= Math.max(0, buf.length - EOCD_BYTES - MAX_COMMENT); p--) {
@@ -61,52 +92,91 @@ export function readZip(buf: Uint8Array, file?: string): ZipEntry[] {
     const isZip = buf.length >= 4 && dv.getUint32(0, true) === SIG_LOCAL;
     throw bad(isZip ? 'truncated zip: end-of-central-directory record missing' : 'not a zip archive', file);
   }
-  const count = dv.getUint16(eocd + 10, true);
-  const cdSize = dv.getUint32(eocd + 12, true);
-  const cdOffset = dv.getUint32(eocd + 16, true);
-  if (count === 0xffff || cdOffset === ZIP64_MARK || cdSize === ZIP64_MARK) {
-    throw new MerError('UNSUPPORTED', 'ZIP64 archives are not supported', { file });
+  let count = dv.getUint16(eocd + 10, true);
+  let cdSize = dv.getUint32(eocd + 12, true);
+  let cdOffset = dv.getUint32(eocd + 16, true);
+  let cdEnd = eocd;
+  if (count === ZIP16_MARK || cdOffset === ZIP64_MARK || cdSize === ZIP64_MARK) {
+    const loc = eocd - EOCD64_LOCATOR_BYTES;
+    if (loc < 0 || dv.getUint32(loc, true) !== SIG_EOCD64_LOCATOR) throw bad('corrupt ZIP64 zip: end-of-central-directory locator missing', file);
+    const z64 = u64(dv, loc + 8, file);
+    if (z64 + 56 > loc || dv.getUint32(z64, true) !== SIG_EOCD64) throw bad('corrupt ZIP64 zip: end-of-central-directory record missing', file);
+    count = u64(dv, z64 + 32, file);
+    cdSize = u64(dv, z64 + 40, file);
+    cdOffset = u64(dv, z64 + 48, file);
+    cdEnd = z64;
   }
-  if (cdOffset + cdSize > eocd) throw bad('corrupt zip: central directory outside the file', file);
+  if (cdOffset + cdSize > cdEnd) throw bad('corrupt zip: central directory outside the file', file);
   const decoder = new TextDecoder('utf-8');
-  const out: ZipEntry[] = [];
+  const out: ZipDirEntry[] = [];
   let p = cdOffset;
   for (let i = 0; i < count; i++) {
     if (p + 46 > buf.length || dv.getUint32(p, true) !== SIG_CENTRAL) throw bad(`corrupt zip: central directory entry ${i} is damaged`, file);
     const flags = dv.getUint16(p + 8, true);
     const method = dv.getUint16(p + 10, true);
     const crc = dv.getUint32(p + 16, true);
-    const compSize = dv.getUint32(p + 20, true);
-    const size = dv.getUint32(p + 24, true);
+    let compressedSize = dv.getUint32(p + 20, true);
+    let size = dv.getUint32(p + 24, true);
     const nameLen = dv.getUint16(p + 28, true);
     const extraLen = dv.getUint16(p + 30, true);
     const commentLen = dv.getUint16(p + 32, true);
-    const local = dv.getUint32(p + 42, true);
+    let localOffset = dv.getUint32(p + 42, true);
     const name = decoder.decode(buf.subarray(p + 46, p + 46 + nameLen));
-    p += 46 + nameLen + extraLen + commentLen;
-    if (name.endsWith('/')) continue;
-    if (compSize === ZIP64_MARK || size === ZIP64_MARK || local === ZIP64_MARK) {
-      throw new MerError('UNSUPPORTED', `ZIP64 entry "${name}" is not supported`, { file });
-    }
-    if (flags & FLAG_ENCRYPTED) throw new MerError('UNSUPPORTED', `encrypted zip entry "${name}"`, { file });
-    if (local + 30 > buf.length || dv.getUint32(local, true) !== SIG_LOCAL) throw bad(`corrupt zip: local header of "${name}" is damaged`, file);
-    const start = local + 30 + dv.getUint16(local + 26, true) + dv.getUint16(local + 28, true);
-    if (start + compSize > buf.length) throw bad(`truncated zip: entry "${name}" runs past the end of the file`, file);
-    const comp = buf.subarray(start, start + compSize);
-    let data: Uint8Array;
-    if (method === METHOD_STORED) data = comp;
-    else if (method === METHOD_DEFLATE) {
-      try {
-        data = new Uint8Array(inflateRawSync(comp));
-      } catch (e) {
-        throw bad(`corrupt zip: entry "${name}" does not inflate (${e instanceof Error ? e.message : String(e)})`, file);
+    // ZIP64 extended information: the 64-bit values, in this order, of the fields set to 0xffffffff
+    let e = p + 46 + nameLen;
+    const extraEnd = Math.min(buf.length, e + extraLen);
+    while (e + 4 <= extraEnd) {
+      const id = dv.getUint16(e, true);
+      const len = dv.getUint16(e + 2, true);
+      if (id === EXTRA_ZIP64) {
+        let q = e + 4;
+        const next = (): number => {
+          if (q + 8 > e + 4 + len) throw bad(`corrupt zip: ZIP64 field of "${name}" is too short`, file);
+          const v = u64(dv, q, file);
+          q += 8;
+          return v;
+        };
+        if (size === ZIP64_MARK) size = next();
+        if (compressedSize === ZIP64_MARK) compressedSize = next();
+        if (localOffset === ZIP64_MARK) localOffset = next();
       }
-    } else throw new MerError('UNSUPPORTED', `zip entry "${name}" uses compression method ${method}`, { file, expected: 'stored (0) or deflate (8)' });
-    if (data.length !== size) throw bad(`corrupt zip: entry "${name}" has ${data.length} bytes, directory says ${size}`, file);
-    if (crc32(data) !== crc) throw bad(`corrupt zip: CRC mismatch in entry "${name}"`, file);
-    out.push({ name, data });
+      e += 4 + len;
+    }
+    if (compressedSize === ZIP64_MARK || size === ZIP64_MARK || localOffset === ZIP64_MARK) throw bad(`corrupt zip: entry "${name}" lacks its ZIP64 sizes`, file);
+    out.push({ name, method, flags, crc, compressedSize, size, localOffset });
+    p += 46 + nameLen + extraLen + commentLen;
   }
   return out;
+}
+
+/** The bytes of one entry: inflated when deflated, length and CRC-32 checked. */
+export function zipEntryData(buf: Uint8Array, entry: ZipDirEntry, file?: string): Uint8Array {
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const { name, method, localOffset: local, compressedSize: compSize } = entry;
+  if (entry.flags & FLAG_ENCRYPTED) throw new MerError('UNSUPPORTED', `encrypted zip entry "${name}"`, { file });
+  if (local + 30 > buf.length || dv.getUint32(local, true) !== SIG_LOCAL) throw bad(`corrupt zip: local header of "${name}" is damaged`, file);
+  const start = local + 30 + dv.getUint16(local + 26, true) + dv.getUint16(local + 28, true);
+  if (start + compSize > buf.length) throw bad(`truncated zip: entry "${name}" runs past the end of the file`, file);
+  const comp = buf.subarray(start, start + compSize);
+  let data: Uint8Array;
+  if (method === METHOD_STORED) data = comp;
+  else if (method === METHOD_DEFLATE) {
+    try {
+      data = new Uint8Array(inflateRawSync(comp));
+    } catch (e) {
+      throw bad(`corrupt zip: entry "${name}" does not inflate (${e instanceof Error ? e.message : String(e)})`, file);
+    }
+  } else throw new MerError('UNSUPPORTED', `zip entry "${name}" uses compression method ${method}`, { file, expected: 'stored (0) or deflate (8)' });
+  if (data.length !== entry.size) throw bad(`corrupt zip: entry "${name}" has ${data.length} bytes, directory says ${entry.size}`, file);
+  if (crc32(data) !== entry.crc) throw bad(`corrupt zip: CRC mismatch in entry "${name}"`, file);
+  return data;
+}
+
+/** All file entries of a zip archive (folders skipped), in central-directory order. */
+export function readZip(buf: Uint8Array, file?: string): ZipEntry[] {
+  return zipDirectory(buf, file)
+    .filter((e) => !e.name.endsWith('/'))
+    .map((e) => ({ name: e.name, data: zipEntryData(buf, e, file) }));
 }
 
 /** DOS date/time of 1980-01-01 00:00 — fixed so that archives are byte-reproducible */

@@ -1,16 +1,10 @@
 /**
- * Model folders (`merkit train --out model/`, read by `predict` / `analyze`).
- *
- * Layout:
- *   merkit-model.json   { format: 'merkit-model/1', recipe, recipeParams,
- *                         labels, classes, trainedOn, preprocessing,
- *                         trainingMetrics, createdWith, model }
- *   arrays/<n>.bin      one file per numeric array of the SavedModel tree:
- *                       raw little-endian values; dtype and shape are in the
- *                       json node that references the file.
- * `model` is the SavedModel tree with every array replaced by
- * { file, dtype, shape }. Files are written atomically, arrays first and the
- * json last, so a folder with a json is complete.
+ * Model folders (`merkit train --out model/`, read by `predict` / `analyze`):
+ * writing and reading them on disk, training a recipe on a whole dataset,
+ * and loading a folder back into a recipe and a fitted model. The format
+ * itself (layout, constants, array coding) is ./modelFormat.ts, which the
+ * page shares. Files are written atomically, arrays first and the json
+ * last, so a folder with a json is complete.
  */
 import { namedScores, type NamedScores } from '../learn/scores.ts';
 import { readFile } from 'node:fs/promises';
@@ -30,89 +24,15 @@ import { loadSavedModel } from '../learn/persist.ts';
 import { isFittedModel } from '../learn/savedModel.ts';
 import { getRecipe, type Recipe } from '../recipes/index.ts';
 import { createLocalExecutor, type Executor } from './pool.ts';
+import { checkModelFile, decodeSavedModel, encodeSavedModel, MODEL_FORMAT, MODEL_JSON, type ModelFile, type ModelMeta } from './modelFormat.ts';
 import { silentProgress, type ProgressSink } from '../core/progress.ts';
 
-export const MODEL_FORMAT = 'merkit-model/1';
-export const MODEL_JSON = 'merkit-model.json';
-
-type Dtype = 'float32' | 'float64' | 'int32';
-
-export interface ArrayRef {
-  readonly file: string;
-  readonly dtype: Dtype;
-  readonly shape: number[];
-}
-
-export interface SavedModelJson {
-  readonly kind: string;
-  readonly json: unknown;
-  readonly arrays?: Record<string, ArrayRef>;
-  readonly children?: SavedModelJson[];
-}
-
-export interface ModelMeta {
-  readonly recipe: string;
-  readonly recipeParams: Record<string, unknown>;
-  /** label scheme name, e.g. 'megc3' */
-  readonly labels: string;
-  readonly classes: readonly string[];
-  readonly trainedOn: { dataset: string; clips: number; subjects: number; perClass?: Record<string, number> };
-  /** what the input must go through before `extract` (face crop size, frame size, …) */
-  readonly preprocessing: Record<string, unknown>;
-  /** metrics on the TRAINING set itself (resubstitution): an optimistic sanity check, not an estimate */
-  readonly trainingMetrics: { kind: 'resubstitution'; note: string; [k: string]: unknown };
-}
-
-export interface ModelFile extends ModelMeta {
-  readonly format: string;
-  readonly createdWith: string;
-  readonly createdAt?: string;
-  readonly model: SavedModelJson;
-}
-
-function dtypeOf(a: Float32Array | Float64Array | Int32Array): Dtype {
-  if (a instanceof Float32Array) return 'float32';
-  if (a instanceof Float64Array) return 'float64';
-  return 'int32';
-}
-
-/** Little-endian bytes of a typed array (copies on a big-endian host). */
-export function toLittleEndian(a: Float32Array | Float64Array | Int32Array): Uint8Array {
-  const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-  if (new Uint8Array(new Uint16Array([1]).buffer)[0] === 1) return bytes;
-  const out = new Uint8Array(bytes.length);
-  const w = a.BYTES_PER_ELEMENT;
-  for (let i = 0; i < bytes.length; i += w) for (let b = 0; b < w; b++) out[i + b] = bytes[i + w - 1 - b];
-  return out;
-}
-
-export function fromLittleEndian(buf: Uint8Array, dtype: Dtype, file: string): Float32Array | Float64Array | Int32Array {
-  const w = dtype === 'float64' ? 8 : 4;
-  if (buf.length % w !== 0) throw new MerError('BAD_INPUT', `array file has ${buf.length} bytes`, { file, expected: `a multiple of ${w} (${dtype})` });
-  const copy = new Uint8Array(buf.length);
-  const little = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-  if (little) copy.set(buf);
-  else for (let i = 0; i < buf.length; i += w) for (let b = 0; b < w; b++) copy[i + b] = buf[i + w - 1 - b];
-  return dtype === 'float32' ? new Float32Array(copy.buffer) : dtype === 'float64' ? new Float64Array(copy.buffer) : new Int32Array(copy.buffer);
-}
+export { MODEL_FORMAT, MODEL_JSON, type ModelFile, type ModelMeta } from './modelFormat.ts';
 
 /** Write a model folder; returns the json written. */
 export async function writeModelFolder(dir: string, meta: ModelMeta, saved: SavedModel): Promise<ModelFile> {
-  let counter = 0;
-  const walk = async (node: SavedModel): Promise<SavedModelJson> => {
-    let arrays: Record<string, ArrayRef> | undefined;
-    if (node.arrays) {
-      arrays = {};
-      for (const [name, a] of Object.entries(node.arrays)) {
-        const file = `arrays/${String(counter++).padStart(3, '0')}-${node.kind.replace(/[^a-zA-Z0-9_-]/g, '_')}-${name.replace(/[^a-zA-Z0-9_-]/g, '_')}.bin`;
-        await writeFileAtomic(join(dir, file), toLittleEndian(a));
-        arrays[name] = { file, dtype: dtypeOf(a), shape: [a.length] };
-      }
-    }
-    const children = node.children ? await Promise.all(node.children.map(walk)) : undefined;
-    return { kind: node.kind, json: node.json ?? null, ...(arrays ? { arrays } : {}), ...(children ? { children } : {}) };
-  };
-  const model = await walk(saved);
+  const { model, files } = encodeSavedModel(saved);
+  for (const f of files) await writeFileAtomic(join(dir, f.file), f.bytes);
   const out: ModelFile = { format: MODEL_FORMAT, ...meta, createdWith: `merkit ${MERKIT_VERSION}`, createdAt: new Date().toISOString(), model };
   await writeFileAtomic(join(dir, MODEL_JSON), JSON.stringify(out, null, 2) + '\n');
   return out;
@@ -133,32 +53,15 @@ export async function readModelFolder(dir: string): Promise<{ meta: ModelFile; s
   } catch (e) {
     throw new MerError('BAD_INPUT', 'model json is not valid JSON', { file: path, cause: e });
   }
-  if (meta.format !== MODEL_FORMAT) {
-    throw new MerError('UNSUPPORTED', `model format '${String(meta.format)}'`, { file: path, expected: MODEL_FORMAT });
-  }
-  if (!meta.model || !Array.isArray(meta.classes)) throw new MerError('BAD_INPUT', 'model json lacks model/classes', { file: path });
-  const walk = async (node: SavedModelJson): Promise<SavedModel> => {
-    let arrays: Record<string, Float32Array | Float64Array | Int32Array> | undefined;
-    if (node.arrays) {
-      arrays = {};
-      for (const [name, ref] of Object.entries(node.arrays)) {
-        const f = join(dir, ref.file);
-        let buf: Uint8Array;
-        try {
-          buf = await readFile(f);
-        } catch (e) {
-          throw new MerError('NOT_FOUND', `model array file missing`, { file: f, expected: `the array '${name}' of '${node.kind}'`, cause: e });
-        }
-        const a = fromLittleEndian(buf, ref.dtype, f);
-        const n = ref.shape.reduce((p, q) => p * q, 1);
-        if (a.length !== n) throw new MerError('BAD_INPUT', `array has ${a.length} values`, { file: f, expected: `shape [${ref.shape.join(', ')}] = ${n}` });
-        arrays[name] = a;
-      }
+  checkModelFile(meta, path);
+  const read = async (file: string, array: string, kind: string): Promise<Uint8Array> => {
+    try {
+      return await readFile(join(dir, file));
+    } catch (e) {
+      throw new MerError('NOT_FOUND', `model array file missing`, { file: join(dir, file), expected: `the array '${array}' of '${kind}'`, cause: e });
     }
-    const children = node.children ? await Promise.all(node.children.map(walk)) : undefined;
-    return { kind: node.kind, json: node.json, ...(arrays ? { arrays } : {}), ...(children ? { children } : {}) };
   };
-  return { meta, saved: await walk(meta.model) };
+  return { meta, saved: await decodeSavedModel(meta.model, read, (file) => join(dir, file)) };
 }
 
 /* ------------------------------------------------------- train and predict */

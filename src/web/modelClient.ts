@@ -1,9 +1,8 @@
 /**
  * Loading a model folder over HTTP (the page fetches /model/… from
  * `merkit serve`) into an IntervalClassifier. Browser-safe: uses `fetch`
- * only. The folder layout is run/modelFolder.ts's (merkit-model.json + raw
- * little-endian arrays); that module reads with node:fs, so the small array
- * decoding is repeated here rather than pulling Node code into the page.
+ * only, and the one reader of the model-folder format (run/modelFormat.ts)
+ * that the CLI's run/modelFolder.ts uses too.
  *
  * Recipes available in the browser: those whose features are the onset→apex
  * flow image (flow-svm). Other recipes load, but `classifierFromModel` says
@@ -18,6 +17,7 @@ import { loadSavedModel } from '../learn/persist.ts';
 import { isFittedModel } from '../learn/savedModel.ts';
 import { clipFlowImage } from '../stages/clipFlow.ts';
 import type { IntervalClass } from '../run/analyze.ts';
+import { checkModelFile, decodeSavedModel, MODEL_JSON, type ModelFile } from '../run/modelFormat.ts';
 
 export interface ClassScores {
   /** predicted class */
@@ -59,70 +59,28 @@ export function intervalClassify(c: IntervalClassifier): (clip: Volume, apex: nu
   };
 }
 
-export const MODEL_JSON = 'merkit-model.json';
-export const MODEL_FORMAT = 'merkit-model/1';
+export { decodeArray, MODEL_FORMAT, MODEL_JSON } from '../run/modelFormat.ts';
 /** recipes whose `extract` is the flow image of (onset, apex) as planar floats: the page reproduces it exactly */
 export const BROWSER_RECIPES = new Set(['flow-svm']);
 const DEFAULT_FLOW_SIZE = 28;
 
-interface ArrayRef {
-  file: string;
-  dtype: 'float32' | 'float64' | 'int32';
-  shape: number[];
-}
-interface SavedJsonNode {
-  kind: string;
-  json: unknown;
-  arrays?: Record<string, ArrayRef>;
-  children?: SavedJsonNode[];
-}
-export interface ModelJson {
-  format: string;
-  recipe: string;
-  recipeParams?: Record<string, unknown>;
-  labels: string;
-  classes: string[];
-  model: SavedJsonNode;
-  trainedOn?: unknown;
-}
+/** merkit-model.json as the page reads it */
+export type ModelJson = ModelFile;
 
 type Fetch = (url: string) => Promise<{ ok: boolean; status: number; json(): Promise<unknown>; arrayBuffer(): Promise<ArrayBuffer> }>;
-
-export function decodeArray(buf: ArrayBuffer, dtype: ArrayRef['dtype'], file: string): Float32Array | Float64Array | Int32Array {
-  const w = dtype === 'float64' ? 8 : 4;
-  if (buf.byteLength % w !== 0) throw new MerError('BAD_INPUT', `array file has ${buf.byteLength} bytes`, { file, expected: `a multiple of ${w} (${dtype})` });
-  const dv = new DataView(buf);
-  const n = buf.byteLength / w;
-  if (dtype === 'float64') return Float64Array.from({ length: n }, (_, i) => dv.getFloat64(i * 8, true));
-  if (dtype === 'int32') return Int32Array.from({ length: n }, (_, i) => dv.getInt32(i * 4, true));
-  return Float32Array.from({ length: n }, (_, i) => dv.getFloat32(i * 4, true));
-}
 
 /** Fetch a model folder served at `base` (ending in '/'): its json and the SavedModel tree. */
 export async function fetchModel(base: string, fetchFn: Fetch = fetch as unknown as Fetch): Promise<{ meta: ModelJson; saved: SavedModel }> {
   const url = base + MODEL_JSON;
   const res = await fetchFn(url);
   if (!res.ok) throw new MerError('NOT_FOUND', `model json not found (HTTP ${res.status})`, { file: url });
-  const meta = (await res.json()) as ModelJson;
-  if (meta.format !== MODEL_FORMAT) throw new MerError('UNSUPPORTED', `model format '${String(meta.format)}'`, { file: url, expected: MODEL_FORMAT });
-  if (!meta.model || !Array.isArray(meta.classes)) throw new MerError('BAD_INPUT', 'model json lacks model/classes', { file: url });
-  const walk = async (node: SavedJsonNode): Promise<SavedModel> => {
-    let arrays: Record<string, Float32Array | Float64Array | Int32Array> | undefined;
-    if (node.arrays) {
-      arrays = {};
-      for (const [name, ref] of Object.entries(node.arrays)) {
-        const r = await fetchFn(base + ref.file);
-        if (!r.ok) throw new MerError('NOT_FOUND', `model array file missing (HTTP ${r.status})`, { file: base + ref.file });
-        const a = decodeArray(await r.arrayBuffer(), ref.dtype, base + ref.file);
-        const n = ref.shape.reduce((p, q) => p * q, 1);
-        if (a.length !== n) throw new MerError('BAD_INPUT', `array has ${a.length} values`, { file: base + ref.file, expected: String(n) });
-        arrays[name] = a;
-      }
-    }
-    const children = node.children ? await Promise.all(node.children.map(walk)) : undefined;
-    return { kind: node.kind, json: node.json, ...(arrays ? { arrays } : {}), ...(children ? { children } : {}) } as SavedModel;
+  const meta = checkModelFile((await res.json()) as ModelJson, url);
+  const read = async (file: string): Promise<ArrayBuffer> => {
+    const r = await fetchFn(base + file);
+    if (!r.ok) throw new MerError('NOT_FOUND', `model array file missing (HTTP ${r.status})`, { file: base + file });
+    return r.arrayBuffer();
   };
-  return { meta, saved: await walk(meta.model) };
+  return { meta, saved: await decodeSavedModel(meta.model, read, (file) => base + file) };
 }
 
 /** Build the classifier the page uses from a fetched model; throws UNSUPPORTED for recipes the page cannot reproduce. */

@@ -11,6 +11,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readPth, requireTensor } from '../../src/nets/pth.ts';
+import { writeZip } from '../../src/io/zip.ts';
+import { zip64 } from '../helpers/zip64.ts';
 import { MerError } from '../../src/core/errors.ts';
 import { skipUnlessShared, SHARED_DATA } from '../helpers/shared.ts';
 
@@ -142,44 +144,16 @@ function legacyCheckpoint(specs: TensorSpec[], wrap?: string): Uint8Array {
   return Buffer.concat(parts);
 }
 
-/** A zip archive with stored (uncompressed) entries. */
+/** A zip archive with stored (uncompressed) entries, as torch.save writes them. */
 function zip(entries: [string, Uint8Array][]): Uint8Array {
-  const locals: Buffer[] = [];
-  const central: Buffer[] = [];
-  let offset = 0;
-  for (const [name, data] of entries) {
-    const n = Buffer.from(name);
-    const lh = Buffer.alloc(30);
-    lh.writeUInt32LE(0x04034b50, 0);
-    lh.writeUInt16LE(0, 8); // stored
-    lh.writeUInt32LE(data.length, 18);
-    lh.writeUInt32LE(data.length, 22);
-    lh.writeUInt16LE(n.length, 26);
-    const ch = Buffer.alloc(46);
-    ch.writeUInt32LE(0x02014b50, 0);
-    ch.writeUInt32LE(data.length, 20);
-    ch.writeUInt32LE(data.length, 24);
-    ch.writeUInt16LE(n.length, 28);
-    ch.writeUInt32LE(offset, 42);
-    locals.push(lh, n, Buffer.from(data));
-    central.push(ch, n);
-    offset += 30 + n.length + data.length;
-  }
-  const cd = Buffer.concat(central);
-  const eocd = Buffer.alloc(22);
-  eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(entries.length, 8);
-  eocd.writeUInt16LE(entries.length, 10);
-  eocd.writeUInt32LE(cd.length, 12);
-  eocd.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cd, eocd]);
+  return writeZip(entries.map(([name, data]) => ({ name, data })));
 }
 
-function zipCheckpoint(specs: TensorSpec[], wrap?: string): Uint8Array {
+function zipCheckpoint(specs: TensorSpec[], wrap?: string, archive = zip): Uint8Array {
   const p = new Pickler().proto();
   pickleStateDict(p, specs, wrap);
   const keys = [...new Set(specs.map((s) => s.storage))];
-  return zip([['archive/data.pkl', p.stop().build()], ...keys.map((k): [string, Uint8Array] => [`archive/data/${k}`, storageBytes(k)])]);
+  return archive([['archive/data.pkl', p.stop().build()], ...keys.map((k): [string, Uint8Array] => [`archive/data/${k}`, storageBytes(k)])]);
 }
 
 function checkTensors(m: Awaited<ReturnType<typeof readPth>>, prefix = ''): void {
@@ -204,6 +178,10 @@ test('legacy-format checkpoint: shared storage, transposed and offset views, int
 
 test('zip-format checkpoint: same tensors', async () => {
   checkTensors(await readPth(zipCheckpoint(SPECS), 'x.pth'));
+});
+
+test('zip-format checkpoint with ZIP64 records (as torch.save writes them): same tensors', async () => {
+  checkTensors(await readPth(zipCheckpoint(SPECS, undefined, zip64), 'x.pth'));
 });
 
 test("wrapped {'state_dict': …} with 'module.' prefixes (DataParallel) is unwrapped and stripped", async () => {
