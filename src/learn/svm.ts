@@ -1,5 +1,7 @@
 /**
- * Support vector classification over libsvm (libsvm-js, the asm.js build).
+ * Support vector classification over libsvm (libsvm-js, the asm.js build):
+ * the fit, the predictor and its saved form. The binding is ./libsvm.ts, the
+ * Platt sigmoid and pairwise coupling ./svmProbability.ts.
  *
  * How libsvm is used. libsvm-js exposes training but neither decision values
  * nor `srand`, and libsvm's probability estimates shuffle with C `rand()`,
@@ -36,27 +38,26 @@
  * Classes absent from the training set score 0 (probabilities, votes) or
  * ABSENT_CLASS_SCORE (ovr decision values) and are never predicted.
  */
-import { createRequire } from 'node:module';
 import { MerError } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
 import type { FittedModel, Learner, Prediction, SavedModel, TrainingSet } from './types.ts';
 import { savedArray, savedJson } from './savedModel.ts';
 import {
   applyKernel,
-  baseCross,
   baseGram,
   checkLabels,
   checkNonNegative,
   checkRows,
   gammaChi2Scale,
   gammaScale,
-  kernelFromBase,
   kernelValue,
   type KernelName,
   type KernelSpec,
   type Mat64,
 } from './kernels.ts';
 import { gridSearch } from './gridSearch.ts';
+import { trainBinary } from './libsvm.ts';
+import { pairwiseCoupling, sigmoidPredict, sigmoidTrain } from './svmProbability.ts';
 
 export interface SvmOptions {
   readonly kernel: KernelName;
@@ -127,41 +128,6 @@ const MIN_PROB = 1e-7;
  */
 const MAX_ROWS = 4000;
 
-/* ------------------------------------------------------------------ libsvm */
-
-interface LibsvmModel {
-  train(samples: ArrayLike<number>[], labels: number[]): void;
-  serializeModel(): string;
-  getSVIndices(): number[];
-  getLabels(): number[];
-  predictOne(sample: ArrayLike<number>): number;
-  free(): void;
-}
-interface LibsvmCtor {
-  new (options: Record<string, unknown>): LibsvmModel;
-  KERNEL_TYPES: Record<string, string>;
-  SVM_TYPES: Record<string, string>;
-}
-
-let libsvmCtor: LibsvmCtor | undefined;
-
-/**
- * The libsvm-js asm.js build, loaded once. Its emscripten runtime installs a
- * process-wide `unhandledRejection` handler that calls process.exit(1); it is
- * removed again so that loading libsvm cannot silently kill the host program.
- */
-export function loadLibsvm(): LibsvmCtor {
-  if (libsvmCtor) return libsvmCtor;
-  const before = new Set(process.listeners('unhandledRejection'));
-  const require = createRequire(import.meta.url);
-  try {
-    libsvmCtor = require('libsvm-js/asm') as LibsvmCtor;
-  } finally {
-    for (const l of process.listeners('unhandledRejection')) if (!before.has(l)) process.removeListener('unhandledRejection', l);
-  }
-  return libsvmCtor;
-}
-
 /** A binary machine: decision(x) = Σ coef_s k(x, sv_s) − rho; positive → `pos`. */
 interface Machine {
   /** class index on the positive side */
@@ -174,217 +140,6 @@ interface Machine {
   readonly rho: number;
   /** Platt sigmoid P(pos | f) = 1 / (1 + exp(A f + B)), when probability is on */
   sigmoid?: { A: number; B: number };
-}
-
-/** Shortest decimal that parses back to the same double (libsvm reads options with atof). */
-function num(v: number): string {
-  return String(v);
-}
-
-/**
- * Train one binary C-SVC on the precomputed kernel rows `rows` of K with
- * labels ±1 (`ypm`), per-side costs Cpos / Cneg. Returns the dual solution in
- * the orientation "positive decision → +1".
- */
-function trainBinary(K: Mat64, rows: readonly number[], ypm: readonly number[], Cpos: number, Cneg: number, tolerance: number): { sv: number[]; coef: Float64Array; rho: number } {
-  const SVM = loadLibsvm();
-  const m = rows.length;
-  const n = K.cols;
-  const samples: Float64Array[] = new Array(m);
-  for (let a = 0; a < m; a++) {
-    const s = new Float64Array(m + 1);
-    s[0] = a + 1; // libsvm PRECOMPUTED: first value = 1-based serial number of the row
-    const base = rows[a] * n;
-    for (let b = 0; b < m; b++) s[b + 1] = K.data[base + rows[b]];
-    samples[a] = s;
-  }
-  const svm = new SVM({
-    type: SVM.SVM_TYPES.C_SVC,
-    kernel: SVM.KERNEL_TYPES.PRECOMPUTED,
-    cost: 1,
-    weight: { '1': num(Cpos), '-1': num(Cneg) },
-    tolerance,
-    shrinking: true,
-    probabilityEstimates: false,
-    quiet: true,
-  });
-  let text: string;
-  let svLocal: number[];
-  try {
-    svm.train(samples, ypm as number[]);
-    text = svm.serializeModel();
-    svLocal = svm.getSVIndices();
-  } finally {
-    svm.free();
-  }
-  const parsed = parseModel(text);
-  if (parsed.coef.length !== svLocal.length) throw new MerError('INTERNAL', `libsvm model lists ${parsed.coef.length} coefficients for ${svLocal.length} support vectors`);
-  // libsvm's positive side is the label seen first; orient so that +1 is positive.
-  const flip = parsed.labels[0] === 1 ? 1 : -1;
-  const coef = new Float64Array(parsed.coef.length);
-  for (let s = 0; s < coef.length; s++) coef[s] = flip * parsed.coef[s];
-  const sv = svLocal.map((a) => rows[a]);
-  // rho from the free support vectors: y_t f(x_t) = 1 ⇒ rho = Σ coef k(t, ·) − y_t
-  let rhoSum = 0;
-  let free = 0;
-  const yOf = new Map<number, number>();
-  svLocal.forEach((a, s) => yOf.set(s, ypm[a]));
-  for (let t = 0; t < sv.length; t++) {
-    const yt = yOf.get(t)!;
-    const alpha = Math.abs(coef[t]);
-    const Ct = yt > 0 ? Cpos : Cneg;
-    if (alpha > 0 && alpha < Ct) {
-      let f = 0;
-      const base = sv[t] * n;
-      for (let s = 0; s < sv.length; s++) f += coef[s] * K.data[base + sv[s]];
-      rhoSum += f - yt;
-      free++;
-    }
-  }
-  const rho = free > 0 ? rhoSum / free : flip * parsed.rho;
-  return { sv, coef, rho };
-}
-
-/** The parts of a 2-class libsvm model text merkit needs. */
-function parseModel(text: string): { labels: number[]; rho: number; coef: number[] } {
-  const lines = text.split('\n');
-  let labels: number[] = [];
-  let rho = NaN;
-  const coef: number[] = [];
-  let inSV = false;
-  for (const line of lines) {
-    if (inSV) {
-      const t = line.trim();
-      if (t) coef.push(Number(t.split(/\s+/)[0]));
-      continue;
-    }
-    if (line.startsWith('label ')) labels = line.slice(6).trim().split(/\s+/).map(Number);
-    else if (line.startsWith('rho ')) rho = Number(line.slice(4).trim().split(/\s+/)[0]);
-    else if (line.trim() === 'SV') inSV = true;
-  }
-  if (labels.length !== 2 || !Number.isFinite(rho)) throw new MerError('INTERNAL', 'unexpected libsvm model text (expected a 2-class model)');
-  return { labels, rho, coef };
-}
-
-/* ------------------------------------------------------------ Platt scaling */
-
-/** Platt's sigmoid fit by Newton's method with backtracking (Lin, Lin & Weng 2007). */
-export function sigmoidTrain(dec: ArrayLike<number>, ypm: ArrayLike<number>): { A: number; B: number } {
-  const l = dec.length;
-  let prior1 = 0;
-  let prior0 = 0;
-  for (let i = 0; i < l; i++) if (ypm[i] > 0) prior1++;
-  else prior0++;
-  const maxIter = 100;
-  const minStep = 1e-10;
-  const sigma = 1e-12;
-  const eps = 1e-5;
-  const hiTarget = (prior1 + 1) / (prior1 + 2);
-  const loTarget = 1 / (prior0 + 2);
-  const t = new Float64Array(l);
-  for (let i = 0; i < l; i++) t[i] = ypm[i] > 0 ? hiTarget : loTarget;
-  let A = 0;
-  let B = Math.log((prior0 + 1) / (prior1 + 1));
-  const objective = (a: number, b: number) => {
-    let f = 0;
-    for (let i = 0; i < l; i++) {
-      const fApB = dec[i] * a + b;
-      f += fApB >= 0 ? t[i] * fApB + Math.log1p(Math.exp(-fApB)) : (t[i] - 1) * fApB + Math.log1p(Math.exp(fApB));
-    }
-    return f;
-  };
-  let fval = objective(A, B);
-  for (let iter = 0; iter < maxIter; iter++) {
-    let h11 = sigma;
-    let h22 = sigma;
-    let h21 = 0;
-    let g1 = 0;
-    let g2 = 0;
-    for (let i = 0; i < l; i++) {
-      const fApB = dec[i] * A + B;
-      let p: number;
-      let q: number;
-      if (fApB >= 0) {
-        const e = Math.exp(-fApB);
-        p = e / (1 + e);
-        q = 1 / (1 + e);
-      } else {
-        const e = Math.exp(fApB);
-        p = 1 / (1 + e);
-        q = e / (1 + e);
-      }
-      const d2 = p * q;
-      h11 += dec[i] * dec[i] * d2;
-      h22 += d2;
-      h21 += dec[i] * d2;
-      const d1 = t[i] - p;
-      g1 += dec[i] * d1;
-      g2 += d1;
-    }
-    if (Math.abs(g1) < eps && Math.abs(g2) < eps) break;
-    const det = h11 * h22 - h21 * h21;
-    const dA = -(h22 * g1 - h21 * g2) / det;
-    const dB = -(-h21 * g1 + h11 * g2) / det;
-    const gd = g1 * dA + g2 * dB;
-    let step = 1;
-    while (step >= minStep) {
-      const nA = A + step * dA;
-      const nB = B + step * dB;
-      const nf = objective(nA, nB);
-      if (nf < fval + 0.0001 * step * gd) {
-        A = nA;
-        B = nB;
-        fval = nf;
-        break;
-      }
-      step /= 2;
-    }
-    if (step < minStep) break;
-  }
-  return { A, B };
-}
-
-export function sigmoidPredict(f: number, s: { A: number; B: number }): number {
-  const fApB = f * s.A + s.B;
-  return fApB >= 0 ? Math.exp(-fApB) / (1 + Math.exp(-fApB)) : 1 / (1 + Math.exp(fApB));
-}
-
-/** Pairwise coupling, method 2 of Wu, Lin & Weng (2004), as in libsvm. r[i][j] ≈ P(i | i or j). */
-export function pairwiseCoupling(r: number[][]): number[] {
-  const k = r.length;
-  const p = new Array<number>(k).fill(1 / k);
-  const Q = Array.from({ length: k }, () => new Array<number>(k).fill(0));
-  const Qp = new Array<number>(k).fill(0);
-  const maxIter = Math.max(100, k);
-  const eps = 0.005 / k;
-  for (let t = 0; t < k; t++) {
-    for (let j = 0; j < k; j++) {
-      if (j === t) continue;
-      Q[t][t] += r[j][t] * r[j][t];
-      Q[t][j] = -r[j][t] * r[t][j];
-    }
-  }
-  for (let iter = 0; iter < maxIter; iter++) {
-    let pQp = 0;
-    for (let t = 0; t < k; t++) {
-      Qp[t] = 0;
-      for (let j = 0; j < k; j++) Qp[t] += Q[t][j] * p[j];
-      pQp += p[t] * Qp[t];
-    }
-    let maxErr = 0;
-    for (let t = 0; t < k; t++) maxErr = Math.max(maxErr, Math.abs(Qp[t] - pQp));
-    if (maxErr < eps) break;
-    for (let t = 0; t < k; t++) {
-      const diff = (-Qp[t] + pQp) / Q[t][t];
-      p[t] += diff;
-      pQp = (pQp + diff * (diff * Q[t][t] + 2 * Qp[t])) / (1 + diff) / (1 + diff);
-      for (let j = 0; j < k; j++) {
-        Qp[j] = (Qp[j] + diff * Q[t][j]) / (1 + diff);
-        p[j] /= 1 + diff;
-      }
-    }
-  }
-  return p;
 }
 
 /** Decision values of a machine for the rows `test` of a kernel matrix whose columns are training rows. */
@@ -807,33 +562,4 @@ export function svm(opts: SvmOptions): Learner {
   checkOptions(opts);
   const name = `svm-${opts.kernel}`;
   return { name, fit: (train: TrainingSet) => fitSvm(train, opts) };
-}
-
-/** @internal exported for tests: the kernel matrix between test rows and training rows. */
-export function crossKernel(spec: KernelSpec, A: readonly Float32Array[], B: readonly Float32Array[]): Mat64 {
-  return applyKernel(spec, baseCross(spec.kernel, A, B));
-}
-
-/** @internal libsvm's own label for a precomputed row (tests cross-check our decisions against it). */
-export function libsvmReferencePredict(train: { X: readonly Float32Array[]; y: readonly number[] }, spec: KernelSpec, C: number, test: readonly Float32Array[]): number[] {
-  const SVM = loadLibsvm();
-  const K = applyKernel(spec, baseGram(spec.kernel, train.X));
-  const n = train.X.length;
-  const samples = train.X.map((_, i) => {
-    const s = new Float64Array(n + 1);
-    s[0] = i + 1;
-    for (let j = 0; j < n; j++) s[j + 1] = K.data[i * n + j];
-    return s;
-  });
-  const m = new SVM({ type: SVM.SVM_TYPES.C_SVC, kernel: SVM.KERNEL_TYPES.PRECOMPUTED, cost: C, quiet: true });
-  try {
-    m.train(samples, train.y as number[]);
-    return test.map((x) => {
-      const s = new Float64Array(n + 1);
-      for (let j = 0; j < n; j++) s[j + 1] = kernelFromBase(spec, baseCross(spec.kernel, [x], [train.X[j]]).data[0]);
-      return m.predictOne(s);
-    });
-  } finally {
-    m.free();
-  }
 }

@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isMerError } from '../../src/core/errors.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { fitSvm, svm, libsvmReferencePredict, pairwiseCoupling, ABSENT_CLASS_SCORE } from '../../src/learn/svm.ts';
+import { fitSvm, svm, ABSENT_CLASS_SCORE } from '../../src/learn/svm.ts';
+import { pairwiseCoupling } from '../../src/learn/svmProbability.ts';
+import { libsvmReferencePredict } from '../helpers/libsvmOracle.ts';
 import { chi2Dist, kernelValue } from '../../src/learn/kernels.ts';
 import { ts, blobs, f32 } from './helpers.ts';
 
