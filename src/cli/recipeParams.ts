@@ -7,8 +7,10 @@
  *   (`grid=5,4`, `tuneC=1,10,100`, `tuneC=` for an empty list) or JSON;
  *   object / null default → JSON (`null` for none).
  * The parsed values become recipe overrides, so they end up in the recipe's
- * params that results.json and the model folder record.
+ * params that results.json and the model folder record. `--epochs` and
+ * `--pretrained-dir` are two names for parameters, checked the same way.
  */
+import { resolve } from 'node:path';
 import { MerError } from '../core/errors.ts';
 
 /** commander accumulator for a repeatable option */
@@ -57,21 +59,47 @@ export function parseParamValue(key: string, v: string, def: unknown): unknown {
   return parseJson(key, v);
 }
 
-/** `--param` specs → recipe overrides, validated against the recipe's declared params */
-export async function recipeParamOverrides(recipe: string, specs: readonly string[] | undefined): Promise<Record<string, unknown>> {
+/**
+ * Options that set one recipe parameter each: `--epochs N` is `--param
+ * epochs=N` and `--pretrained-dir D` is `--param pretrainedDir=D` (resolved),
+ * checked against the recipe's declared params like any `--param`.
+ */
+export interface ParamOptions {
+  epochs?: number;
+  pretrainedDir?: string;
+}
+
+/** what a recipe lacks when an option's parameter is not declared */
+const OPTION_PARAMS: Record<keyof ParamOptions, { flag: string; lacks: string; expected: string }> = {
+  epochs: { flag: '--epochs', lacks: 'has no training epochs', expected: '--epochs with a network recipe' },
+  pretrainedDir: { flag: '--pretrained-dir', lacks: 'does not load pretrained weights', expected: '--pretrained-dir with --recipe ststnet' },
+};
+
+/**
+ * `--param` specs (and the options above) → recipe overrides, validated
+ * against the recipe's declared params: the recipe is built once, with its
+ * defaults, and only when there is something to check.
+ */
+export async function recipeParamOverrides(recipe: string, specs: readonly string[] | undefined, options: ParamOptions = {}): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
-  if (!specs || specs.length === 0) return out;
+  const given = (Object.keys(OPTION_PARAMS) as (keyof ParamOptions)[]).filter((k) => options[k] !== undefined && options[k] !== '');
+  if ((!specs || specs.length === 0) && given.length === 0) return out;
   // loaded here, not at the top: the CLI starts without the recipe registry (bench:startup)
   const [{ loadPlugins }, { getRecipe }] = await Promise.all([import('../run/plugins.ts'), import('../recipes/index.ts')]);
   await loadPlugins(); // a plug-in recipe is only known once its module is loaded
   const declared = (await getRecipe(recipe)).params;
   const keys = Object.keys(declared);
-  for (const spec of specs) {
+  for (const k of given) {
+    const o = OPTION_PARAMS[k];
+    if (!Object.hasOwn(declared, k)) throw new MerError('BAD_OPTION', `recipe '${recipe}' ${o.lacks} (${o.flag} sets its parameter '${k}')`, { expected: o.expected });
+    out[k] = k === 'pretrainedDir' ? resolve(String(options[k])) : options[k];
+  }
+  for (const spec of specs ?? []) {
     const eq = spec.indexOf('=');
     if (eq <= 0) bad(`--param '${spec}' is not key=value`, `e.g. --param ${keys[0] ?? 'key'}=value`);
     const key = spec.slice(0, eq);
     if (!Object.hasOwn(declared, key)) bad(`recipe '${recipe}' has no parameter '${key}'`, `one of ${keys.join(', ')}`);
-    if (Object.hasOwn(out, key)) bad(`--param ${key} given twice`, 'each parameter once');
+    if (Object.hasOwn(out, key)) bad(`--param ${key} given twice`, given.includes(key as keyof ParamOptions) ? `${OPTION_PARAMS[key as keyof ParamOptions].flag} or --param ${key}, not both` : 'each parameter once');
     out[key] = parseParamValue(key, spec.slice(eq + 1), declared[key]);
   }
   return out;

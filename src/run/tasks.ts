@@ -5,7 +5,8 @@
 import type { ClipRef } from '../core/clip.ts';
 import { Rng } from '../core/rng.ts';
 import type { Prediction } from '../learn/types.ts';
-import { getRecipe } from '../recipes/index.ts';
+import { getRecipe, type Recipe } from '../recipes/index.ts';
+import { stableStringify } from '../io/cache.ts';
 import { MerError } from '../core/errors.ts';
 import type { AuditSpec } from '../eval/audit.ts';
 import { createAuditProbe, type FoldAudit } from './audit.ts';
@@ -60,14 +61,32 @@ export function sharedRunRng(seed: number): Rng {
   return new Rng(`${seed}/shared`);
 }
 
+/** recipes this process has built, by name and parameters (a run's tasks all name the same one) */
+const BUILT = new Map<string, Promise<Recipe>>();
+/** a run builds one recipe; a long-lived worker serving several runs keeps the last few */
+const BUILT_KEPT = 4;
+
+/** The task's recipe, built once per process for each (name, parameters), not once per task. */
+function recipeOf(t: { recipe: string; recipeParams: Record<string, unknown> }): Promise<Recipe> {
+  const key = `${t.recipe}\0${stableStringify(t.recipeParams)}`;
+  let r = BUILT.get(key);
+  if (!r) {
+    r = getRecipe(t.recipe, t.recipeParams);
+    r.catch(() => BUILT.delete(key));
+    BUILT.set(key, r);
+    while (BUILT.size > BUILT_KEPT) BUILT.delete(BUILT.keys().next().value as string);
+  }
+  return r;
+}
+
 export async function runExtractTask(t: ExtractTask): Promise<Float32Array> {
-  const recipe = await getRecipe(t.recipe, t.recipeParams);
+  const recipe = await recipeOf(t);
   return recipe.extract(t.clip);
 }
 
 export async function runFoldTask(t: FoldTask): Promise<FoldResult> {
   const t0 = performance.now();
-  const recipe = await getRecipe(t.recipe, t.recipeParams);
+  const recipe = await recipeOf(t);
   const learner = recipe.learner();
   const audit = t.audit ? createAuditProbe(t.testX, t.audit) : undefined;
   const model = await learner.fit({

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { runMerkit } from '../helpers/cli.ts';
 import { parseParamValue, recipeParamOverrides } from '../../src/cli/recipeParams.ts';
 import { MerError } from '../../src/core/errors.ts';
@@ -37,6 +37,14 @@ test('recipeParamOverrides: checked against the recipe\'s declared params', asyn
   await assert.rejects(recipeParamOverrides('mmfl', ['nope=1']), (e: unknown) => e instanceof MerError && /recipe 'mmfl' has no parameter 'nope'/.test(e.message) && /variant/.test(e.describe()));
   await assert.rejects(recipeParamOverrides('mmfl', ['variant']), /not key=value/);
   await assert.rejects(recipeParamOverrides('mmfl', ['svmC=1', 'svmC=2']), /given twice/);
+});
+
+test('--epochs and --pretrained-dir are recipe parameters, checked like --param', async () => {
+  assert.deepEqual(await recipeParamOverrides('ststnet', [], { epochs: 3 }), { epochs: 3 });
+  assert.deepEqual(await recipeParamOverrides('ststnet', ['lr=0.001'], { pretrainedDir: 'w' }), { pretrainedDir: resolve('w'), lr: 0.001 });
+  await assert.rejects(recipeParamOverrides('svm-linear', [], { epochs: 3 }), (e: unknown) => e instanceof MerError && /has no training epochs/.test(e.message) && /network recipe/.test(e.expected ?? ''));
+  await assert.rejects(recipeParamOverrides('flow-svm', [], { pretrainedDir: 'w' }), /does not load pretrained weights/);
+  await assert.rejects(recipeParamOverrides('ststnet', ['epochs=4'], { epochs: 3 }), (e: unknown) => e instanceof MerError && /given twice/.test(e.message) && /--epochs or --param epochs/.test(e.expected ?? ''));
 });
 
 function table(dir: string): string {

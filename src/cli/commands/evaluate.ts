@@ -2,7 +2,6 @@ import { Option, type Command } from 'commander';
 import { basename, join, resolve } from 'node:path';
 import { intOption, usageError } from '../options.ts';
 import { defaultWorkers, type Executor } from '../../run/pool.ts';
-import { MerError } from '../../core/errors.ts';
 import { collect, recipeParamOverrides } from '../recipeParams.ts';
 
 /** undefined = the runner's own local pool */
@@ -15,24 +14,6 @@ async function executorFromOptions(o: { executor: string; redis?: string; cache:
   if (o.cache === false) throw usageError('--executor bullmq passes arrays through the cache folder; --no-cache cannot be used (give --cache DIR shared with the workers)');
   const [{ createBullmqExecutor }, { defaultCacheDir }] = await Promise.all([import('../../run/bullmq.ts'), import('../../io/cache.ts')]);
   return createBullmqExecutor({ redis: o.redis, cacheDir: resolve(typeof o.cache === 'string' ? o.cache : defaultCacheDir()) });
-}
-
-/** --pretrained-dir / --epochs as recipe parameters, refused for recipes that have no such parameter */
-async function networkOptions(o: { recipe: string; pretrainedDir?: string; epochs?: number }): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = {};
-  if (!o.pretrainedDir && o.epochs === undefined) return out;
-  const [{ loadPlugins }, { getRecipe }] = await Promise.all([import('../../run/plugins.ts'), import('../../recipes/index.ts')]);
-  await loadPlugins(); // a plug-in recipe is only known once its module is loaded
-  const params = (await getRecipe(o.recipe)).params;
-  if (o.pretrainedDir) {
-    if (!('pretrainedDir' in params)) throw new MerError('BAD_OPTION', `recipe '${o.recipe}' does not load pretrained weights`, { expected: '--pretrained-dir with --recipe ststnet' });
-    out.pretrainedDir = resolve(o.pretrainedDir);
-  }
-  if (o.epochs !== undefined) {
-    if (!('epochs' in params)) throw new MerError('BAD_OPTION', `recipe '${o.recipe}' has no training epochs`, { expected: '--epochs with a network recipe' });
-    out.epochs = o.epochs;
-  }
-  return out;
 }
 
 function auditOption(o: { auditSelection?: boolean; auditEvery?: number }): { every?: number } | undefined {
@@ -96,7 +77,7 @@ export function registerEvaluateCommand(program: Command): void {
         testDataset: o.testDataset,
         labels: o.labels,
         recipe: o.recipe,
-        recipeParams: { ...(await networkOptions(o)), ...(await recipeParamOverrides(o.recipe, o.param)) },
+        recipeParams: await recipeParamOverrides(o.recipe, o.param, { epochs: o.epochs, pretrainedDir: o.pretrainedDir }),
         protocol: o.protocol,
         seed: o.seed,
         workers: o.workers,
