@@ -41,6 +41,22 @@ function clampIndex(i: number, n: number): number {
   return i < 0 ? 0 : i >= n ? n - 1 : i;
 }
 
+/** Output d reads source s with weight 1 − a and s + 1 with weight a; at either edge it reads the edge pixel alone. */
+function setTwoTaps(idx: Int32Array, w: Float64Array, d: number, s: number, a: number, src: number): void {
+  if (s < 0) {
+    s = 0;
+    a = 0;
+  }
+  if (s >= src - 1) {
+    s = src - 1;
+    a = 0;
+  }
+  idx[2 * d] = s;
+  idx[2 * d + 1] = clampIndex(s + 1, src);
+  w[2 * d] = 1 - a;
+  w[2 * d + 1] = a;
+}
+
 function cubicWeights(t: number): [number, number, number, number] {
   const A = CUBIC_A;
   const w0 = ((A * (t + 1) - 5 * A) * (t + 1) + 8 * A) * (t + 1) - 4 * A;
@@ -84,21 +100,9 @@ export function axisTable(method: ResizeMethod, src: number, dst: number, areaSh
     const w = new Float64Array(dst * 2);
     const inv = dst / src;
     for (let d = 0; d < dst; d++) {
-      let sx = Math.floor(d * scale);
-      let fx = d + 1 - (sx + 1) * inv;
-      fx = fx <= 0 ? 0 : fx - Math.floor(fx);
-      if (sx < 0) {
-        sx = 0;
-        fx = 0;
-      }
-      if (sx >= src - 1) {
-        sx = src - 1;
-        fx = 0;
-      }
-      idx[2 * d] = sx;
-      idx[2 * d + 1] = clampIndex(sx + 1, src);
-      w[2 * d] = 1 - fx;
-      w[2 * d + 1] = fx;
+      const sx = Math.floor(d * scale);
+      const fx = d + 1 - (sx + 1) * inv;
+      setTwoTaps(idx, w, d, sx, fx <= 0 ? 0 : fx - Math.floor(fx), src);
     }
     return { taps: 2, idx, w };
   }
@@ -107,20 +111,8 @@ export function axisTable(method: ResizeMethod, src: number, dst: number, areaSh
     const w = new Float64Array(dst * 2);
     for (let d = 0; d < dst; d++) {
       const f = (d + 0.5) * scale - 0.5;
-      let s = Math.floor(f);
-      let a = f - s;
-      if (s < 0) {
-        s = 0;
-        a = 0;
-      }
-      if (s >= src - 1) {
-        s = src - 1;
-        a = 0;
-      }
-      idx[2 * d] = s;
-      idx[2 * d + 1] = clampIndex(s + 1, src);
-      w[2 * d] = 1 - a;
-      w[2 * d + 1] = a;
+      const s = Math.floor(f);
+      setTwoTaps(idx, w, d, s, f - s, src);
     }
     return { taps: 2, idx, w };
   }
