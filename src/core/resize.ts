@@ -163,34 +163,28 @@ function resizePlane(src: Float32Array, sw: number, sh: number, dst: Float32Arra
   }
 }
 
+/** `planes` planes of w × h (channels or frames, one after another) resized to width × height each. */
+function resizePlanes(data: Float32Array, w: number, h: number, planes: number, width: number, height: number, method?: ResizeMethod): Float32Array {
+  checkSize(width, height);
+  const m = pickMethod(w, h, width, height, method);
+  const shrink = width <= w && height <= h;
+  const tx = axisTable(m, w, width, shrink);
+  const ty = axisTable(m, h, height, shrink);
+  const sn = w * h;
+  const dn = width * height;
+  const out = new Float32Array(dn * planes);
+  for (let p = 0; p < planes; p++) {
+    resizePlane(data.subarray(p * sn, (p + 1) * sn), w, h, out.subarray(p * dn, (p + 1) * dn), width, height, tx, ty);
+  }
+  return out;
+}
+
 /** Resize a gray or planar-RGB image to width × height; always returns a new Image. */
 export function resizeImage(img: Image, width: number, height: number, opts: ResizeOptions = {}): Image {
-  checkSize(width, height);
-  const method = pickMethod(img.width, img.height, width, height, opts.method);
-  const shrink = width <= img.width && height <= img.height;
-  const tx = axisTable(method, img.width, width, shrink);
-  const ty = axisTable(method, img.height, height, shrink);
-  const sn = img.width * img.height;
-  const dn = width * height;
-  const out = new Float32Array(dn * img.channels);
-  for (let c = 0; c < img.channels; c++) {
-    resizePlane(img.data.subarray(c * sn, (c + 1) * sn), img.width, img.height, out.subarray(c * dn, (c + 1) * dn), width, height, tx, ty);
-  }
-  return makeImage(width, height, img.channels, out);
+  return makeImage(width, height, img.channels, resizePlanes(img.data, img.width, img.height, img.channels, width, height, opts.method));
 }
 
 /** Resize every frame of a volume to width × height (frame count unchanged). */
 export function resizeVolume(vol: Volume, width: number, height: number, opts: ResizeOptions = {}): Volume {
-  checkSize(width, height);
-  const method = pickMethod(vol.width, vol.height, width, height, opts.method);
-  const shrink = width <= vol.width && height <= vol.height;
-  const tx = axisTable(method, vol.width, width, shrink);
-  const ty = axisTable(method, vol.height, height, shrink);
-  const sn = vol.width * vol.height;
-  const dn = width * height;
-  const out = new Float32Array(dn * vol.frames);
-  for (let t = 0; t < vol.frames; t++) {
-    resizePlane(vol.data.subarray(t * sn, (t + 1) * sn), vol.width, vol.height, out.subarray(t * dn, (t + 1) * dn), width, height, tx, ty);
-  }
-  return makeVolume(vol.frames, height, width, out);
+  return makeVolume(vol.frames, height, width, resizePlanes(vol.data, vol.width, vol.height, vol.frames, width, height, opts.method));
 }
