@@ -22,7 +22,7 @@
 import * as tf from './tf.ts';
 import type { Rng } from '../core/rng.ts';
 import { checkClasses, channel, denseLayer, dropout, inceptionBlock, maxPool, type ParamStore, StoreNetwork } from './blocks.ts';
-import type { NetworkBuildOptions, NetworkFactory } from './types.ts';
+import type { FlowStreamOptions, NetworkFactory } from './types.ts';
 
 export const DUAL_INCEPTION_SIZE = 28;
 /** filters per branch of the first and second Inception blocks (LeNet's 6 and 16) */
@@ -52,11 +52,9 @@ export function dualInceptionStreams(
   };
 }
 
-export interface DualInceptionOptions extends NetworkBuildOptions {
+export interface DualInceptionOptions extends FlowStreamOptions {
   /** dropout after FC 1024 (default 0: the authors' code has none) */
   dropout?: number;
-  flowChannels?: readonly [number, number];
-  inputChannels?: number;
 }
 
 class DualInception extends StoreNetwork {

@@ -36,7 +36,7 @@ import * as tf from './tf.ts';
 import type { Rng } from '../core/rng.ts';
 import { checkClasses, checkInput, crossEntropy, denseLayer, dropout, StoreNetwork } from './blocks.ts';
 import { DUAL_INCEPTION_FC, DUAL_INCEPTION_FILTERS, DUAL_INCEPTION_SIZE, dualInceptionStreams } from './dualInception.ts';
-import type { NetworkBuildOptions, NetworkFactory, TrainStepInfo } from './types.ts';
+import type { FlowStreamOptions, NetworkFactory, TrainStepInfo } from './types.ts';
 
 /** λ of eq. (8) */
 export const FR_LAMBDA = 0.85;
@@ -45,13 +45,11 @@ export const FR_DETECTOR_HIDDEN = 128;
 /** hidden units of the classification module's first FC (not stated in the paper: derived from Table 7, see the header) */
 export const FR_CLASSIFIER_HIDDEN = 216;
 
-export interface FrOptions extends NetworkBuildOptions {
+export interface FrOptions extends FlowStreamOptions {
   lambda?: number;
   dropout?: number;
   detectorHidden?: number;
   classifierHidden?: number;
-  flowChannels?: readonly [number, number];
-  inputChannels?: number;
 }
 
 export interface FrOutputs {

@@ -21,20 +21,16 @@
 import * as tf from './tf.ts';
 import type { Rng } from '../core/rng.ts';
 import { checkClasses, channel, convLayer, denseLayer, dropout, maxPool, StoreNetwork } from './blocks.ts';
-import type { NetworkBuildOptions, NetworkFactory } from './types.ts';
+import type { FlowStreamOptions, NetworkFactory } from './types.ts';
 
 export const OFF_APEXNET_SIZE = 28;
 /** filters of the two conv layers (LeNet-5's 6 and 16) */
 export const OFF_APEXNET_FILTERS = [6, 16] as const;
 export const OFF_APEXNET_FC = 1024;
 
-export interface OffApexNetOptions extends NetworkBuildOptions {
+export interface OffApexNetOptions extends FlowStreamOptions {
   /** dropout after each hidden FC layer (default 0.5) */
   dropout?: number;
-  /** input channels holding u and v (default [0, 1]: R and G of the flow image) */
-  flowChannels?: readonly [number, number];
-  /** channels of the input (default 3: the flow image) */
-  inputChannels?: number;
 }
 
 class OffApexNet extends StoreNetwork {

@@ -50,4 +50,12 @@ export interface NetworkBuildOptions {
   [option: string]: unknown;
 }
 
+/** The two-stream flow networks (OFF-ApexNet, Dual-Inception, FR): which input channels hold u and v. */
+export interface FlowStreamOptions extends NetworkBuildOptions {
+  /** input channels holding u and v (default [0, 1]: R and G of the flow image) */
+  flowChannels?: readonly [number, number];
+  /** channels of the input (default 3: the flow image) */
+  inputChannels?: number;
+}
+
 export type NetworkFactory = (opts: NetworkBuildOptions) => Network;
