@@ -15,13 +15,12 @@ import { openDataset } from '../datasets/index.ts';
 import { applyLabels, getLabelScheme } from '../datasets/labelSchemes.ts';
 import { checkFolds, makeFolds, parseProtocol } from '../eval/protocols.ts';
 import type { Fold } from '../eval/types.ts';
-import { getRecipe } from '../recipes/index.ts';
+import { buildRecipe, type FoldResult, type FoldTask } from './tasks.ts';
 import type { AuditSpec } from '../eval/audit.ts';
 import { ArrayCache, cacheKey, defaultCacheDir } from '../io/cache.ts';
 import { clipContentHash } from './clipHash.ts';
 import { createLocalExecutor, type Executor } from './pool.ts';
 import { silentProgress, type ProgressSink } from '../core/progress.ts';
-import type { FoldResult, FoldTask } from './tasks.ts';
 import { FoldCache } from './foldCache.ts';
 import { loadPlugins } from './plugins.ts';
 import { runFoldsResumable } from './runFolds.ts';
@@ -81,7 +80,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<Results> {
   const progress = opts.progress ?? silentProgress;
   const seed = opts.seed ?? DEFAULT_SEED;
   await loadPlugins();
-  const recipe = await getRecipe(opts.recipe, opts.recipeParams ?? {});
+  const recipe = await buildRecipe(opts.recipe, opts.recipeParams ?? {});
   const protocol = parseProtocol(opts.protocol ?? recipe.defaultProtocol);
   const isCross = protocol.kind === 'cross';
   if (opts.audit && !recipe.auditable) {

@@ -23,6 +23,7 @@ import type { FittedModel } from '../learn/types.ts';
 import { loadSavedModel } from '../learn/persist.ts';
 import { isFittedModel } from '../learn/savedModel.ts';
 import { getRecipe, type Recipe } from '../recipes/index.ts';
+import { buildRecipe } from './tasks.ts';
 import { createLocalExecutor, type Executor } from './pool.ts';
 import { checkModelFile, decodeSavedModel, encodeSavedModel, MODEL_FORMAT, MODEL_JSON, type ModelFile, type ModelMeta } from './modelFormat.ts';
 import { silentProgress, type ProgressSink } from '../core/progress.ts';
@@ -98,7 +99,7 @@ export const TRAIN_FOLD_NAME = 'all';
  */
 export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   const progress = opts.progress ?? silentProgress;
-  const recipe = await getRecipe(opts.recipe, opts.recipeParams ?? {});
+  const recipe = await buildRecipe(opts.recipe, opts.recipeParams ?? {});
   const ds = applyLabels(await openDataset(opts.dataset), getLabelScheme(opts.labels ?? 'original'));
   const skipped: Problem[] = [...ds.problems];
   const unreadable = ds.clips.filter((c) => !recipe.accepts.includes(c.source.kind));

@@ -66,17 +66,35 @@ const BUILT = new Map<string, Promise<Recipe>>();
 /** a run builds one recipe; a long-lived worker serving several runs keeps the last few */
 const BUILT_KEPT = 4;
 
+const builtKey = (name: string, params: Readonly<Record<string, unknown>>): string => `${name}\0${stableStringify(params)}`;
+
+function keep(key: string, r: Promise<Recipe>): void {
+  BUILT.set(key, r);
+  while (BUILT.size > BUILT_KEPT) BUILT.delete(BUILT.keys().next().value as string);
+}
+
 /** The task's recipe, built once per process for each (name, parameters), not once per task. */
 function recipeOf(t: { recipe: string; recipeParams: Record<string, unknown> }): Promise<Recipe> {
-  const key = `${t.recipe}\0${stableStringify(t.recipeParams)}`;
+  const key = builtKey(t.recipe, t.recipeParams);
   let r = BUILT.get(key);
   if (!r) {
     r = getRecipe(t.recipe, t.recipeParams);
     r.catch(() => BUILT.delete(key));
-    BUILT.set(key, r);
-    while (BUILT.size > BUILT_KEPT) BUILT.delete(BUILT.keys().next().value as string);
+    keep(key, r);
   }
   return r;
+}
+
+/**
+ * Build a run's recipe from its overrides (run/evaluate.ts, run/modelFolder.ts).
+ * Tasks name it by its full `params` (what a worker rebuilds it from), so it
+ * is kept under that key too: the in-process executor's tasks use this very
+ * recipe instead of building it again.
+ */
+export async function buildRecipe(name: string, overrides: Record<string, unknown> = {}): Promise<Recipe> {
+  const recipe = await recipeOf({ recipe: name, recipeParams: overrides });
+  keep(builtKey(recipe.name, { ...recipe.params }), Promise.resolve(recipe));
+  return recipe;
 }
 
 export async function runExtractTask(t: ExtractTask): Promise<Float32Array> {
