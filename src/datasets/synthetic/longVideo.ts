@@ -17,6 +17,7 @@ import { encodeVideo } from '../../io/video.ts';
 import { normaliseBumps, placeBumps } from './actionUnits.ts';
 import { faceCatalog, usableFaces, cropFace } from './faces.ts';
 import { CLASS_VARIANTS, SYNTHETIC_CLASSES } from './generate.ts';
+import { eyelidsOf } from './eyelids.ts';
 import { createClipRenderer, type ClipRenderer, type ExpressionEvent, type SyntheticFace } from './render.ts';
 
 export interface LongVideoOptions {
@@ -43,6 +44,10 @@ export interface LongVideoOptions {
   macroAmplitude?: readonly [number, number];
   /** neutral gap kept between events and at both ends, seconds; default 1.5 */
   gapSeconds?: number;
+  /** number of eye blinks (both upper lids closing fully and reopening), placed between the expressions; default 0 */
+  blinks?: number;
+  /** blink duration range (lids start to close … fully open again), seconds; default [0.15, 0.4] (blinks last ≈ 100–400 ms) */
+  blinkSeconds?: readonly [number, number];
   /** renderer noise/flicker/head drift (see RenderOptions); head drift default 1 px over the video */
   noiseSd?: number;
   flicker?: number;
@@ -61,12 +66,21 @@ export interface GroundTruthInterval {
   amplitudePx: number;
 }
 
+/** A rendered blink: 0-based frames, lids start closing at onset, fully closed at apex, open again at offset. */
+export interface GroundTruthBlink {
+  onset: number;
+  apex: number;
+  offset: number;
+}
+
 export interface LongVideoPlan {
   face: SyntheticFace;
   fps: number;
   nFrames: number;
   size: number;
   intervals: GroundTruthInterval[];
+  /** eye blinks (not expressions: a spotter must not report them as micro-expressions) */
+  blinks: GroundTruthBlink[];
   events: ExpressionEvent[];
   renderSeed: number;
   render: { noiseSd: number; flicker: number; headMotionPx: number };
@@ -76,6 +90,10 @@ export interface LongVideoPlan {
 const DEFAULT_HEAD_DRIFT_PX = 1;
 /** at most this many tries to place an event without overlap before giving up */
 const PLACE_TRIES = 200;
+/** a blink is kept this far (seconds) from every expression and from the video's ends: blinks stand apart, as the test needs to tell them from expressions */
+const BLINK_GAP_SECONDS = 0.5;
+/** the lids close faster than they reopen: the apex falls this far into the blink */
+const BLINK_APEX_SHARE: readonly [number, number] = [0.3, 0.45];
 
 /** Plan a long video (no pixels): face, event times, AU fields. Deterministic in `seed`. */
 export async function planLongVideo(opts: LongVideoOptions): Promise<LongVideoPlan> {
@@ -94,6 +112,8 @@ export async function planLongVideo(opts: LongVideoOptions): Promise<LongVideoPl
     noiseSd: 0.006,
     flicker: 0.004,
     headMotionPx: DEFAULT_HEAD_DRIFT_PX,
+    blinks: 0,
+    blinkSeconds: [0.15, 0.4] as const,
     ...opts,
   };
   if (!(o.fps > 0 && o.seconds > 0)) throw new MerError('BAD_OPTION', 'long video: fps and seconds must be positive');
@@ -144,14 +164,43 @@ export async function planLongVideo(opts: LongVideoOptions): Promise<LongVideoPl
     intervals.push({ onset, apex, offset, kind, emotion, actionUnits: variant.join('+'), amplitudePx: amplitude });
   }
   const order = intervals.map((_, i) => i).sort((a, b) => intervals[a].onset - intervals[b].onset);
+  const renderSeed = rng.nextUint32();
+  // blinks come from their own stream: the expressions and the rendering noise of a seed stay the same with or without blinks
+  const brng = new Rng(`long-video-blinks:${o.seed}`);
+  const bgap = Math.round(BLINK_GAP_SECONDS * o.fps);
+  const lids = eyelidsOf(face.landmarks);
+  const blinks: GroundTruthBlink[] = [];
+  const blinkEvents: ExpressionEvent[] = [];
+  for (let k = 0; k < o.blinks; k++) {
+    const len = Math.max(3, Math.round(brng.uniform(o.blinkSeconds[0], o.blinkSeconds[1]) * o.fps));
+    let onset = -1;
+    for (let tries = 0; tries < PLACE_TRIES; tries++) {
+      const lo = bgap;
+      const hi = nFrames - bgap - len;
+      if (hi <= lo) break;
+      const s = lo + brng.int(hi - lo);
+      const clear = (a: number, b: number) => s + len + bgap <= a || s >= b + bgap;
+      if (taken.every(([a, b]) => clear(a, b)) && blinks.every((b) => clear(b.onset, b.offset))) {
+        onset = s;
+        break;
+      }
+    }
+    if (onset < 0) throw new MerError('BAD_OPTION', `long video: cannot fit ${o.blinks} blinks between the expressions of ${o.seconds} s`, { expected: 'a longer video or fewer blinks' });
+    const offset = onset + len;
+    const apex = Math.min(offset - 1, onset + Math.max(1, Math.round(len * brng.uniform(BLINK_APEX_SHARE[0], BLINK_APEX_SHARE[1]))));
+    blinks.push({ onset, apex, offset });
+    blinkEvents.push({ onset, apex, offset, bumps: [], eyelids: lids });
+  }
+  blinks.sort((a, b) => a.onset - b.onset);
   return {
     face,
     fps: o.fps,
     nFrames,
     size: o.size,
     intervals: order.map((i) => intervals[i]),
-    events: order.map((i) => events[i]),
-    renderSeed: rng.nextUint32(),
+    blinks,
+    events: [...order.map((i) => events[i]), ...blinkEvents],
+    renderSeed,
     render: { noiseSd: o.noiseSd, flicker: o.flicker, headMotionPx: o.headMotionPx },
   };
 }
@@ -175,6 +224,8 @@ export interface LongVideoTruth {
   width: number;
   height: number;
   intervals: GroundTruthInterval[];
+  /** eye blinks (absent in files written before blinks existed) */
+  blinks?: GroundTruthBlink[];
 }
 
 /** Encode a long video (H.264 mp4) and its ground truth (`<path>.json`). */
@@ -189,6 +240,7 @@ export async function writeLongVideo(path: string, opts: LongVideoOptions): Prom
     width: plan.size,
     height: plan.size,
     intervals: plan.intervals,
+    blinks: plan.blinks,
   };
   const truthFile = `${path}.json`;
   await writeFileAtomic(truthFile, JSON.stringify(truth, null, 2) + '\n');
