@@ -6,7 +6,8 @@
  * analyzeFrames, the core `merkit analyze` runs. The page sends a file and
  * gets progress messages and the finished analysis; it stays responsive.
  *
- * Messages in:  { type: 'analyse', file: File, model?: string (URL of a model folder), side?: number }
+ * Messages in:  { type: 'analyse', file: File, model?: string (URL of a model folder), side?: number } ·
+ *               { type: 'decode', file: File, count: number } (the first frames as decoded: for the browser test)
  * Messages out: { type: 'progress', stage, done, total } · { type: 'done', analysis, overlays } ·
  *               { type: 'unsupported', message } (the page falls back to its own decoding) ·
  *               { type: 'error', message, noFace?: { keyFrames } }
@@ -121,15 +122,24 @@ async function analyse(file: File, modelUrl: string | undefined, side: number | 
     },
   );
   if (model) analysis.model = model;
-  // where the time went: decoding + conversion (part of `track`: the tracker pulls the frames)
-  analysis.timing.stages = { ...analysis.timing.stages, decode: video.seconds() };
   const list = [...overlays].map(([i, img]) => [i, { width: img.width, height: img.height, channels: img.channels, data: img.data }] as const);
   post({ type: 'done', analysis, overlays: list }, list.map(([, img]) => img.data.buffer));
 }
 
-self.onmessage = (e: MessageEvent<{ type: 'analyse'; file: File; model?: string; side?: number }>) => {
-  if (e.data?.type !== 'analyse') return;
-  analyse(e.data.file, e.data.model, e.data.side).catch((err: unknown) => {
+/** the first `count` analysis frames of a file (planar RGB floats), as analyse() feeds them to analyzeFrames */
+async function decodeFirst(file: File, count: number): Promise<void> {
+  const video = await openDecodedVideo(file);
+  const frames: { width: number; height: number; data: Float32Array }[] = [];
+  for await (const img of video.images) {
+    frames.push({ width: img.width, height: img.height, data: img.data });
+    if (frames.length >= count) break;
+  }
+  (self as unknown as Worker).postMessage({ type: 'decoded', frames, colour: video.colour() }, frames.map((f) => f.data.buffer));
+}
+
+self.onmessage = (e: MessageEvent<{ type: 'analyse' | 'decode'; file: File; model?: string; side?: number; count?: number }>) => {
+  if (e.data?.type !== 'analyse' && e.data?.type !== 'decode') return;
+  (e.data.type === 'decode' ? decodeFirst(e.data.file, e.data.count ?? 1) : analyse(e.data.file, e.data.model, e.data.side)).catch((err: unknown) => {
     const message = isMerError(err) ? err.describe() : err instanceof Error ? err.message : String(err);
     const noFace = isMerError(err) && err.code === 'NOT_FOUND' && /no face found/.test(err.message) ? { keyFrames: Number(/(\d+) key frame/.exec(err.message)?.[1] ?? 0) } : undefined;
     (self as unknown as Worker).postMessage({ type: 'error', message, ...(noFace ? { noFace } : {}) });

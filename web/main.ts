@@ -273,9 +273,40 @@ async function analyseBySeeking(file: File): Promise<Outcome> {
   }
 }
 
+/** the last file analysed (merkitDebug below) */
+let lastFile: File | undefined;
+
+/**
+ * For the browser test (test/web/browser.test.ts): the first `count` frames
+ * of the last file as the analysis worker decoded them, each as base64 of
+ * its Float32 bytes, to compare with `merkit analyze`'s frames bit for bit.
+ */
+(window as unknown as { merkitDebug: unknown }).merkitDebug = {
+  decodeFirst(count: number): Promise<{ width: number; height: number; base64: string }[]> {
+    if (!lastFile) return Promise.reject(new Error('no file analysed yet'));
+    const w = new Worker(new URL('./analysisWorker.ts', import.meta.url), { type: 'module' });
+    return new Promise((resolve, reject) => {
+      w.onmessage = (e: MessageEvent) => {
+        w.terminate();
+        if (e.data.type !== 'decoded') return reject(new Error(String(e.data.message ?? e.data.type)));
+        resolve(
+          (e.data.frames as { width: number; height: number; data: Float32Array }[]).map((f) => {
+            const bytes = new Uint8Array(f.data.buffer, f.data.byteOffset, f.data.byteLength);
+            let bin = '';
+            for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+            return { width: f.width, height: f.height, base64: btoa(bin) };
+          }),
+        );
+      };
+      w.postMessage({ type: 'decode', file: lastFile, count });
+    });
+  },
+};
+
 async function analyseFile(file: File): Promise<void> {
   if (busy) return;
   busy = true;
+  lastFile = file;
   document.body.dataset.state = 'busy';
   reset();
   try {

@@ -38,8 +38,6 @@ export interface DecodedVideo {
   images: AsyncGenerator<Image>;
   /** the colour the decoder reported for the first frame (set once a frame is out) */
   colour(): YuvColour | undefined;
-  /** seconds spent waiting for the decoder and converting */
-  seconds(): number;
 }
 
 /** the 4:2:0 planes of a VideoFrame, tightly packed (I420, I420A and NV12 decoder outputs) */
@@ -84,7 +82,6 @@ export async function openDecodedVideo(file: Blob, side?: number): Promise<Decod
   const kept = track.samples.filter((s) => s.pts >= 0).length;
   const { width, height } = analysisSize(track.width, track.height, side);
   let colour: YuvColour | undefined;
-  let busy = 0;
   async function* images(): AsyncGenerator<Image> {
     const out: VideoFrame[] = [];
     let failure: unknown;
@@ -115,7 +112,6 @@ export async function openDecodedVideo(file: Blob, side?: number): Promise<Decod
     let emitted = 0;
     try {
       while (emitted < kept) {
-        const t0 = performance.now();
         // feed until a frame is out or the decoder holds enough
         while (!failure && out.length === 0 && next < samples.length && dec.decodeQueueSize < MAX_DECODE_QUEUE) {
           // one read for a run of consecutive samples
@@ -144,7 +140,6 @@ export async function openDecodedVideo(file: Blob, side?: number): Promise<Decod
           colour ??= colourOf(f.colorSpace?.matrix ?? null, f.colorSpace?.fullRange ?? false);
           const img = yuv420ToRgb(await planesOf(f), width, height, colour);
           emitted++;
-          busy += (performance.now() - t0) / 1000;
           yield img;
         } finally {
           f.close();
@@ -155,5 +150,5 @@ export async function openDecodedVideo(file: Blob, side?: number): Promise<Decod
       if (dec.state !== 'closed') dec.close();
     }
   }
-  return { track, frames: kept, fps: ffmpegFps(track.fps), width, height, images: images(), colour: () => colour, seconds: () => busy };
+  return { track, frames: kept, fps: ffmpegFps(track.fps), width, height, images: images(), colour: () => colour };
 }

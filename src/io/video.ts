@@ -227,13 +227,15 @@ async function* framesOf(path: string, info: VideoInfo, opts: DecodeVideoOptions
 /**
  * Stream the decoded 4:2:0 planes of a video at its own size (ffmpeg as a
  * decoder only, `-pix_fmt yuv420p`): what `merkit analyze` converts with
- * io/yuv.ts, exactly as the page does with WebCodecs' planes. Each frame is
- * a fresh copy. Frames `start`…`end` as in decodeVideoFrames.
+ * io/yuv.ts, exactly as the page does with WebCodecs' planes. The planes
+ * are views of one reused buffer, valid until the next frame is asked for
+ * (convert or copy them first: a 4K frame is 12 MB). Frames `start`…`end`
+ * as in decodeVideoFrames.
  */
 export async function* decodeVideoYuv(path: string, opts: Omit<DecodeVideoOptions, 'mode' | 'width' | 'height'> = {}, probed?: VideoInfo): AsyncGenerator<Yuv420Frame> {
   const info = probed ?? (await probeVideo(path));
   const { width: w, height: h } = info;
-  for await (const frame of rawFrames(path, info, opts, [], 'yuv420p', yuv420Bytes(w, h))) yield splitYuv420(frame.slice(), w, h);
+  for await (const frame of rawFrames(path, info, opts, [], 'yuv420p', yuv420Bytes(w, h))) yield splitYuv420(frame, w, h);
 }
 
 /** Raw frames of `frameBytes` each out of ffmpeg (one reused buffer, valid until the next iteration). */

@@ -32,7 +32,7 @@ import type { DetectedFace, FaceBox } from '../face/detect.ts';
 import { alignLandmarks, alignTransform, applyAlign, relativeTransform, type AlignTransform } from '../face/align.ts';
 import { meanEyeAspectRatio, type BlinkOptions } from '../face/blink.ts';
 import { roiBlocks } from '../face/landmarks.ts';
-import { boxFromLandmarks, landmarksOnImage, trackFace, type FaceTrack } from '../face/track.ts';
+import { boxFromLandmarks, detectOnImage, landmarksOnImage, trackFace, type FaceTrack } from '../face/track.ts';
 import { tvl1Flow } from '../motion/tvl1.ts';
 import { spotIntervals, type SpotOptions, type SpottedInterval } from '../temporal/spot.ts';
 import { spotWithBlinks } from '../temporal/spotBlinks.ts';
@@ -195,6 +195,18 @@ export function flowOverlay(gray: Image, u: Float32Array, v: Float32Array): Imag
   return { width: gray.width, height: gray.height, channels: 3, data: out };
 }
 
+/** The frames, with the time spent waiting for each (decoding) added to clock.decode. */
+async function* timedFrames(frames: Iterable<Image> | AsyncIterable<Image>, clock: { decode: number }): AsyncGenerator<Image> {
+  const it = (Symbol.asyncIterator in frames ? frames[Symbol.asyncIterator]() : (frames as Iterable<Image>)[Symbol.iterator]()) as AsyncIterator<Image> | Iterator<Image>;
+  for (;;) {
+    const s0 = performance.now();
+    const r = await it.next();
+    clock.decode += (performance.now() - s0) / 1000;
+    if (r.done) return;
+    yield r.value;
+  }
+}
+
 /** The analysis core (see the module comment). */
 export async function analyzeFrames(frames: Iterable<Image> | AsyncIterable<Image>, meta: VideoMeta, opts: AnalyzeOptions = {}): Promise<{ analysis: Analysis; overlays: OverlayImages; track: FaceTrack }> {
   const t0 = performance.now();
@@ -206,14 +218,25 @@ export async function analyzeFrames(frames: Iterable<Image> | AsyncIterable<Imag
   let alignedLm: Float32Array | undefined;
   let missing = 0;
   progress?.begin('frames', meta.frames ?? 0);
+  // where the time goes (the same breakdown in the CLI and the page): waiting for decoded frames, the face nets
+  const clock = { decode: 0, faceNets: 0 };
+  const timed = <A extends unknown[], R>(f: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
+    const s0 = performance.now();
+    try {
+      return await f(...a);
+    } finally {
+      clock.faceNets += (performance.now() - s0) / 1000;
+    }
+  };
   // landmarks in a box: injected, or face-api on node unless the caller injected its own detector only
-  const lmInBox = opts.landmarksInBox ?? (opts.detect ? undefined : (img: Image, box: FaceBox) => landmarksOnImage(img, box, opts.detectSide));
-  const track = await trackFace(frames, {
+  const lmRaw = opts.landmarksInBox ?? (opts.detect ? undefined : (img: Image, box: FaceBox) => landmarksOnImage(img, box, opts.detectSide));
+  const lmInBox = lmRaw && timed(lmRaw);
+  const track = await trackFace(timedFrames(frames, clock), {
     keyFrameInterval: opts.keyFrameInterval ?? Math.max(1, Math.round(meta.fps)),
     detectSide: opts.detectSide,
     detector: opts.detector,
     face: opts.face,
-    detect: opts.detect,
+    detect: timed(opts.detect ?? ((img: Image) => detectOnImage(img, { detectSide: opts.detectSide, detector: opts.detector }))),
     ...(lmInBox ? { landmarksInBox: lmInBox } : {}),
     redetectEvery: opts.redetectEvery,
     smoothKeyFrames: opts.smoothKeyFrames,
@@ -238,7 +261,9 @@ export async function analyzeFrames(frames: Iterable<Image> | AsyncIterable<Imag
     throw e;
   });
   progress?.end();
-  const stages: Record<string, number> = { track: (performance.now() - t0) / 1000 };
+  // track = decode + faceNets + alignment (interleaved: the tracker pulls the frames)
+  const stages: Record<string, number> = { track: (performance.now() - t0) / 1000, decode: clock.decode, faceNets: clock.faceNets };
+  clock.faceNets = 0;
   let tStage = performance.now();
   const lap = (name: string) => {
     const now = performance.now();
@@ -290,6 +315,8 @@ export async function analyzeFrames(frames: Iterable<Image> | AsyncIterable<Imag
   } else if (T >= 8) spot = spotIntervals(vol, spotOpts);
 
   lap('spot');
+  // the landmark net on crops near spotted intervals (blinks), part of `spot`
+  if (clock.faceNets > 0) stages.blinkLandmarks = clock.faceNets;
   const intervals: AnalyzedInterval[] = [
     ...spot.intervals.map((s) => ({
       ...s,

@@ -61,12 +61,11 @@ const FREEZE_PAD = 1;
 /**
  * a spotted interval up to this long (seconds) that holds a blink is the
  * blink's own interval (a blink lasts ≤ 0.4 s; the spotter's boundaries add
- * a little); a longer one holds more than the blink (an expression, or
- * several events merged): the blink then gets its dip, widened by
- * DIP_TO_BLINK on each side (the dip is the blink's half-depth core)
+ * a little) and is joined to it; a longer one holds more than the blink (an
+ * expression, or several events merged) and is left out of its bounds
  */
 const BLINK_INTERVAL_SECONDS = 0.5;
-/** frames added to each side of a dip to cover the whole blink when no short interval frames it */
+/** frames added to each side of a dip (the blink's half-depth core) to reach the lids' first and last movement */
 const DIP_TO_BLINK = 2;
 
 /** [x0, x1) × [y0, y1) pixel rectangles of blocks of a grid over a W×H image (the block partition of spotFeatures.ts) */
@@ -142,10 +141,11 @@ export async function spotWithBlinks(vol: Volume, spot: SpotOptions, opts: Blink
         .filter((d) => overlaps(d, iv))
         .sort((x, y) => y.depth - x.depth)[0];
       if (!dip) continue;
+      // the whole blink: its dip widened to the lids' first and last movement, and the short interval that framed it
       const own = iv.offset - iv.onset + 1 <= BLINK_INTERVAL_SECONDS * spot.fps;
-      const interval = own
-        ? { onset: Math.min(iv.onset, dip.onset), apex: dip.apex, offset: Math.max(iv.offset, dip.offset), score: iv.score }
-        : { onset: Math.max(0, dip.onset - DIP_TO_BLINK), apex: dip.apex, offset: Math.min(T - 1, dip.offset + DIP_TO_BLINK), score: iv.score };
+      const onset = Math.max(0, Math.min(dip.onset - DIP_TO_BLINK, own ? iv.onset : Infinity));
+      const offset = Math.min(T - 1, Math.max(dip.offset + DIP_TO_BLINK, own ? iv.offset : -Infinity));
+      const interval = { onset, apex: dip.apex, offset, score: iv.score };
       blinks.push({ ...dip, interval });
       added = true;
     }
