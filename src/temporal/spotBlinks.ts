@@ -126,7 +126,7 @@ export async function spotWithBlinks(vol: Volume, spot: SpotOptions, opts: Blink
     let added = false;
     for (const iv of result.intervals as SpottedInterval[]) {
       const key = `${iv.onset}:${iv.offset}`;
-      if (checked.has(key) || blinks.some((b) => overlaps(b.interval, iv))) continue;
+      if (checked.has(key)) continue;
       checked.add(key);
       const a = Math.max(0, iv.onset - ctx);
       const b = Math.min(T - 1, iv.offset + ctx);
@@ -136,18 +136,19 @@ export async function spotWithBlinks(vol: Volume, spot: SpotOptions, opts: Blink
         known[t] = 1;
         earFrames++;
       }
-      const dip = detectBlinks(ears.subarray(a, b + 1), { ...opts.blink, fps: spot.fps })
+      // every dip inside the interval or just beside it (the spotter's boundaries are approximate: a blink between two
+      // intervals is framed by neither; a long interval can hold several blinks)
+      const dips = detectBlinks(ears.subarray(a, b + 1), { ...opts.blink, fps: spot.fps })
         .map((d) => ({ ...d, onset: d.onset + a, apex: d.apex + a, offset: d.offset + a }))
-        .filter((d) => overlaps(d, iv))
-        .sort((x, y) => y.depth - x.depth)[0];
-      if (!dip) continue;
-      // the whole blink: its dip widened to the lids' first and last movement, and the short interval that framed it
-      const own = iv.offset - iv.onset + 1 <= BLINK_INTERVAL_SECONDS * spot.fps;
-      const onset = Math.max(0, Math.min(dip.onset - DIP_TO_BLINK, own ? iv.onset : Infinity));
-      const offset = Math.min(T - 1, Math.max(dip.offset + DIP_TO_BLINK, own ? iv.offset : -Infinity));
-      const interval = { onset, apex: dip.apex, offset, score: iv.score };
-      blinks.push({ ...dip, interval });
-      added = true;
+        .filter((d) => overlaps({ onset: d.onset - DIP_TO_BLINK, offset: d.offset + DIP_TO_BLINK }, iv) && !blinks.some((k) => d.apex >= k.interval.onset && d.apex <= k.interval.offset));
+      for (const dip of dips) {
+        // the whole blink: its dip widened to the lids' first and last movement, and the short interval that framed it
+        const own = dips.length === 1 && iv.offset - iv.onset + 1 <= BLINK_INTERVAL_SECONDS * spot.fps;
+        const onset = Math.max(0, Math.min(dip.onset - DIP_TO_BLINK, own ? iv.onset : Infinity));
+        const offset = Math.min(T - 1, Math.max(dip.offset + DIP_TO_BLINK, own ? iv.offset : -Infinity));
+        blinks.push({ ...dip, interval: { onset, apex: dip.apex, offset, score: iv.score } });
+        added = true;
+      }
     }
     if (!added) break;
     const restore = freezeRegions(

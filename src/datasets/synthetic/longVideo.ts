@@ -95,6 +95,17 @@ const BLINK_GAP_SECONDS = 0.5;
 /** the lids close faster than they reopen: the apex falls this far into the blink */
 const BLINK_APEX_SHARE: readonly [number, number] = [0.3, 0.45];
 
+/** A random onset for an event of `len` frames at least `gap` frames from the ends where `free(onset)` holds, or −1 after PLACE_TRIES tries. */
+function placeEvent(rng: Rng, nFrames: number, len: number, gap: number, free: (onset: number) => boolean): number {
+  for (let tries = 0; tries < PLACE_TRIES; tries++) {
+    const hi = nFrames - gap - len;
+    if (hi <= gap) return -1;
+    const s = gap + rng.int(hi - gap);
+    if (free(s)) return s;
+  }
+  return -1;
+}
+
 /** Plan a long video (no pixels): face, event times, AU fields. Deterministic in `seed`. */
 export async function planLongVideo(opts: LongVideoOptions): Promise<LongVideoPlan> {
   const o = {
@@ -132,17 +143,7 @@ export async function planLongVideo(opts: LongVideoOptions): Promise<LongVideoPl
   for (const kind of rng.shuffle(kinds)) {
     const [d0, d1] = kind === 'micro' ? o.microSeconds : o.macroSeconds;
     const len = Math.max(4, Math.round(rng.uniform(d0, d1) * o.fps));
-    let onset = -1;
-    for (let tries = 0; tries < PLACE_TRIES; tries++) {
-      const lo = gap;
-      const hi = nFrames - gap - len;
-      if (hi <= lo) break;
-      const s = lo + rng.int(hi - lo);
-      if (taken.every(([a, b]) => s + len + gap <= a || s >= b + gap)) {
-        onset = s;
-        break;
-      }
-    }
+    const onset = placeEvent(rng, nFrames, len, gap, (s) => taken.every(([a, b]) => s + len + gap <= a || s >= b + gap));
     if (onset < 0) {
       throw new MerError('BAD_OPTION', `long video: cannot fit ${o.micro} micro + ${o.macro} macro expressions into ${o.seconds} s with ${o.gapSeconds} s gaps`, {
         expected: 'a longer video or fewer events',
@@ -173,18 +174,8 @@ export async function planLongVideo(opts: LongVideoOptions): Promise<LongVideoPl
   const blinkEvents: ExpressionEvent[] = [];
   for (let k = 0; k < o.blinks; k++) {
     const len = Math.max(3, Math.round(brng.uniform(o.blinkSeconds[0], o.blinkSeconds[1]) * o.fps));
-    let onset = -1;
-    for (let tries = 0; tries < PLACE_TRIES; tries++) {
-      const lo = bgap;
-      const hi = nFrames - bgap - len;
-      if (hi <= lo) break;
-      const s = lo + brng.int(hi - lo);
-      const clear = (a: number, b: number) => s + len + bgap <= a || s >= b + bgap;
-      if (taken.every(([a, b]) => clear(a, b)) && blinks.every((b) => clear(b.onset, b.offset))) {
-        onset = s;
-        break;
-      }
-    }
+    const clear = (s: number, a: number, b: number) => s + len + bgap <= a || s >= b + bgap;
+    const onset = placeEvent(brng, nFrames, len, bgap, (s) => taken.every(([a, b]) => clear(s, a, b)) && blinks.every((b) => clear(s, b.onset, b.offset)));
     if (onset < 0) throw new MerError('BAD_OPTION', `long video: cannot fit ${o.blinks} blinks between the expressions of ${o.seconds} s`, { expected: 'a longer video or fewer blinks' });
     const offset = onset + len;
     const apex = Math.min(offset - 1, onset + Math.max(1, Math.round(len * brng.uniform(BLINK_APEX_SHARE[0], BLINK_APEX_SHARE[1]))));
