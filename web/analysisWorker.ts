@@ -134,7 +134,7 @@ async function decodeFirst(file: File, count: number): Promise<void> {
     frames.push({ width: img.width, height: img.height, data: img.data });
     if (frames.length >= count) break;
   }
-  (self as unknown as Worker).postMessage({ type: 'decoded', frames, colour: video.colour() }, frames.map((f) => f.data.buffer));
+  (self as unknown as Worker).postMessage({ type: 'decoded', frames, colour: video.colour }, frames.map((f) => f.data.buffer));
 }
 
 self.onmessage = (e: MessageEvent<{ type: 'analyse' | 'decode'; file: File; model?: string; side?: number; count?: number }>) => {

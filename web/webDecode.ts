@@ -14,7 +14,8 @@
 import type { Image } from '../src/core/image.ts';
 import { MerError } from '../src/core/errors.ts';
 import { demuxMp4, type ByteSource, type Mp4VideoTrack } from '../src/io/mp4.ts';
-import { colourOf, yuv420ToRgb, type Yuv420Frame, type YuvColour } from '../src/io/yuv.ts';
+import { yuv420ToRgb, type Yuv420Frame, type YuvColour } from '../src/io/yuv.ts';
+import { trackColour } from '../src/io/h264.ts';
 import { analysisSize } from '../src/run/analyze.ts';
 
 /** coded frames read from the file in runs of up to this many bytes */
@@ -36,8 +37,8 @@ export interface DecodedVideo {
   height: number;
   /** analysis frames (planar RGB at the analysis size), in presentation order */
   images: AsyncGenerator<Image>;
-  /** the colour the decoder reported for the first frame (set once a frame is out) */
-  colour(): YuvColour | undefined;
+  /** the colour the planes are converted with: what the stream's SPS or MP4 declares (io/h264.ts), as `merkit analyze` does */
+  colour: YuvColour;
 }
 
 /** the 4:2:0 planes of a VideoFrame, tightly packed (I420, I420A and NV12 decoder outputs) */
@@ -81,7 +82,8 @@ export async function openDecodedVideo(file: Blob, side?: number): Promise<Decod
   if (!support.supported) throw new MerError('UNSUPPORTED', `this browser cannot decode ${track.codec}`);
   const kept = track.samples.filter((s) => s.pts >= 0).length;
   const { width, height } = analysisSize(track.width, track.height, side);
-  let colour: YuvColour | undefined;
+  // not VideoFrame.colorSpace: Chromium guesses when the stream says nothing, ffmpeg does not (see io/h264.ts)
+  const colour = trackColour(track.description, track.colour);
   async function* images(): AsyncGenerator<Image> {
     const out: VideoFrame[] = [];
     let failure: unknown;
@@ -137,7 +139,6 @@ export async function openDecodedVideo(file: Blob, side?: number): Promise<Decod
         }
         try {
           if (f.timestamp < 0) continue; // before the edit list's start: ffmpeg drops these too
-          colour ??= colourOf(f.colorSpace?.matrix ?? null, f.colorSpace?.fullRange ?? false);
           const img = yuv420ToRgb(await planesOf(f), width, height, colour);
           emitted++;
           yield img;
@@ -150,5 +151,5 @@ export async function openDecodedVideo(file: Blob, side?: number): Promise<Decod
       if (dec.state !== 'closed') dec.close();
     }
   }
-  return { track, frames: kept, fps: ffmpegFps(track.fps), width, height, images: images(), colour: () => colour };
+  return { track, frames: kept, fps: ffmpegFps(track.fps), width, height, images: images(), colour };
 }

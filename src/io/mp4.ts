@@ -42,8 +42,8 @@ export interface Mp4VideoTrack {
   samples: Mp4Sample[];
   /** frames per second: samples over the presentation span (ffmpeg's average frame rate) */
   fps: number;
-  /** colour box ('colr' nclx), when the file has one */
-  colour?: { matrix: number; fullRange: boolean };
+  /** colour box ('colr' nclx or QuickTime nclc: matrix_coefficients, and the range for nclx), when the file has one */
+  colour?: { matrix: number; fullRange?: boolean };
 }
 
 interface Box {
@@ -140,8 +140,8 @@ export async function demuxMp4(src: ByteSource): Promise<Mp4VideoTrack> {
     if (!avcC) throw new MerError('BAD_INPUT', 'H.264 track without its avcC configuration');
     const description = b.slice(avcC.start, avcC.end);
     const codec = `${entry.type}.${hex2(description[1])}${hex2(description[2])}${hex2(description[3])}`;
-    const colr = boxes.find((c) => c.type === 'colr' && fourcc(b, c.start) === 'nclx');
-    const colour = colr ? { matrix: u16(b, colr.start + 8), fullRange: (b[colr.start + 10] & 0x80) !== 0 } : undefined;
+    const colr = boxes.find((c) => c.type === 'colr' && (fourcc(b, c.start) === 'nclx' || fourcc(b, c.start) === 'nclc'));
+    const colour = colr ? { matrix: u16(b, colr.start + 8), ...(fourcc(b, colr.start) === 'nclx' ? { fullRange: (b[colr.start + 10] & 0x80) !== 0 } : {}) } : undefined;
 
     // sample sizes
     const stsz = child(b, stbl, 'stsz');

@@ -238,6 +238,35 @@ export async function* decodeVideoYuv(path: string, opts: Omit<DecodeVideoOption
   for await (const frame of rawFrames(path, info, opts, [], 'yuv420p', yuv420Bytes(w, h))) yield splitYuv420(frame, w, h);
 }
 
+/**
+ * The colour matrix and range to convert a video's planes with — the page's
+ * rule (web/webDecode.ts): for H.264 in MP4, what the stream's SPS or the
+ * MP4 declares (io/h264.ts; BT.601 limited when neither says), else what
+ * ffmpeg reports (`info.colour`).
+ */
+export async function streamColour(path: string, info: VideoInfo): Promise<YuvColour> {
+  const { open } = await import('node:fs/promises');
+  const { demuxMp4 } = await import('./mp4.ts');
+  const { trackColour } = await import('./h264.ts');
+  const fh = await open(path, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    const track = await demuxMp4({
+      size,
+      read: async (o, n) => {
+        const buf = new Uint8Array(Math.max(0, Math.min(n, size - o)));
+        await fh.read(buf, 0, buf.length, o);
+        return buf;
+      },
+    });
+    return trackColour(track.description, track.colour);
+  } catch {
+    return info.colour; // not MP4/H.264: ffmpeg's view
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Raw frames of `frameBytes` each out of ffmpeg (one reused buffer, valid until the next iteration). */
 async function* rawFrames(path: string, info: VideoInfo, opts: DecodeVideoOptions, scale: string[], pixFmt: string, frameBytes: number): AsyncGenerator<Uint8Array> {
   const first = opts.start ?? 0;

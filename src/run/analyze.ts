@@ -534,8 +534,9 @@ export async function* framesAtSize(frames: AsyncIterable<Yuv420Frame>, width: n
 
 /** Analyse a video file (node): decode once at reduced size, track, spot, classify, write the report. */
 export async function analyzeVideo(file: string, opts: AnalyzeVideoOptions = {}): Promise<{ analysis: Analysis; files?: { json: string; html: string } }> {
-  const { probeVideo, decodeVideoYuv } = await import('../io/video.ts');
+  const { probeVideo, decodeVideoYuv, streamColour } = await import('../io/video.ts');
   const info = await probeVideo(file);
+  const colour = await streamColour(file, info);
   const { width: w, height: h } = analysisSize(info.width, info.height, opts.analysisSide);
   let classify: AnalyzeOptions['classify'];
   let modelInfo: Analysis['model'];
@@ -559,7 +560,7 @@ export async function analyzeVideo(file: string, opts: AnalyzeVideoOptions = {})
     };
   }
   // ffmpeg only decodes; scaling and colour are io/yuv.ts's, as in the page (see there)
-  const frames = framesAtSize(decodeVideoYuv(file, {}, info), w, h, info.colour);
+  const frames = framesAtSize(decodeVideoYuv(file, {}, info), w, h, colour);
   const { analysis, overlays } = await analyzeFrames(
     frames,
     { fps: info.fps, width: w, height: h, frames: info.frames, file, sourceWidth: info.width, sourceHeight: info.height },

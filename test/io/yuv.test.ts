@@ -15,7 +15,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { colourOf, splitYuv420, yuv420Bytes, yuv420ToRgb, DEFAULT_COLOUR } from '../../src/io/yuv.ts';
 import { bytesSource, demuxMp4 } from '../../src/io/mp4.ts';
-import { decodeVideoFrames, decodeVideoYuv, encodeVideo, probeVideo } from '../../src/io/video.ts';
+import { trackColour } from '../../src/io/h264.ts';
+import { decodeVideoFrames, decodeVideoYuv, encodeVideo, ffmpegPath, probeVideo, streamColour } from '../../src/io/video.ts';
+import { spawnSync } from 'node:child_process';
 import { analysisSize } from '../../src/run/analyze.ts';
 import { makeImage, type Image } from '../../src/core/image.ts';
 import { isMerError } from '../../src/core/errors.ts';
@@ -107,6 +109,25 @@ test('demuxMp4 on an mp4 written by libx264: one sample per decoded frame, key f
   assert.deepEqual(t.samples.map((s) => s.pts / delta).sort((a, b) => a - b), [...Array(FRAMES).keys()]);
   assert.ok(t.samples.some((s) => s.pts !== s.dts), 'B-frames: presentation differs from decode order');
   await assert.rejects(demuxMp4(bytesSource(new TextEncoder().encode('not a video at all, just text'))), (e) => isMerError(e));
+});
+
+test('the stream colour merkit converts with: the SPS VUI (x264 told BT.709 / full range), else the default — as ffmpeg reports it', async () => {
+  const cases: [string[], { matrix: string; fullRange: boolean }][] = [
+    [[], { matrix: 'bt601', fullRange: false }],
+    [['-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709'], { matrix: 'bt709', fullRange: false }],
+    [['-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709', '-color_range', 'pc'], { matrix: 'bt709', fullRange: true }],
+    [['-colorspace', 'smpte170m', '-color_primaries', 'smpte170m', '-color_trc', 'smpte170m'], { matrix: 'bt601', fullRange: false }],
+  ];
+  for (const [k, [extra, want]] of cases.entries()) {
+    const f = join(dir, `tagged-${k}.mp4`);
+    const r = spawnSync(ffmpegPath(), ['-hide_banner', '-nostdin', '-v', 'error', '-y', '-i', clip, '-c:v', 'libx264', '-pix_fmt', 'yuv420p', ...extra, f], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const t = await demuxMp4(bytesSource(await readFile(f)));
+    assert.deepEqual(trackColour(t.description, t.colour), want, `case ${k}: ${extra.join(' ')}`);
+    const info = await probeVideo(f);
+    assert.deepEqual(info.colour, want, `ffmpeg agrees (case ${k})`);
+    assert.deepEqual(await streamColour(f, info), want);
+  }
 });
 
 /** max and mean |Δ| (grey levels) between two planar RGB images */
