@@ -10,7 +10,7 @@ import { isMerError } from '../src/core/errors.ts';
 import type { DetectedFace } from '../src/face/detect.ts';
 import type { ProgressSink } from '../src/run/progress.ts';
 import { classifierFromModel, fetchModel, intervalClassify, type IntervalClassifier } from '../src/web/modelClient.ts';
-import { detectAll, detectLargestFace, initFaces } from './face.ts';
+import { detectAll, detectLargestFace, initFaces, landmarksInBox } from './face.ts';
 import { canvasGray, drawFrameAt, imageToCanvas, openVideoFile, scaledSize } from './frames.ts';
 import { analysisSize, analyzeFrames, type Analysis, type AnalyzeOptions, type OverlayImages } from '../src/run/analyze.ts';
 import { drawApex, drawTimeline, escapeHtml, renderProbabilities, type TimelineData } from './draw.ts';
@@ -437,7 +437,7 @@ async function startWebcam(): Promise<void> {
       const still: DetectedFace[] = [{ score: 1, box: { x: 0, y: 0, width: faceSize, height: faceSize }, landmarks: alignedLm! }];
       const crops = frames.map((data) => ({ width: faceSize, height: faceSize, channels: 1 as const, data }));
       try {
-        const r = await analyzeFrames(crops, { fps, width: faceSize, height: faceSize, file: 'webcam' }, { ...analyzeOptions(fps, async () => still), faceSize });
+        const r = await analyzeFrames(crops, { fps, width: faceSize, height: faceSize, file: 'webcam' }, { ...analyzeOptions(fps, async () => still), faceSize, landmarksInBox, redetectEvery: 1 }); // the landmark net only for blinks: the crops keep their one alignment
         modelInfo(r.analysis);
         render(r.analysis, r.overlays);
       } catch (e) {
