@@ -12,10 +12,13 @@
  * way; the frames differed by a few grey levels, enough to move the face
  * detector's landmarks and, through them, spotting and classes.
  *
- * - Each plane is resampled to the output size (core/resize.ts's axis
- *   tables: area averaging when shrinking, bilinear when enlarging, pixel
- *   centres aligned; chroma samples are taken as centred in their 2×2 luma
- *   block).
+ * - Luma is resampled to the output size, chroma to the output's 4:2:0
+ *   chroma size (core/resize.ts's axis tables: area averaging when
+ *   shrinking, bilinear when enlarging, pixel centres aligned); each chroma
+ *   sample then colours its 2×2 block of output pixels, as ffmpeg's swscale
+ *   does (interpolating chroma instead moved the frames up to 13 grey levels
+ *   from ffmpeg's, enough to drop the face detector's score on a small
+ *   synthetic face from 0.54 to below its 0.5 threshold).
  * - Y'CbCr → R'G'B' with the stream's matrix (BT.601 or BT.709) and range
  *   (limited 16–235/16–240, or full), clamped to [0, 1].
  * Pure: typed arrays in, an Image out; no node: imports (the page uses it).
@@ -133,13 +136,16 @@ export function yuv420ToRgb(f: Yuv420Frame, width: number, height: number, colou
   }
   const n = width * height;
   const out = new Float32Array(3 * n);
-  // the planes are resampled into the output's own R/G/B planes, then converted in place
+  // luma resampled into the output's R plane; chroma to the output's own 4:2:0 size, each sample then
+  // covering its 2×2 block (as swscale converts 4:2:0 to RGB: frames stay within a few levels of ffmpeg's rgb24)
   const Y = out.subarray(0, n);
-  const U = out.subarray(n, 2 * n);
-  const V = out.subarray(2 * n, 3 * n);
   resample(f.y, f.width, f.height, width, height, Y);
-  resample(f.u, cw, ch, width, height, U);
-  resample(f.v, cw, ch, width, height, V);
+  const ow = (width + 1) >> 1;
+  const oh = (height + 1) >> 1;
+  const U = new Float32Array(ow * oh);
+  const V = new Float32Array(ow * oh);
+  resample(f.u, cw, ch, ow, oh, U);
+  resample(f.v, cw, ch, ow, oh, V);
   const [kr, kb] = KR_KB[colour.matrix];
   const kg = 1 - kr - kb;
   // Y' = (y − yOff) / yRange, Pb/Pr = (c − 128) / cRange, in [−½, ½]
@@ -151,13 +157,18 @@ export function yuv420ToRgb(f: Yuv420Frame, width: number, height: number, colou
   const gU = (-bU * kb) / kg;
   const gV = (-rV * kr) / kg;
   const clamp = (v: number) => (v <= 0 ? 0 : v >= 1 ? 1 : v);
-  for (let i = 0; i < n; i++) {
-    const yy = (Y[i] - yOff) * yScale;
-    const pb = (U[i] - 128) * cScale;
-    const pr = (V[i] - 128) * cScale;
-    Y[i] = clamp(yy + rV * pr);
-    U[i] = clamp(yy + gU * pb + gV * pr);
-    V[i] = clamp(yy + bU * pb);
+  for (let y = 0; y < height; y++) {
+    const crow = (y >> 1) * ow;
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      const c = crow + (x >> 1);
+      const yy = (Y[i] - yOff) * yScale;
+      const pb = (U[c] - 128) * cScale;
+      const pr = (V[c] - 128) * cScale;
+      out[i] = clamp(yy + rV * pr);
+      out[n + i] = clamp(yy + gU * pb + gV * pr);
+      out[2 * n + i] = clamp(yy + bU * pb);
+    }
   }
   return makeImage(width, height, 3, out);
 }

@@ -10,9 +10,21 @@
  *   imports; the face detector and the classifier are injected (defaults load
  *   face-api / nothing lazily).
  * - `analysisHtml(a, images)`: the report page as a string (pure).
- * - `analyzeVideo(file, opts)`: the node edge (ffmpeg decode at a reduced
- *   size, model folder, PNG encoding, files written atomically), loaded by
- *   dynamic import so the core stays browser-friendly.
+ * - `analyzeVideo(file, opts)`: the node edge (ffmpeg decodes, model folder,
+ *   PNG encoding, files written atomically), loaded by dynamic import so the
+ *   core stays browser-friendly.
+ *
+ * One analysis, two front ends (issue 19): `merkit analyze` and the page
+ * feed analyzeFrames the same frames. ffmpeg (here) and WebCodecs (the
+ * page's worker, web/webDecode.ts) only decode; both scale and convert the
+ * decoded 4:2:0 planes with io/yuv.ts at `analysisSize` (colour from the
+ * stream: io/h264.ts), and detect through face/faceApiOps.ts. The same
+ * video gives the same frames bit for bit, hence the same analysis.
+ *
+ * Blinks (temporal/spotBlinks.ts): spotted intervals explained by an eye
+ * blink (the eye aspect ratio of the aligned crops, from the landmark net,
+ * drops and recovers within 0.3 s) are reported as kind 'blink', not
+ * classified, and their eye blocks are frozen before spotting again.
  *
  * Alignment: for SPOTTING every frame is aligned with the similarity
  * transform of its TRACKED landmarks, which are interpolated between key

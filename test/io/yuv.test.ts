@@ -143,14 +143,20 @@ function diff(a: Image, b: Image): { max: number; mean: number } {
 
 /**
  * merkit's conversion of ffmpeg's planes against ffmpeg's own rgb24 at the
- * same size, in grey levels (0–255): on flat colours ≤ 2 (swscale converts
- * in fixed point); where the colour changes from pixel to pixel swscale
- * repeats each chroma sample over its 2×2 block while merkit interpolates,
- * measured up to 12.8 (mean 3.1) on the synthetic gradients here and 13.4
- * (mean 2.1) on metv-sad-2 at 640×480. The page and the CLI do not differ
- * at all (both run merkit's conversion: test/web/browser.test.ts).
+ * same size, in grey levels (0–255): swscale converts with fixed-point
+ * tables, ≈ 1.2 levels darker than exact BT.601/709 arithmetic on coloured
+ * pixels (measured: max 2.9, mean 1.2 on a synthetic face video); scaling
+ * (area in both, swscale in fixed point) adds a little. The page and the
+ * CLI do not differ at all (both run merkit's conversion:
+ * test/web/browser.test.ts).
  */
-const FFMPEG_TOLERANCE = { max: 16, mean: 3.5 };
+const FFMPEG_TOLERANCE = { max: 6, mean: 2 };
+/**
+ * with scaling (2880×2160 → 640×480): both average areas, swscale with its
+ * own fixed-point filter taps, and measured up to 13 levels (mean 2.1) at
+ * the face's sharp edges on metv-sad-2
+ */
+const FFMPEG_SCALED_TOLERANCE = { max: 16, mean: 3 };
 
 test('decodeVideoYuv + yuv420ToRgb against ffmpeg rgb24: same frames, within the documented tolerance', async () => {
   const info = await probeVideo(clip);
@@ -181,7 +187,7 @@ test('a real posed video (2880×2160, BT.709): merkit at 640×480 against ffmpeg
   for await (const f of decodeVideoFrames(file, { mode: 'rgb', width, height, end: 3 })) {
     const d = diff(ours[k++], f);
     console.log(`# frame ${k - 1}: max |Δ| ${d.max.toFixed(1)}, mean ${d.mean.toFixed(2)} grey levels`);
-    assert.ok(d.max <= FFMPEG_TOLERANCE.max && d.mean <= FFMPEG_TOLERANCE.mean, JSON.stringify(d));
+    assert.ok(d.max <= FFMPEG_SCALED_TOLERANCE.max && d.mean <= FFMPEG_SCALED_TOLERANCE.mean, JSON.stringify(d));
   }
   assert.equal(k, 3);
 });

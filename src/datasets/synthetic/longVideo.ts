@@ -1,8 +1,10 @@
 /**
  * Long synthetic videos for spotting: one face, neutral for tens of seconds,
  * with micro-expressions (≤ 0.5 s, subtle) and macro-expressions (1–3 s,
- * several pixels) inserted at known, non-overlapping times. Ground truth =
- * the list of intervals (onset, apex, offset frames, 0-based; kind; class).
+ * several pixels) inserted at known, non-overlapping times, and optionally
+ * eye blinks (0.15–0.4 s, both upper lids closing fully: eyelids.ts) between
+ * them. Ground truth = the list of intervals (onset, apex, offset frames,
+ * 0-based; kind; class) and the list of blinks.
  *
  * The frames come from the same renderer as the synthetic clips
  * (createClipRenderer: landmark-anchored AU displacement fields, raised-cosine
