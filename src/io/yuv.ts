@@ -108,19 +108,24 @@ function resample(src: Uint8Array, sw: number, sh: number, dw: number, dh: numbe
   const { tx, ty } = plan(sw, sh, dw, dh);
   const row = new Float32Array(sw);
   const tt = tx.taps;
+  const tIdx = tx.idx;
+  const tW = tx.w;
   for (let y = 0; y < dh; y++) {
-    row.fill(0);
+    let first = true;
     for (let k = 0; k < ty.taps; k++) {
       const w = ty.w[y * ty.taps + k];
       if (w === 0) continue;
       const s = ty.idx[y * ty.taps + k] * sw;
-      for (let x = 0; x < sw; x++) row[x] += w * src[s + x];
+      if (first) for (let x = 0; x < sw; x++) row[x] = w * src[s + x];
+      else for (let x = 0; x < sw; x++) row[x] += w * src[s + x];
+      first = false;
     }
+    if (first) row.fill(0);
     const o = y * dw;
     for (let x = 0; x < dw; x++) {
       let acc = 0;
       const b = x * tt;
-      for (let k = 0; k < tt; k++) acc += row[tx.idx[b + k]] * tx.w[b + k];
+      for (let k = 0; k < tt; k++) acc += row[tIdx[b + k]] * tW[b + k];
       out[o + x] = acc;
     }
   }
@@ -156,18 +161,32 @@ export function yuv420ToRgb(f: Yuv420Frame, width: number, height: number, colou
   const bU = 2 * (1 - kb);
   const gU = (-bU * kb) / kg;
   const gV = (-rV * kr) / kg;
-  const clamp = (v: number) => (v <= 0 ? 0 : v >= 1 ? 1 : v);
+  // per chroma sample: its R, G, B offsets; per pixel: luma plus its block's offsets, clamped
+  const cr = new Float32Array(ow * oh);
+  const cg = new Float32Array(ow * oh);
+  const cb = new Float32Array(ow * oh);
+  for (let c = 0; c < ow * oh; c++) {
+    const pb = (U[c] - 128) * cScale;
+    const pr = (V[c] - 128) * cScale;
+    cr[c] = rV * pr;
+    cg[c] = gU * pb + gV * pr;
+    cb[c] = bU * pb;
+  }
+  const G = n;
+  const B = 2 * n;
   for (let y = 0; y < height; y++) {
     const crow = (y >> 1) * ow;
+    const row = y * width;
     for (let x = 0; x < width; x++) {
-      const i = y * width + x;
+      const i = row + x;
       const c = crow + (x >> 1);
       const yy = (Y[i] - yOff) * yScale;
-      const pb = (U[c] - 128) * cScale;
-      const pr = (V[c] - 128) * cScale;
-      out[i] = clamp(yy + rV * pr);
-      out[n + i] = clamp(yy + gU * pb + gV * pr);
-      out[2 * n + i] = clamp(yy + bU * pb);
+      const r = yy + cr[c];
+      const g = yy + cg[c];
+      const b = yy + cb[c];
+      out[i] = r <= 0 ? 0 : r >= 1 ? 1 : r;
+      out[G + i] = g <= 0 ? 0 : g >= 1 ? 1 : g;
+      out[B + i] = b <= 0 ? 0 : b >= 1 ? 1 : b;
     }
   }
   return makeImage(width, height, 3, out);
