@@ -17,7 +17,7 @@ import type { Image } from '../src/core/image.ts';
 import { isMerError } from '../src/core/errors.ts';
 import { detectWith, landmarksWith, type FaceApiModule } from '../src/face/faceApiOps.ts';
 import { detectScaled, landmarksOnImage } from '../src/face/track.ts';
-import { analyzeFrames, type Analysis } from '../src/run/analyze.ts';
+import { analyzeFrames, framePool, type Analysis } from '../src/run/analyze.ts';
 import { classifierFromModel, fetchModel, intervalClassify } from '../src/web/modelClient.ts';
 import { openDecodedVideo } from './webDecode.ts';
 
@@ -77,8 +77,9 @@ const api = faceapi as unknown as FaceApiModule;
 async function analyse(file: File, modelUrl: string | undefined, side: number | undefined): Promise<void> {
   const post = (m: unknown, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
   let video;
+  const pool = framePool();
   try {
-    video = await openDecodedVideo(file, side);
+    video = await openDecodedVideo(file, side, pool);
   } catch (e) {
     if (isMerError(e) && e.code === 'UNSUPPORTED') return post({ type: 'unsupported', message: e.message });
     throw e;
@@ -101,6 +102,7 @@ async function analyse(file: File, modelUrl: string | undefined, side: number | 
       detect: (img: Image) => detectScaled(img, { detectSide: DETECT_SIDE }, (rgb, o) => detectWith(api, rgb, o)),
       landmarksInBox: (img, box) => landmarksOnImage(img, box, DETECT_SIDE, (rgb, b) => landmarksWith(api, rgb, b)),
       overlays: ALL_OVERLAYS,
+      recycle: pool.recycle,
       ...(classify ? { classify } : {}),
       progress: {
         begin: (stage, total) => post({ type: 'progress', stage, done: 0, total }),

@@ -16,7 +16,7 @@ import { MerError } from '../src/core/errors.ts';
 import { demuxMp4, type ByteSource, type Mp4VideoTrack } from '../src/io/mp4.ts';
 import { yuv420ToRgb, type Yuv420Frame, type YuvColour } from '../src/io/yuv.ts';
 import { trackColour } from '../src/io/h264.ts';
-import { analysisSize } from '../src/run/analyze.ts';
+import { analysisSize, type FramePool } from '../src/run/analyze.ts';
 
 /** coded frames read from the file in runs of up to this many bytes */
 const READ_RUN_BYTES = 8 << 20;
@@ -74,7 +74,7 @@ async function planesOf(f: VideoFrame): Promise<Yuv420Frame> {
 export const ffmpegFps = (fps: number) => Math.round(fps * 100) / 100;
 
 /** Open an MP4 (H.264) for decoding; throws MerError UNSUPPORTED when the page cannot decode it itself. */
-export async function openDecodedVideo(file: Blob, side?: number): Promise<DecodedVideo> {
+export async function openDecodedVideo(file: Blob, side?: number, pool?: FramePool): Promise<DecodedVideo> {
   if (typeof VideoDecoder === 'undefined') throw new MerError('UNSUPPORTED', 'this browser has no WebCodecs VideoDecoder');
   const track = await demuxMp4(blobSource(file));
   const config: VideoDecoderConfig = { codec: track.codec, description: track.description, codedWidth: track.width, codedHeight: track.height, hardwareAcceleration: 'prefer-software' };
@@ -111,11 +111,13 @@ export async function openDecodedVideo(file: Blob, side?: number): Promise<Decod
     const samples = track.samples;
     let next = 0; // next sample to feed
     let flushed = false;
+    let drained = false;
     let emitted = 0;
     try {
       while (emitted < kept) {
-        // feed until a frame is out or the decoder holds enough
-        while (!failure && out.length === 0 && next < samples.length && dec.decodeQueueSize < MAX_DECODE_QUEUE) {
+        // keep the decoder fed ahead of the analysis (it decodes on its own thread while the frames are analysed),
+        // holding at most MAX_DECODE_QUEUE chunks and MAX_DECODE_QUEUE decoded frames
+        while (!failure && next < samples.length && dec.decodeQueueSize < MAX_DECODE_QUEUE && out.length < MAX_DECODE_QUEUE) {
           // one read for a run of consecutive samples
           let end = next + 1;
           while (end < samples.length && samples[end].offset === samples[end - 1].offset + samples[end - 1].size && samples[end].offset + samples[end].size - samples[next].offset <= READ_RUN_BYTES && end - next < MAX_DECODE_QUEUE) end++;
@@ -126,20 +128,30 @@ export async function openDecodedVideo(file: Blob, side?: number): Promise<Decod
             dec.decode(new EncodedVideoChunk({ type: s.key ? 'key' : 'delta', timestamp: us(s.pts), data: bytes.subarray(s.offset - base, s.offset - base + s.size) }));
           }
         }
-        if (!failure && out.length === 0 && next >= samples.length && !flushed) {
+        if (!failure && next >= samples.length && !flushed) {
+          // everything fed: the last frames come out once the decoder is flushed
           flushed = true;
-          await dec.flush();
+          dec.flush().then(
+            () => {
+              drained = true;
+              poke();
+            },
+            (e: unknown) => {
+              failure ??= e;
+              poke();
+            },
+          );
         }
-        if (out.length === 0) await until(() => out.length > 0 || flushed || (next < samples.length && dec.decodeQueueSize < MAX_DECODE_QUEUE));
+        if (out.length === 0) await until(() => out.length > 0 || drained || (next < samples.length && dec.decodeQueueSize < MAX_DECODE_QUEUE));
         if (failure) throw new MerError('BAD_INPUT', `the browser could not decode the video: ${failure instanceof Error ? failure.message : String(failure)}`);
         const f = out.shift();
         if (!f) {
-          if (flushed) break; // flushed and nothing left: the file had fewer frames than its tables say
+          if (drained) break; // flushed and nothing left: the file had fewer frames than its tables say
           continue;
         }
         try {
           if (f.timestamp < 0) continue; // before the edit list's start: ffmpeg drops these too
-          const img = yuv420ToRgb(await planesOf(f), width, height, colour);
+          const img = yuv420ToRgb(await planesOf(f), width, height, colour, pool?.take(3 * width * height));
           emitted++;
           yield img;
         } finally {
@@ -149,6 +161,7 @@ export async function openDecodedVideo(file: Blob, side?: number): Promise<Decod
     } finally {
       for (const f of out) f.close();
       if (dec.state !== 'closed') dec.close();
+      pool?.close(); // no more frames: the free buffers go
     }
   }
   return { track, frames: kept, fps: ffmpegFps(track.fps), width, height, images: images(), colour };

@@ -131,8 +131,8 @@ function resample(src: Uint8Array, sw: number, sh: number, dw: number, dh: numbe
   }
 }
 
-/** A 4:2:0 frame as planar RGB in [0, 1] at width × height (see the module comment). */
-export function yuv420ToRgb(f: Yuv420Frame, width: number, height: number, colour: YuvColour = DEFAULT_COLOUR): Image {
+/** A 4:2:0 frame as planar RGB in [0, 1] at width × height (see the module comment), written into `into` when given (3·width·height floats). */
+export function yuv420ToRgb(f: Yuv420Frame, width: number, height: number, colour: YuvColour = DEFAULT_COLOUR, into?: Float32Array): Image {
   if (!(Number.isInteger(width) && Number.isInteger(height) && width >= 1 && height >= 1)) throw new MerError('BAD_OPTION', `output size ${width}×${height}`, { expected: 'positive integers' });
   const cw = (f.width + 1) >> 1;
   const ch = (f.height + 1) >> 1;
@@ -140,7 +140,8 @@ export function yuv420ToRgb(f: Yuv420Frame, width: number, height: number, colou
     throw new MerError('BAD_INPUT', `4:2:0 planes too short for ${f.width}×${f.height}`);
   }
   const n = width * height;
-  const out = new Float32Array(3 * n);
+  if (into && into.length !== 3 * n) throw new MerError('BAD_OPTION', `output buffer of ${into.length} floats for ${width}×${height}×3`);
+  const out = into ?? new Float32Array(3 * n);
   // luma resampled into the output's R plane; chroma to the output's own 4:2:0 size, each sample then
   // covering its 2×2 block (as swscale converts 4:2:0 to RGB: frames stay within a few levels of ffmpeg's rgb24)
   const Y = out.subarray(0, n);

@@ -108,6 +108,8 @@ export interface AnalyzeOptions {
   roi?: boolean;
   /** classify an interval: aligned gray crops onset…offset (frame 0 = onset) and the apex index in them */
   classify?: (clip: Volume, apex: number) => Promise<IntervalClass>;
+  /** called with every frame once analyzeFrames is done with it (a frame pool takes its buffer back: framePool) */
+  recycle?: (frame: Image) => void;
   /** compute the onset→apex flow overlay of at most this many intervals (highest scores); default 12 */
   overlays?: number;
   progress?: ProgressSink;
@@ -243,6 +245,8 @@ export async function analyzeFrames(frames: Iterable<Image> | AsyncIterable<Imag
   // landmarks in a box: injected, or face-api on node unless the caller injected its own detector only
   const lmRaw = opts.landmarksInBox ?? (opts.detect ? undefined : (img: Image, box: FaceBox) => landmarksOnImage(img, box, opts.detectSide));
   const lmInBox = lmRaw && timed(lmRaw);
+  // one gray scratch frame: gray frames only live until they are cropped
+  const grayScratch = { data: new Float32Array(0) };
   const track = await trackFace(timedFrames(frames, clock), {
     keyFrameInterval: opts.keyFrameInterval ?? Math.max(1, Math.round(meta.fps)),
     detectSide: opts.detectSide,
@@ -253,16 +257,18 @@ export async function analyzeFrames(frames: Iterable<Image> | AsyncIterable<Imag
     redetectEvery: opts.redetectEvery,
     smoothKeyFrames: opts.smoothKeyFrames,
     onFrame(t, frame, lm) {
-      const gray = frame.channels === 1 ? frame : toGrayImage(frame);
       if (!lm) {
         missing++;
         crops[t] = new Float32Array(S * S);
       } else {
+        const gray = frame.channels === 1 ? frame : toGrayImage(frame, grayScratch);
         const T = alignTransform(lm, { size: S, margin: opts.margin });
         transforms[t] = T;
         crops[t] = applyAlign(gray, T).data;
         alignedLm ??= alignLandmarks(lm, T);
       }
+      // the frame is not needed any more: its buffer can hold a later frame (no fresh 3.7 MB a frame: see framePool)
+      opts.recycle?.(frame);
       progress?.tick();
     },
   }).catch((e: unknown) => {
@@ -435,9 +441,10 @@ export function onsetAligned(vol: Volume, transforms: readonly (AlignTransform |
 
 const round3 = (v: number) => Math.round(v * 1000) / 1000;
 
-function toGrayImage(img: Image): Image {
+function toGrayImage(img: Image, scratch?: { data: Float32Array }): Image {
   const n = img.width * img.height;
-  const out = new Float32Array(n);
+  if (scratch && scratch.data.length !== n) scratch.data = new Float32Array(n);
+  const out = scratch ? scratch.data : new Float32Array(n);
   const d = img.data;
   for (let i = 0; i < n; i++) out[i] = 0.299 * d[i] + 0.587 * d[n + i] + 0.114 * d[2 * n + i];
   return { width: img.width, height: img.height, channels: 1, data: out };
@@ -539,9 +546,56 @@ export function analysisSize(width: number, height: number, side = ANALYSIS_SIDE
   return { width: Math.max(2, 2 * Math.round((width * scale) / 2)), height: Math.max(2, 2 * Math.round((height * scale) / 2)) };
 }
 
-/** Decoded 4:2:0 frames → planar RGB analysis frames (io/yuv.ts: the page's conversion too). */
-export async function* framesAtSize(frames: AsyncIterable<Yuv420Frame>, width: number, height: number, colour: YuvColour): AsyncGenerator<Image> {
-  for await (const f of frames) yield yuv420ToRgb(f, width, height, colour);
+/**
+ * Buffers for analysis frames, taken back once analyzeFrames is done with a
+ * frame (its `recycle` option): a fresh 640×480 planar RGB Float32Array is
+ * 3.7 MB whose first writes page-fault, which cost Chromium ≈ 14 ms a frame
+ * (more than the conversion itself). Only the decoder's own frames may be
+ * recycled: analyzeFrames keeps no frame after its onFrame (the tracker
+ * hands each frame over once, after its detection; only the aligned crops
+ * are kept), so the pool settles at the frames the tracker holds, about
+ * (smoothKeyFrames + 2) key intervals. `close()` (the decoder is done) drops
+ * the free buffers and ignores later recycling, so they are not held through
+ * spotting. `allocated`: buffers made so far.
+ */
+export interface FramePool {
+  take(length: number): Float32Array;
+  recycle(frame: Image): void;
+  close(): void;
+  readonly allocated: number;
+}
+
+export function framePool(): FramePool {
+  let free: Float32Array[] = [];
+  let allocated = 0;
+  let closed = false;
+  return {
+    take(length) {
+      const i = free.findIndex((a) => a.length === length);
+      if (i >= 0) return free.splice(i, 1)[0];
+      allocated++;
+      return new Float32Array(length);
+    },
+    recycle(frame) {
+      if (!closed) free.push(frame.data);
+    },
+    close() {
+      closed = true;
+      free = [];
+    },
+    get allocated() {
+      return allocated;
+    },
+  };
+}
+
+/** Decoded 4:2:0 frames → planar RGB analysis frames (io/yuv.ts: the page's conversion too), in pooled buffers when a pool is given. */
+export async function* framesAtSize(frames: AsyncIterable<Yuv420Frame>, width: number, height: number, colour: YuvColour, pool?: FramePool): AsyncGenerator<Image> {
+  try {
+    for await (const f of frames) yield yuv420ToRgb(f, width, height, colour, pool?.take(3 * width * height));
+  } finally {
+    pool?.close();
+  }
 }
 
 /** Analyse a video file (node): decode once at reduced size, track, spot, classify, write the report. */
@@ -572,11 +626,12 @@ export async function analyzeVideo(file: string, opts: AnalyzeVideoOptions = {})
     };
   }
   // ffmpeg only decodes; scaling and colour are io/yuv.ts's, as in the page (see there)
-  const frames = framesAtSize(decodeVideoYuv(file, {}, info), w, h, colour);
+  const pool = framePool();
+  const frames = framesAtSize(decodeVideoYuv(file, {}, info), w, h, colour, pool);
   const { analysis, overlays } = await analyzeFrames(
     frames,
     { fps: info.fps, width: w, height: h, frames: info.frames, file, sourceWidth: info.width, sourceHeight: info.height },
-    { ...opts, classify },
+    { ...opts, classify, recycle: pool.recycle },
   );
   if (modelInfo) analysis.model = modelInfo;
   if (!opts.out) return { analysis };

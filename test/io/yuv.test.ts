@@ -64,6 +64,23 @@ test('yuv420ToRgb resamples every plane: 2× area shrink of a luma checkerboard 
   assert.throws(() => yuv420ToRgb(o, 0, 3), (e) => isMerError(e) && e.code === 'BAD_OPTION');
 });
 
+test('yuv420ToRgb into a used buffer (a frame pool): every value overwritten, the same frame as a fresh one; a wrong size is refused', () => {
+  const f = flat(9, 7, 0, 0, 0);
+  for (let i = 0; i < f.y.length; i++) f.y[i] = 16 + ((i * 37) % 220);
+  for (let i = 0; i < f.u.length; i++) {
+    f.u[i] = 16 + ((i * 53) % 225);
+    f.v[i] = 16 + ((i * 71) % 225);
+  }
+  for (const [w, h] of [[9, 7], [4, 3], [12, 10]]) {
+    const fresh = yuv420ToRgb(f, w, h);
+    const used = new Float32Array(3 * w * h).fill(NaN);
+    const img = yuv420ToRgb(f, w, h, DEFAULT_COLOUR, used);
+    assert.equal(img.data, used, 'written in place');
+    assert.deepEqual(img.data, fresh.data);
+  }
+  assert.throws(() => yuv420ToRgb(f, 4, 3, DEFAULT_COLOUR, new Float32Array(35)), (e) => isMerError(e) && e.code === 'BAD_OPTION');
+});
+
 test('analysisSize: the longer side to 640, even sizes, never enlarged', () => {
   assert.deepEqual(analysisSize(2880, 2160), { width: 640, height: 480 });
   assert.deepEqual(analysisSize(1920, 1080), { width: 640, height: 360 });
