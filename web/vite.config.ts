@@ -31,7 +31,7 @@ export default defineConfig({
   // the analysis worker imports the same src/ modules (lazy imports included): an ES module worker
   worker: { format: 'es' },
   build: {
-    outDir: join(here, '..', 'dist', 'web'),
+    outDir: join(here, '..', 'dist', 'page'),
     emptyOutDir: true,
     target: 'es2022',
     // face-api's esm bundle (tfjs inside) is ~1.3 MB: expected, not a warning

@@ -10,39 +10,62 @@
  *     similarities a = exp(−‖x_j − x_p‖² / σ)  (the paper's Eqs. 1–2 are not in
  *     the text we have; this is the LPP heat kernel with t = σ);
  *  2. H_inter,i = Σ_j Σ_p a (x_j − x_p)(x_j − x_p)ᵀ (x_j in class i), H_intra,i alike;
- *  3. min Σ_i tr(W_iᵀ(H_intra,i − H_inter,i)W_i) + α Σ_i ‖W_i − θ‖²  s.t. W_iᵀW_i = I
- *     (W_i = U_i + θ, d×h, h = round(0.6 d)), alternating: each W_i by the
- *     Wen–Yin curvilinear search (stiefel.ts) with θ fixed; θ = mean_i W_i in
- *     closed form (∂L/∂θ = 0); stop when |L_r − L_{r−1}| < ε (r > 2) or r = T_max.
- *     θ starts at I_{d×h}. The W_i start (init: 'eigen', default) at the α = 0
- *     optimum — the h eigenvectors of H_intra,i − H_inter,i with the smallest
- *     eigenvalues — instead of the paper's randn, which only changes how many
- *     iterations the search needs (init: 'random' = the paper's QR of randn).
+ *  3. min L = Σ_i tr(W_iᵀ(H_intra,i − H_inter,i)W_i) + α Σ_i ‖W_i − θ‖²  s.t. W_iᵀW_i = I
+ *     (Eq. 10; W_i = U_i + θ, d×h, h = round(0.6 d)), alternating: each W_i with θ
+ *     fixed (step 3.1), then θ = mean_i W_i in closed form (∂L/∂θ = 0, Eq. 13);
+ *     stop when r > 2 and |L_r − L_{r−1}| < ε (step 3.4) or r = T_max.
+ *     θ starts at I_{d×h}; the W_i at the paper's randn (init: 'random', QR of
+ *     randn) or (init: 'eigen', default) at the α = 0 optimum — the h
+ *     eigenvectors of H_intra,i − H_inter,i with the smallest eigenvalues.
+ *
+ * Step 3.1, the W_i update with θ fixed, is min tr(WᵀMW) − 2α tr(Wᵀθ) over
+ * orthonormal W (M = H_intra − H_inter; ‖W‖² = h is constant). merkit does it
+ * in two descent steps on that same objective:
+ *  a. the exact minimiser over W·Q, Q orthogonal (h×h): the trace term does
+ *     not change under W → WQ, so Q = the polar factor of Wᵀθ (rotate: true);
+ *  b. `stiefel.maxIter` steps of Wen–Yin's curvilinear search ([32], stiefel.ts).
+ * The paper uses [32] alone; its gradient steps barely move along the
+ * rotations W → WQ (they change only the α-term, whose curvature is α), so
+ * the alternation crawls: on a CASME II block (sub01's training fold, block 0)
+ * Algorithm 1 without step a reached L = −15.0685 after 30 outer iterations
+ * of 30 Wen–Yin steps each, and −15.0139 after its ε-stop with 5; with step a
+ * it reaches −15.0704 in 4 outer iterations of 2 steps. The
+ * update works in the eigenbasis of M (M = V Λ Vᵀ, one symmetric
+ * eigendecomposition per class and block, symEig.ts): with Z = VᵀW the
+ * objective is Σ_k λ_k ‖Z_k,:‖² + α‖Z − Vᵀθ‖², an O(dh) evaluation; the
+ * Cayley curve, BB steps and Armijo test are invariant under that orthogonal
+ * change of variables.
+ *
  * Dimensions constant over the training rows of a block are left out of the
  * learning (dropConstant, default on; h is then 0.6 × the remaining d).
- * Speed (CPU, one loaded core): one LOSO fold of the CASME II table (237 ×
- * 25 blocks × 177, 36 varying dims per block) ≈ 4 s (NR ≈ 1 s); from frames
- * (237 × 20 blocks × 177, all dims varying) see bench/classical.ts and the
- * report — each W_i update works in the eigenbasis of M_i (O(dh) objective)
- * with the p×p Cayley step of stiefel.ts, never a d×d solve.
  * Hyper-parameters: `tune` picks α and / or C by an inner, subject-grouped CV
  * on the training rows (learn/gridSearch.ts); the paper gives no SVM settings.
- * Recognition (Sec. 3.3): v_i^k = W_i^kᵀ y^k; V_i = [w_i^1 v_i^1; …; w_i^t v_i^t];
- * one binary RBF SVM with probability per class i on V_i (class i vs rest);
- * the class of the largest probability wins.
  *
- * Variants for the paper's tables: 'nr' (α = 0: independent mappings, no
- * regulariser) and 'lda' (one LDA subspace per block shared by all classes).
- * Weighting (Sec. 3.3, after Liong et al.): 'none' (w = 1), 'active', 'balance'
- * (1 − w) from per-block mean optical strain — see mmflBlockWeights.
+ * Recognition (Sec. 3.3): v_i^k = W_i^kᵀ y^k; V_i = [w_i^1 v_i^1; …; w_i^t v_i^t];
+ * one binary RBF SVM per class i on V_i (class i vs rest), "each SVM outputs a
+ * confidence value indicating the probability of a testing sample belonging
+ * to the considered class … the class with the highest SVM output is
+ * selected" (ll. 517–524): by default the Platt probability of each machine
+ * (LIBSVM -b 1), argmax; svm.score 'decision' takes the argmax of the
+ * machines' decision values instead, 'prior-corrected' the argmax of
+ * logit(p_i) − logit(π_i).
+ *
+ * Variants for the paper's comparison (Tables 1–4): 'mmfl'; 'nr' (α = 0:
+ * independent mappings, no regulariser R); 'original' (no mapping: V_i = the
+ * weighted low-level block features themselves, through the same class-wise
+ * RBF SVMs, the paper's "Original" rows); 'lda' (one LDA subspace per block
+ * shared by all classes). Weighting (Sec. 3.3, after Liong et al.): 'none'
+ * (w = 1), 'active', 'balance' (1 − w) from per-block mean optical strain —
+ * see mmflBlockWeights.
  */
 import { MerError } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
 import type { FittedModel, Learner, Prediction, TrainingSet } from './types.ts';
-import { matNN, matTN, stiefelMinimize, type StiefelOptions } from './stiefel.ts';
-import { symmetricEigen } from './pca.ts';
+import { stiefelMinimize, type StiefelOptions } from './stiefel.ts';
+import { matNN, matTN } from './dense.ts';
+import { polarFactor, symEig } from './symEig.ts';
 import { fitLdaAxes } from './lda.ts';
-import { fitSvm, type FittedSvm } from './svm.ts';
+import { ABSENT_CLASS_SCORE, fitSvm, type FittedSvm } from './svm.ts';
 import { gridSearch } from './gridSearch.ts';
 
 export interface MmflOptions {
@@ -60,16 +83,21 @@ export interface MmflOptions {
   alpha?: number;
   /** subspace dimension h as a fraction of d (paper: 0.6) */
   hRatio?: number;
-  /** convergence |L_r − L_{r−1}| < ε (default 1e-6 · |L|, relative) */
+  /**
+   * step 3.4's convergence error ε, relative: stop when r > 2 and
+   * |L_r − L_{r−1}| < ε·|L_r| (default MMFL_EPSILON; the paper gives no value)
+   */
   epsilon?: number;
-  /** outer iterations T_max (default 10) */
+  /** outer iterations T_max (default MMFL_TMAX; the paper gives no value) */
   tMax?: number;
-  /** Stiefel search per W_i update (default: 10 iterations) */
+  /** Wen–Yin search per W_i update (default: MMFL_STIEFEL_ITER iterations) */
   stiefel?: StiefelOptions;
-  /** 'eigen' (default) or 'random' (paper's randn start) */
+  /** the closed-form rotation W_i ← W_i·polar(W_iᵀθ) before the search in every W_i update (default true; see the module comment) */
+  rotate?: boolean;
+  /** 'eigen' (default) or 'random' (the paper's randn start, Alg. 1 step 1.2) */
   init?: 'eigen' | 'random';
-  /** 'mmfl' (default), 'nr' (α = 0) or 'lda' */
-  variant?: 'mmfl' | 'nr' | 'lda';
+  /** 'mmfl' (default), 'nr' (α = 0), 'original' (no mapping) or 'lda' */
+  variant?: MmflVariant;
   /** block weighting (default 'none') */
   weighting?: 'none' | 'active' | 'balance';
   /** per-block mean optical strain of a clip (by clip key), needed for 'active' / 'balance' */
@@ -93,7 +121,12 @@ export interface MmflOptions {
    */
   svm?: {
     C?: number;
-    gamma?: number | 'scale';
+    /**
+     * RBF γ: 'scale' (default) = 1/(D·var(V_i)) over the training
+     * representation (scikit-learn's default); 'libsvm' = 1/D, LIBSVM's default
+     * (D = length of V_i; the paper cites LIBSVM [31] and gives no γ); or a number
+     */
+    gamma?: number | 'scale' | 'libsvm';
     classWeight?: 'balanced';
     /**
      * how the c class-wise outputs are compared (default 'probability', the
@@ -102,9 +135,10 @@ export interface MmflOptions {
      * class's prior π_i (e.g. 0.4 for CASME II 'others', 0.1 for 'surprise')
      * and the argmax drifts to the large classes whatever the class weights.
      * 'prior-corrected': logit(p_i) − logit(π_i) with π_i counted on the
-     * training fold — the argmax under equal priors.
+     * training fold — the argmax under equal priors. 'decision': the machines'
+     * decision values (no Platt scaling), argmax.
      */
-    score?: 'probability' | 'prior-corrected';
+    score?: MmflScore;
   };
   /**
    * choose α and / or the SVM C by an inner, subject-grouped cross-validation
@@ -114,6 +148,30 @@ export interface MmflOptions {
    */
   tune?: { alpha?: number[]; C?: number[]; folds?: number };
 }
+
+export type MmflVariant = 'mmfl' | 'nr' | 'original' | 'lda';
+export type MmflScore = 'probability' | 'prior-corrected' | 'decision';
+
+/**
+ * Defaults of what Algorithm 1 leaves open (T_max, ε, the search per W_i
+ * update), chosen for time on the training objective alone, never on test
+ * folds: with the rotation step the objective of CASME II blocks and of
+ * 177-dim synthetic blocks changes by < 1e-5 relative after 4–7 outer
+ * iterations (`bench/mmfl-speed.ts --history` prints it), and longer runs
+ * (20–30 outer iterations of 30–50 steps) lower it by a further 0.6–2.2e-4
+ * relative.
+ */
+export const MMFL_TMAX = 10;
+export const MMFL_EPSILON = 1e-5;
+export const MMFL_STIEFEL_ITER = 2;
+/**
+ * From the paper's randn start the first W_i update must find the subspace
+ * itself, which a couple of steps do not: its search runs up to this many
+ * Wen–Yin steps (stopping earlier on their own tolerances). On three CASME II
+ * blocks, 2 steps per update from randn ended 0.2–2.3% above the objective of
+ * the eigen start after T_max = 10; with this first search, within 0.1%.
+ */
+export const MMFL_RANDOM_FIRST_ITER = 150;
 
 /** one block's mappings: W[i] (d×h row-major) per class; undefined for a class absent from training */
 export interface BlockMappings {
@@ -129,15 +187,29 @@ function heat(dist2: number, sigma: number): number {
   return Math.exp(-dist2 / sigma);
 }
 
-/** H matrices of every class for one block: X is n×d (row-major) */
-export function mmflScatter(
+/** pairs (x_j, x_p) of the neighbour graph with their weights a (heat kernel; negated for inter-class pairs in M_c) */
+interface Pairs {
+  j: number[];
+  p: number[];
+  a: number[];
+}
+
+const emptyPairs = (): Pairs => ({ j: [], p: [], a: [] });
+
+/**
+ * The neighbour pairs of every class for one block (X is n×d, row-major):
+ * for each x_j of class c its kInter nearest points of other classes and its
+ * kIntra nearest of class c (squared Euclidean distance, ties by index), with
+ * a = exp(−‖x_j − x_p‖²/σ).
+ */
+function neighbourPairs(
   X: Float64Array,
   n: number,
   d: number,
   y: readonly number[],
   nClasses: number,
-  opts: { sigma?: number; kInter?: number; kIntra?: number } = {},
-): { inter: Float64Array[]; intra: Float64Array[] } {
+  opts: { sigma?: number; kInter?: number; kIntra?: number },
+): { inter: Pairs[]; intra: Pairs[] } {
   const sigma = opts.sigma ?? 100;
   const kInter = opts.kInter ?? 15;
   const kIntra = opts.kIntra ?? 5;
@@ -158,62 +230,108 @@ export function mmflScatter(
       D2[j * n + i] = v;
     }
   }
-  const inter: Float64Array[] = [];
-  const intra: Float64Array[] = [];
-  for (let c = 0; c < nClasses; c++) {
-    // sparse pair weights S[j][p] for x_j in class c
-    const pairsInter: Array<[number, number, number]> = [];
-    const pairsIntra: Array<[number, number, number]> = [];
-    for (let j = 0; j < n; j++) {
-      if (y[j] !== c) continue;
-      const others: number[] = [];
-      const same: number[] = [];
-      for (let p = 0; p < n; p++) {
-        if (p === j) continue;
-        (y[p] === c ? same : others).push(p);
-      }
-      const byDist = (a: number, b: number) => D2[j * n + a] - D2[j * n + b] || a - b;
-      for (const p of others.sort(byDist).slice(0, kInter)) pairsInter.push([j, p, heat(D2[j * n + p], sigma)]);
-      for (const p of same.sort(byDist).slice(0, kIntra)) pairsIntra.push([j, p, heat(D2[j * n + p], sigma)]);
+  const inter = Array.from({ length: nClasses }, emptyPairs);
+  const intra = Array.from({ length: nClasses }, emptyPairs);
+  const bestInter = new Int32Array(kInter), bestIntra = new Int32Array(kIntra);
+  const push = (to: Pairs, j: number, p: number, row: number) => {
+    to.j.push(j);
+    to.p.push(p);
+    to.a.push(heat(D2[row + p], sigma));
+  };
+  for (let j = 0; j < n; j++) {
+    const c = y[j];
+    const row = j * n;
+    let nInter = 0, nIntra = 0;
+    for (let p = 0; p < n; p++) {
+      if (p === j) continue;
+      if (y[p] === c) nIntra = insertNearest(bestIntra, nIntra, kIntra, p, D2, row);
+      else nInter = insertNearest(bestInter, nInter, kInter, p, D2, row);
     }
-    inter.push(pairScatter(X, n, d, pairsInter));
-    intra.push(pairScatter(X, n, d, pairsIntra));
+    for (let q = 0; q < nInter; q++) push(inter[c], j, bestInter[q], row);
+    for (let q = 0; q < nIntra; q++) push(intra[c], j, bestIntra[q], row);
   }
   return { inter, intra };
 }
 
 /**
- * Σ a (x_j − x_p)(x_j − x_p)ᵀ = Xᵀ L X with the graph Laplacian L = Deg − S − Sᵀ of
- * the pair weights; only rows touched by a pair enter the product.
+ * Keep `best` (count entries, ascending by distance D2[row + ·], then index)
+ * the k nearest of the candidates seen so far; add candidate p. O(k).
  */
-function pairScatter(X: Float64Array, n: number, d: number, pairs: ReadonlyArray<[number, number, number]>): Float64Array {
-  const H = new Float64Array(d * d);
-  if (pairs.length === 0) return H;
-  const rows = new Map<number, Map<number, number>>();
-  const add = (r: number, c: number, v: number) => {
-    let m = rows.get(r);
-    if (!m) rows.set(r, (m = new Map()));
-    m.set(c, (m.get(c) ?? 0) + v);
-  };
-  for (const [j, p, a] of pairs) {
-    add(j, j, a);
-    add(p, p, a);
-    add(j, p, -a);
-    add(p, j, -a);
+function insertNearest(best: Int32Array, count: number, k: number, p: number, D2: Float64Array, row: number): number {
+  if (k === 0) return 0;
+  const dp = D2[row + p];
+  // candidates arrive in increasing index, so an equal distance never beats an entry
+  if (count === k && !(dp < D2[row + best[k - 1]])) return count;
+  let i = count === k ? k - 1 : count;
+  while (i > 0 && dp < D2[row + best[i - 1]]) {
+    best[i] = best[i - 1];
+    i--;
   }
-  const touched = [...rows.keys()].sort((a, b) => a - b);
-  // LX rows
-  const LX = new Float64Array(touched.length * d);
-  touched.forEach((r, ri) => {
-    for (const [c, v] of rows.get(r)!) {
-      const xc = c * d;
-      for (let k = 0; k < d; k++) LX[ri * d + k] += v * X[xc + k];
-    }
+  best[i] = p;
+  return count === k ? k : count + 1;
+}
+
+/** H matrices of every class for one block: X is n×d (row-major) */
+export function mmflScatter(
+  X: Float64Array,
+  n: number,
+  d: number,
+  y: readonly number[],
+  nClasses: number,
+  opts: { sigma?: number; kInter?: number; kIntra?: number } = {},
+): { inter: Float64Array[]; intra: Float64Array[] } {
+  const pairs = neighbourPairs(X, n, d, y, nClasses, opts);
+  return { inter: pairs.inter.map((ps) => pairScatter(X, n, d, ps)), intra: pairs.intra.map((ps) => pairScatter(X, n, d, ps)) };
+}
+
+/** M_c = H_intra,c − H_inter,c of every class for one block, one product per class (inter-class weights negated) */
+export function mmflClassMatrices(
+  X: Float64Array,
+  n: number,
+  d: number,
+  y: readonly number[],
+  nClasses: number,
+  opts: { sigma?: number; kInter?: number; kIntra?: number } = {},
+): Float64Array[] {
+  const pairs = neighbourPairs(X, n, d, y, nClasses, opts);
+  return pairs.intra.map((ps, c) => {
+    const inter = pairs.inter[c];
+    return pairScatter(X, n, d, { j: [...ps.j, ...inter.j], p: [...ps.p, ...inter.p], a: [...ps.a, ...inter.a.map((v) => -v)] });
   });
-  // H = X_touchedᵀ LX (symmetric)
-  const Xt = new Float64Array(touched.length * d);
-  touched.forEach((r, ri) => Xt.set(X.subarray(r * d, (r + 1) * d), ri * d));
-  H.set(matTN(Xt, LX, touched.length, d, d));
+}
+
+/**
+ * Σ a (x_j − x_p)(x_j − x_p)ᵀ = Xᵀ L X with the graph Laplacian L of the pair
+ * weights: L·X = Σ a (e_j − e_p)(x_j − x_p)ᵀ is accumulated pair by pair, and
+ * only rows touched by a pair enter the product.
+ */
+function pairScatter(X: Float64Array, n: number, d: number, pairs: Pairs): Float64Array {
+  const count = pairs.j.length;
+  if (count === 0) return new Float64Array(d * d);
+  const LX = new Float64Array(n * d);
+  const touched = new Uint8Array(n);
+  for (let q = 0; q < count; q++) {
+    const j = pairs.j[q], p = pairs.p[q], a = pairs.a[q];
+    const xj = j * d, xp = p * d;
+    for (let k = 0; k < d; k++) {
+      const v = a * (X[xj + k] - X[xp + k]);
+      LX[xj + k] += v;
+      LX[xp + k] -= v;
+    }
+    touched[j] = 1;
+    touched[p] = 1;
+  }
+  let m = 0;
+  for (let r = 0; r < n; r++) m += touched[r];
+  const Xt = new Float64Array(m * d);
+  const Lt = new Float64Array(m * d);
+  for (let r = 0, ri = 0; r < n; r++) {
+    if (!touched[r]) continue;
+    Xt.set(X.subarray(r * d, (r + 1) * d), ri * d);
+    Lt.set(LX.subarray(r * d, (r + 1) * d), ri * d);
+    ri++;
+  }
+  const H = matTN(Xt, Lt, m, d, d);
   // symmetrise rounding
   for (let a = 0; a < d; a++) {
     for (let b = a + 1; b < d; b++) {
@@ -243,19 +361,10 @@ function randomOrthonormal(d: number, h: number, rng: Rng): Float64Array {
   return W;
 }
 
-const atb = matTN;
-const ab = matNN;
-
 /**
- * Algorithm 1 for one block: the class-specific mappings W_i (d×h).
- *
- * Every W_i update runs in the eigenbasis of its M_i = H_intra,i − H_inter,i
- * (M_i = V Λ Vᵀ, one eigendecomposition per class and block): with Z = VᵀW
- * the objective is Σ_k λ_k ‖Z_k,:‖² + α‖Z − Vᵀθ‖² — the same value, and the
- * Cayley curve, Barzilai–Borwein steps and Armijo test are invariant under the
- * orthogonal change of variables, so the iterates are those of the search on
- * W (up to rounding) while an objective/gradient evaluation costs O(dh)
- * instead of O(d²h). W_i = V Z_i is formed once per outer iteration for θ.
+ * Algorithm 1 for one block: the class-specific mappings W_i (d×h); see the
+ * module comment for the W_i update (rotation + Wen–Yin search in the
+ * eigenbasis of M_i = H_intra,i − H_inter,i).
  */
 export function mmflBlock(
   X: Float64Array,
@@ -268,24 +377,17 @@ export function mmflBlock(
 ): BlockMappings {
   const alpha = opts.variant === 'nr' ? 0 : (opts.alpha ?? 0.001);
   const h = Math.max(1, Math.min(d, Math.round((opts.hRatio ?? 0.6) * d)));
-  const tMax = opts.tMax ?? 10;
+  const tMax = opts.tMax ?? MMFL_TMAX;
   const init = opts.init ?? 'eigen';
-  const { inter, intra } = mmflScatter(X, n, d, y, nClasses, opts);
+  const rotate = (opts.rotate ?? true) && alpha > 0;
+  const epsilon = opts.epsilon ?? MMFL_EPSILON;
+  const M = mmflClassMatrices(X, n, d, y, nClasses, opts);
   const present = Array.from({ length: nClasses }, (_, c) => y.includes(c));
-  // eigenbasis of every present class's M, ascending eigenvalues: V (d×d, column k = k-th smallest)
-  const basis = inter.map((Hi, c) => {
+  // eigenbasis of every present class's M: V (d×d, column k = the k-th smallest), λ ascending
+  const basis = M.map((m, c) => {
     if (!present[c]) return undefined;
-    const m = new Float64Array(d * d);
-    for (let k = 0; k < d * d; k++) m[k] = intra[c][k] - Hi[k];
-    const { values, vectors } = symmetricEigen(m, d); // descending
-    const V = new Float64Array(d * d);
-    const lambda = new Float64Array(d);
-    for (let k = 0; k < d; k++) {
-      const v = vectors[d - 1 - k];
-      lambda[k] = values[d - 1 - k];
-      for (let i = 0; i < d; i++) V[i * d + k] = v[i];
-    }
-    return { V, lambda };
+    const { values, vectors } = symEig(m, d);
+    return { V: vectors, lambda: values };
   });
   // Z_i = V_iᵀ W_i; the eigen start W_i = the h smallest eigenvectors is Z = I_{d×h}
   const Z: (Float64Array | undefined)[] = basis.map((b, c) => {
@@ -295,9 +397,9 @@ export function mmflBlock(
       for (let i = 0; i < h; i++) z[i * h + i] = 1;
       return z;
     }
-    return atb(b.V, randomOrthonormal(d, h, rng.fork(`W${c}`)), d, d, h);
+    return matTN(b.V, randomOrthonormal(d, h, rng.fork(`W${c}`)), d, d, h);
   });
-  const W: (Float64Array | undefined)[] = Z.map((z, c) => (z ? ab(basis[c]!.V, z, d, d, h) : undefined));
+  const W: (Float64Array | undefined)[] = Z.map((z, c) => (z ? matNN(basis[c]!.V, z, d, d, h) : undefined));
   // θ⁰ = I_{d×h}
   let theta = new Float64Array(d * h);
   for (let i = 0; i < h; i++) theta[i * h + i] = 1;
@@ -325,12 +427,16 @@ export function mmflBlock(
     objective.push(total());
     return { d, h, W, objective };
   }
-  const stiefelOpts: StiefelOptions = { maxIter: 10, ...opts.stiefel };
+  const stiefelOpts: StiefelOptions = { maxIter: MMFL_STIEFEL_ITER, ...opts.stiefel };
+  const firstOpts: StiefelOptions = init === 'random' ? { ...stiefelOpts, maxIter: Math.max(stiefelOpts.maxIter ?? 0, MMFL_RANDOM_FIRST_ITER) } : stiefelOpts;
   for (let r = 1; r <= tMax; r++) {
-    Z.forEach((z, c) => {
-      if (!z) return;
+    Z.forEach((z0, c) => {
+      if (!z0) return;
       const { V, lambda } = basis[c]!;
-      const th = atb(V, theta, d, d, h); // θ in the class's eigenbasis
+      const th = matTN(V, theta, d, d, h); // θ in the class's eigenbasis
+      // a. exact minimiser over Z·Q (Q orthogonal): max tr(QᵀZᵀθ') → Q = polar(Zᵀθ')
+      const z = rotate ? matNN(z0, polarFactor(matTN(z0, th, d, h, h), h), d, h, h) : z0;
+      // b. Wen–Yin curvilinear search on Σ_k λ_k‖Z_k,:‖² + α‖Z − θ'‖²
       const res = stiefelMinimize(
         (Zc) => {
           let F = 0;
@@ -350,18 +456,18 @@ export function mmflBlock(
         z,
         d,
         h,
-        stiefelOpts,
+        r === 1 ? firstOpts : stiefelOpts,
       );
       Z[c] = res.X;
-      W[c] = ab(V, res.X, d, d, h);
+      W[c] = matNN(V, res.X, d, d, h);
     });
     // θ = mean of the W_i (∂L/∂θ = −2α Σ (W_i − θ) = 0)
     const live = W.filter((w): w is Float64Array => !!w);
     theta = new Float64Array(d * h);
     for (const w of live) for (let k = 0; k < d * h; k++) theta[k] += w[k] / live.length;
     objective.push(total());
-    const eps = opts.epsilon ?? 1e-6 * Math.max(1, Math.abs(objective[objective.length - 1]));
-    if (r > 2 && Math.abs(objective[r - 1] - objective[r - 2]) < eps) break;
+    const L = objective[r - 1];
+    if (r > 2 && Math.abs(L - objective[r - 2]) < epsilon * Math.abs(L)) break;
   }
   return { d, h, W, objective };
 }
@@ -404,8 +510,43 @@ function varyingDims(X: readonly Float32Array[], offset: number, d: number): Int
 
 /** what MMFL learns from one training set, before the SVMs */
 interface MmflProjections {
+  /** length of every class-wise representation V_i */
+  readonly width: number;
   /** the class-wise representation V_i of rows (block features → weighted projections) */
   represent(X: readonly Float32Array[], cls: number): Float32Array[];
+}
+
+/** block weights w[class][block] (all 1 for w_no), counted on the training set */
+function blockWeights(train: TrainingSet, opts: MmflOptions): number[][] {
+  const t = opts.blocks;
+  const c = train.classes.length;
+  const weighting = opts.weighting ?? 'none';
+  if (weighting === 'none') return Array.from({ length: c }, () => new Array<number>(t).fill(1));
+  const strains = train.ids.map((id) => {
+    const s = opts.strain!(id);
+    if (!s) throw new MerError('BAD_INPUT', `mmfl: no optical strain for clip ${id}`, { clip: id });
+    return s;
+  });
+  const active = mmflBlockWeights(strains, train.y, c, opts.nummost ?? 9);
+  return weighting === 'active' ? active : active.map((row) => row.map((v) => 1 - v));
+}
+
+/** 'original': V_i = the low-level block features, block k scaled by w_i^k (Eq. 16 with v = y) */
+function originalFeatures(train: TrainingSet, opts: MmflOptions): MmflProjections {
+  const { blocks: t, blockDim: d } = opts;
+  const w = blockWeights(train, opts);
+  const unweighted = w.every((row) => row.every((v) => v === 1));
+  return {
+    width: t * d,
+    represent: (X, cls) =>
+      unweighted
+        ? [...X]
+        : X.map((x) => {
+            const out = new Float32Array(t * d);
+            for (let k = 0; k < t; k++) for (let a = 0; a < d; a++) out[k * d + a] = w[cls][k] * x[k * d + a];
+            return out;
+          }),
+  };
 }
 
 /** Algorithm 1 on every block of a training set (+ block weights), fitted on `train` only */
@@ -413,19 +554,9 @@ function learnProjections(train: TrainingSet, opts: MmflOptions, alpha: number):
   const { blocks: t, blockDim: d } = opts;
   const n = train.X.length;
   const c = train.classes.length;
-  const weighting = opts.weighting ?? 'none';
   const variant = opts.variant ?? 'mmfl';
-  // block weights w[class][block]
-  let w: number[][] = Array.from({ length: c }, () => new Array<number>(t).fill(1));
-  if (weighting !== 'none') {
-    const strains = train.ids.map((id) => {
-      const s = opts.strain!(id);
-      if (!s) throw new MerError('BAD_INPUT', `mmfl: no optical strain for clip ${id}`, { clip: id });
-      return s;
-    });
-    const active = mmflBlockWeights(strains, train.y, c, opts.nummost ?? 9);
-    w = weighting === 'active' ? active : active.map((row) => row.map((v) => 1 - v));
-  }
+  if (variant === 'original') return originalFeatures(train, opts);
+  const w = blockWeights(train, opts);
   // per block: projection matrices per class (lda: one shared), learnt on the
   // block's dimensions that vary over the training rows (see dropConstant)
   const proj: { W: (Float64Array | undefined)[]; h: number; dims: Int32Array; mean?: Float64Array }[] = [];
@@ -436,10 +567,7 @@ function learnProjections(train: TrainingSet, opts: MmflOptions, alpha: number):
       proj.push({ W: new Array(c).fill(undefined), h: 0, dims });
       continue;
     }
-    const Xk = new Float64Array(n * s);
-    train.X.forEach((x, j) => {
-      for (let a = 0; a < s; a++) Xk[j * s + a] = x[k * d + dims[a]];
-    });
+    const Xk = blockRows(train.X, k * d, dims);
     if (variant === 'lda') {
       const rows = Array.from({ length: n }, (_, j) => Float32Array.from(Xk.subarray(j * s, (j + 1) * s)));
       const fitted = fitLdaAxes({ X: rows, y: train.y, classes: train.classes });
@@ -454,30 +582,44 @@ function learnProjections(train: TrainingSet, opts: MmflOptions, alpha: number):
   }
   const width = proj.reduce((s, p) => s + p.h, 0);
   return {
-    represent: (X, cls) =>
-      X.map((x) => {
-        const out = new Float32Array(width);
-        let o = 0;
-        proj.forEach((p, k) => {
-          const Wk = p.W[cls];
-          if (Wk) {
-            const s = p.dims.length;
-            for (let col = 0; col < p.h; col++) {
-              let v = 0;
-              for (let a = 0; a < s; a++) v += Wk[a * p.h + col] * (x[k * d + p.dims[a]] - (p.mean ? p.mean[a] : 0));
-              out[o + col] = w[cls][k] * v;
-            }
-          }
-          o += p.h;
-        });
-        return out;
-      }),
+    width,
+    represent: (X, cls) => {
+      const m = X.length;
+      const out = X.map(() => new Float32Array(width));
+      let o = 0;
+      proj.forEach((p, k) => {
+        const Wk = p.W[cls];
+        if (Wk && p.h > 0) {
+          const s = p.dims.length;
+          const Xk = blockRows(X, k * d, p.dims);
+          if (p.mean) for (let j = 0; j < m; j++) for (let a = 0; a < s; a++) Xk[j * s + a] -= p.mean[a];
+          const V = matNN(Xk, Wk, m, s, p.h);
+          const wk = w[cls][k];
+          for (let j = 0; j < m; j++) for (let col = 0; col < p.h; col++) out[j][o + col] = wk * V[j * p.h + col];
+        }
+        o += p.h;
+      });
+      return out;
+    },
   };
 }
 
-/** the c class-vs-rest RBF SVMs (with probability) on the class-wise representations */
+/** the values `dims` of the block starting at `offset`, of every row, as an m×|dims| float64 matrix */
+function blockRows(X: readonly Float32Array[], offset: number, dims: Int32Array): Float64Array {
+  const s = dims.length;
+  const out = new Float64Array(X.length * s);
+  X.forEach((x, j) => {
+    for (let a = 0; a < s; a++) out[j * s + a] = x[offset + dims[a]];
+  });
+  return out;
+}
+
+/** the c class-vs-rest RBF SVMs on the class-wise representations (with Platt probabilities unless score is 'decision') */
 function fitMachines(train: TrainingSet, P: MmflProjections, opts: MmflOptions, C: number): (FittedSvm | undefined)[] {
   const c = train.classes.length;
+  const score = opts.svm?.score ?? 'probability';
+  const g = opts.svm?.gamma ?? 'scale';
+  const gamma = g === 'libsvm' ? 1 / Math.max(1, P.width) : g;
   const machines: (FittedSvm | undefined)[] = [];
   for (let cls = 0; cls < c; cls++) {
     const yb = train.y.map((v) => (v === cls ? 1 : 0));
@@ -491,8 +633,9 @@ function fitMachines(train: TrainingSet, P: MmflProjections, opts: MmflOptions, 
         {
           kernel: 'rbf',
           C,
-          gamma: opts.svm?.gamma ?? 'scale',
-          probability: true,
+          gamma,
+          // 'decision': one-vs-rest without probability scores the class's decision value
+          ...(score === 'decision' ? { multiclass: 'ovr' as const, probability: false } : { probability: true }),
           ...(opts.svm?.classWeight ? { classWeight: opts.svm.classWeight } : {}),
         },
       ),
@@ -510,8 +653,8 @@ const logit = (p: number): number => {
 
 /**
  * scores[row][class] = the class machine's probability of its class (−1 where
- * a class had no machine), or with `priors` its prior-corrected logit
- * (−Infinity where no machine); argmax wins
+ * a class had no machine), or with `priors` its prior-corrected logit, or its
+ * decision value (score 'decision'; ABSENT_CLASS_SCORE where no machine); argmax wins
  */
 function predictMachines(
   machines: readonly (FittedSvm | undefined)[],
@@ -520,7 +663,8 @@ function predictMachines(
   c: number,
   priors?: readonly number[],
 ): Prediction[] {
-  const scores = X.map(() => new Array<number>(c).fill(priors ? -Infinity : -1));
+  const unbounded = priors !== undefined || machines.some((m) => m && m.info.multiclass === 'ovr');
+  const scores = X.map(() => new Array<number>(c).fill(unbounded ? ABSENT_CLASS_SCORE : -1));
   machines.forEach((m, cls) => {
     if (!m) return;
     m.predict(P.represent(X, cls)).forEach((p, j) => (scores[j][cls] = priors ? logit(p.scores[1]) - logit(priors[cls]) : p.scores[1]));
@@ -558,6 +702,15 @@ export function mmfl(opts: MmflOptions): Learner {
     throw new MerError('BAD_OPTION', `mmfl weighting '${weighting}' needs per-block optical strain (option strain)`);
   }
   const variant = opts.variant ?? 'mmfl';
+  const oneOf = (what: string, v: unknown, allowed: readonly string[]) => {
+    if (!allowed.includes(v as string)) throw new MerError('BAD_OPTION', `mmfl ${what} '${String(v)}'`, { expected: allowed.map((a) => `'${a}'`).join(', ') });
+  };
+  oneOf('variant', variant, ['mmfl', 'nr', 'original', 'lda']);
+  oneOf('init', opts.init ?? 'eigen', ['eigen', 'random']);
+  oneOf('svm score', opts.svm?.score ?? 'probability', ['probability', 'prior-corrected', 'decision']);
+  const g = opts.svm?.gamma ?? 'scale';
+  if (typeof g !== 'number') oneOf('svm gamma', g, ['scale', 'libsvm']);
+  else if (!(g > 0 && Number.isFinite(g))) throw new MerError('BAD_OPTION', `mmfl svm gamma ${g}`, { expected: "a positive number, 'scale' or 'libsvm'" });
   const alphas = opts.tune?.alpha ?? [variant === 'nr' ? 0 : (opts.alpha ?? 0.001)];
   const Cs = opts.tune?.C ?? [opts.svm?.C ?? 1];
   if (alphas.length === 0 || Cs.length === 0 || [...alphas, ...Cs].some((v) => !(Number.isFinite(v) && v >= 0))) {

@@ -5,9 +5,11 @@
  *   frames resized to 128×128 → LTOGP per frame (8 second-order gradient
  *   templates → 8-bit code → 256-bin histogram per block, 8×8 blocks →
  *   16 384 values; features/ltogp.ts) → rank pooling of the frame features
- *   (Fernando et al., C = 1; features/rankPool.ts) = the clip's feature
- *   → [per fold] ℓ2,1 feature selection (Nie et al. 2010, γ = 1, keep
- *   N = 450 on CASME II / 325 on CASME) → linear SVM (LIBSVM, C = 1).
+ *   by the paper's Eq. 3 (pairwise order constraints, C = 1; a linear
+ *   RankSVM over every pair of frames, features/rankPool.ts), u normalised
+ *   to unit length = the clip's feature → [per fold] ℓ2,1 feature selection
+ *   (Nie et al. 2010, γ = 1, keep N = 450 on CASME II / 325 on CASME) →
+ *   linear SVM (LIBSVM, C = 1).
  *
  * The paper neither interpolates the clips in time (it argues against it) nor
  * scales the features before the SVM; neither do we. The LTOGP templates are a
@@ -27,16 +29,22 @@ import { svm } from '../learn/svm.ts';
 import { l21Selector } from '../learn/l21Select.ts';
 import { loadClipVolume } from '../io/clip.ts';
 import { ltogpVolume } from '../features/ltogp.ts';
-import { rankPool } from '../features/rankPool.ts';
+import { rankPool, type RankPoolMethod } from '../features/rankPool.ts';
 
 export interface LtogpRankpoolParams {
   /** frames resized to frameSize × frameSize (paper: 128) */
   frameSize: number;
   /** [rows, cols] of LTOGP blocks (paper: 8×8) */
   grid: [number, number];
-  /** rank pooling C (paper: 1) and method ('svr' exact as the reference code, 'approx' dynamic-image weights) */
+  /**
+   * rank pooling C (paper: 1) and method: 'pairwise' (the paper's Eq. 3), 'svr'
+   * (Fernando et al.'s reference code: SVR to t without bias, for comparison),
+   * 'approx' (dynamic-image weights)
+   */
   rankC: number;
-  rankMethod: 'svr' | 'approx';
+  rankMethod: RankPoolMethod;
+  /** time-varying mean smoothing of the frame features before ranking (Fernando et al.; features/rankPool.ts) */
+  rankSmooth: boolean;
   /** ℓ2,1 γ (paper: 1) */
   gamma: number;
   /** features kept (paper: 450 CASME II, 325 CASME); 0 = no selection (the paper's "without FS") */
@@ -49,7 +57,8 @@ export const LTOGP_RANKPOOL_DEFAULTS: LtogpRankpoolParams = {
   frameSize: 128,
   grid: [8, 8],
   rankC: 1,
-  rankMethod: 'svr',
+  rankMethod: 'pairwise',
+  rankSmooth: false,
   gamma: 1,
   n: 450,
   C: 1,
@@ -57,6 +66,9 @@ export const LTOGP_RANKPOOL_DEFAULTS: LtogpRankpoolParams = {
 
 export function ltogpRankpool(overrides: Partial<LtogpRankpoolParams> = {}): Recipe {
   const p: LtogpRankpoolParams = { ...LTOGP_RANKPOOL_DEFAULTS, ...overrides };
+  if (!['pairwise', 'svr', 'approx'].includes(p.rankMethod)) {
+    throw new MerError('BAD_OPTION', `ltogp-rankpool rankMethod '${String(p.rankMethod)}'`, { expected: "'pairwise', 'svr' or 'approx'" });
+  }
   if (!(Number.isInteger(p.n) && p.n >= 0)) throw new MerError('BAD_OPTION', `ltogp-rankpool n must be an integer ≥ 0, got ${p.n}`);
   if (!(Number.isInteger(p.frameSize) && p.frameSize >= 5 * Math.max(...p.grid))) {
     throw new MerError('BAD_OPTION', `ltogp-rankpool frameSize ${p.frameSize} is too small for a ${p.grid.join('×')} grid`, { expected: `at least ${5 * Math.max(...p.grid)} pixels` });
@@ -66,7 +78,7 @@ export function ltogpRankpool(overrides: Partial<LtogpRankpoolParams> = {}): Rec
     title: 'LTOGP per frame (8×8 blocks) + rank pooling + ℓ2,1 selection + linear SVM',
     paper: {
       citation: 'Micro-expression recognition based on LTOGP, rank pooling and ℓ2,1-norm (ICIP-style paper, CASME / CASME II)',
-      settings: '128×128 frames, 8×8 blocks × 256 bins, rank pooling C = 1, ℓ2,1 γ = 1, N = 450 (CASME II) / 325 (CASME), linear LIBSVM, LOSO',
+      settings: '128×128 frames, 8×8 blocks × 256 bins, rank pooling by pairwise order constraints (Eq. 3) C = 1, ℓ2,1 γ = 1, N = 450 (CASME II) / 325 (CASME), linear LIBSVM, LOSO',
     },
     accepts: ['frames', 'video', 'memory', 'features'],
     defaultProtocol: 'loso',
@@ -75,7 +87,7 @@ export function ltogpRankpool(overrides: Partial<LtogpRankpoolParams> = {}): Rec
       if (clip.source.kind === 'features') return clip.source.values;
       const vol = await loadClipVolume(clip, { size: { width: p.frameSize, height: p.frameSize } });
       if (vol.frames < 2) throw new MerError('BAD_INPUT', `clip has ${vol.frames} frame(s); rank pooling needs at least 2`, { clip: clipKey(clip) });
-      return rankPool(ltogpVolume(vol, { grid: p.grid }), { C: p.rankC, method: p.rankMethod });
+      return rankPool(ltogpVolume(vol, { grid: p.grid }), { C: p.rankC, method: p.rankMethod, smooth: p.rankSmooth });
     },
     learner() {
       const model = svm({ kernel: 'linear', C: p.C });

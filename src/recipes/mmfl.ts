@@ -3,12 +3,25 @@
  * micro-expression recognition", Pattern Recognition 66 (2017) 44–52
  * (/work/shared/papers/mmfl-multitask-midlevel-feature-learning.txt).
  *
- * From frames (Sec. 4.1.1–4.1.2): every clip resized (bicubic) to 150×120
- * (height × width) and TIM-interpolated to 30 frames (CASME II) / 20 (SMIC);
- * block grid 5×4 (CASME II) / 5×1 (SMIC); LBP-TOP radii (3, 3, 3) (CASME II) /
- * (4, 4, 2) (SMIC), P = 8, uniform mapping (59 bins per plane, 177 per block),
- * bilinear; then the MMFL learner (learn/mmfl.ts) with σ = 100, k_inter = 15,
- * k_intra = 5, α = 0.001, h = 0.6·d, nummost 9 (CASME II) / 2 (SMIC).
+ * From frames (Sec. 4.1.1–4.1.2), the default on frame datasets: every clip
+ * resized (bicubic) to 150×120 (height × width) and TIM-interpolated to 30
+ * frames (CASME II) / 20 (SMIC); block grid 5×4 (CASME II) / 5×1 (SMIC);
+ * P = 8, uniform mapping (59 bins per plane, 177 per block), bilinear; the
+ * low-level feature (`feature`) is one of the paper's three:
+ *  - 'lbp-top' (default): LBP-TOP, radii (3, 3, 3) CASME II / (4, 4, 2) SMIC;
+ *  - 'lbp-mop': LBP on the three mean orthogonal planes (Wang et al. 2015,
+ *    features/lbpMop.ts), radii (1, 1, 3) CASME II / (2, 2, 2) SMIC;
+ *  - 'lbp-mop*': "an extension of LBP-MOP based on [13]" (footnote 2), [13]
+ *    being Liong et al.'s optical-strain-weighted features: each block's XY
+ *    (spatial) plane histogram multiplied by the block's strain weight. As
+ *    Liong et al. pool strain "spatio-temporally to obtain block-wise weights
+ *    for the spatial image plane", the weight is the block's mean optical
+ *    strain divided by the largest block mean of the clip; merkit's strain is
+ *    that of the onset→apex TV-L1 flow (blockStrain, the same map as the
+ *    weighting schemes), not a sum over every frame pair.
+ * Then the MMFL learner (learn/mmfl.ts) with σ = 100, k_inter = 15,
+ * k_intra = 5, α = 0.001, h = 0.6·d, nummost 9 (CASME II) / 2 (SMIC), and
+ * class-wise RBF SVMs.
  *
  * From a block-wise feature table (`features` clips, e.g.
  * casme2-lbptop-5x5/features.csv): the row is the low-level feature; the block
@@ -19,14 +32,17 @@
  * per-block mean optical strain of every clip. From frames it is computed in
  * `extract` (label-free): TV-L1 from the onset to the apex frame (annotated,
  * else spotted) of the resized clip, optical strain (motion/strain.ts), mean
- * per block of the same grid; the t values are appended after the LBP-TOP
- * values and the learner splits them off again. A feature table carries no
- * strain: 'active' / 'balance' on a table fail with a message (no silent
- * fallback to w_no).
+ * per block of the same grid; the t values are appended after the block
+ * features and the learner splits them off again. A feature table carries no
+ * strain: 'active' / 'balance' / 'lbp-mop*' on a table fail with a message
+ * (no silent fallback).
  *
- * Variants: 'mmfl' (default), 'nr' (α = 0) and 'lda' for the paper's
- * comparison tables; init 'eigen' (default: W_i start at the α = 0 optimum)
- * or 'random' (the paper's QR(randn), seeded from the fold's Rng).
+ * The paper's comparison (Tables 1–4): `variant` 'original' (the low-level
+ * features through the same class-wise RBF SVMs), 'nr' (α = 0), 'mmfl'
+ * (default), and 'lda'. Also: init 'eigen' (default: W_i start at the α = 0
+ * optimum) or 'random' (Alg. 1's randn, seeded from the fold's Rng); the SVMs'
+ * γ ('scale', or 'libsvm' = 1/D, LIBSVM's default) and score ('probability',
+ * the paper's reading; 'decision'; 'prior-corrected').
  */
 import type { ClipRef } from '../core/clip.ts';
 import { clipKey } from '../core/clip.ts';
@@ -34,21 +50,24 @@ import { MerError } from '../core/errors.ts';
 import type { Volume } from '../core/image.ts';
 import type { FittedModel, Learner, Prediction, TrainingSet } from '../learn/types.ts';
 import type { Recipe } from './types.ts';
-import { mmfl, type MmflOptions } from '../learn/mmfl.ts';
+import { mmfl, MMFL_EPSILON, MMFL_STIEFEL_ITER, MMFL_TMAX, type MmflOptions, type MmflScore, type MmflVariant } from '../learn/mmfl.ts';
 import { loadClipVolume, annotatedIndices } from '../io/clip.ts';
 import { tim } from '../temporal/tim.ts';
 import { resizeVolume } from '../core/resize.ts';
 import { clipFlowImage } from '../motion/clipFlow.ts';
 import { lbpTop } from '../features/lbpTop.ts';
+import { lbpMop } from '../features/lbpMop.ts';
 import { blocks } from '../features/blocks.ts';
 import { lbpMapping, type LbpMappingKind } from '../features/mappings.ts';
 
 export type MmflDatabase = 'casme2' | 'smic';
 
-/** the paper's per-database settings (Sec. 4.1.1–4.1.2) */
-export const MMFL_PRESETS: Record<MmflDatabase, { timFrames: number; grid: [number, number]; radii: [number, number, number]; nummost: number }> = {
-  casme2: { timFrames: 30, grid: [5, 4], radii: [3, 3, 3], nummost: 9 },
-  smic: { timFrames: 20, grid: [5, 1], radii: [4, 4, 2], nummost: 2 },
+export type MmflFeature = 'lbp-top' | 'lbp-mop' | 'lbp-mop*';
+
+/** the paper's per-database settings (Sec. 4.1.1–4.1.2): radii of LBP-TOP and of LBP-MOP (LBP-MOP*) */
+export const MMFL_PRESETS: Record<MmflDatabase, { timFrames: number; grid: [number, number]; radii: [number, number, number]; mopRadii: [number, number, number]; nummost: number }> = {
+  casme2: { timFrames: 30, grid: [5, 4], radii: [3, 3, 3], mopRadii: [1, 1, 3], nummost: 9 },
+  smic: { timFrames: 20, grid: [5, 1], radii: [4, 4, 2], mopRadii: [2, 2, 2], nummost: 2 },
 };
 
 export interface MmflRecipeParams {
@@ -56,8 +75,13 @@ export interface MmflRecipeParams {
   database: MmflDatabase;
   timFrames: number;
   grid: [number, number];
+  /** LBP-TOP radii (Rx, Ry, Rt) */
   radii: [number, number, number];
+  /** LBP-MOP / LBP-MOP* radii */
+  mopRadii: [number, number, number];
   nummost: number;
+  /** the low-level feature from frames: 'lbp-top' (default), 'lbp-mop', 'lbp-mop*' */
+  feature: MmflFeature;
   /** [height, width] of the normalised clip (paper: 150×120) */
   frameSize: [number, number];
   /** P per plane (8) */
@@ -69,18 +93,25 @@ export interface MmflRecipeParams {
   kIntra: number;
   alpha: number;
   hRatio: number;
+  /** Algorithm 1's T_max and relative ε (the paper gives neither; learn/mmfl.ts) */
   tMax: number;
-  /** Stiefel curvilinear-search iterations per W_i update (default 10, learn/mmfl.ts) */
+  epsilon: number;
+  /** Wen–Yin curvilinear-search iterations per W_i update (learn/mmfl.ts) */
   stiefelIter: number;
-  variant: 'mmfl' | 'nr' | 'lda';
+  /** the closed-form rotation step of every W_i update (learn/mmfl.ts) */
+  rotate: boolean;
+  /** 'original' (no mapping) | 'nr' (α = 0) | 'mmfl' | 'lda': the paper's comparison */
+  variant: MmflVariant;
   init: 'eigen' | 'random';
   weighting: 'none' | 'active' | 'balance';
   /** RBF SVM cost of the class-wise machines (default 1; the paper gives none) */
   svmC: number;
   /** class weights of the class-wise (one-vs-rest) machines: 'none' (default) or 'balanced' (from the training fold) */
   svmClassWeight: 'none' | 'balanced';
-  /** 'probability' (the paper: largest Platt probability) or 'prior-corrected' (learn/mmfl.ts) */
-  svmScore: 'probability' | 'prior-corrected';
+  /** RBF γ: 'scale' = 1/(D·var) (default), 'libsvm' = 1/D (LIBSVM's default), or a number */
+  svmGamma: number | 'scale' | 'libsvm';
+  /** 'probability' (the paper: largest Platt probability), 'decision' (largest decision value) or 'prior-corrected' (learn/mmfl.ts) */
+  svmScore: MmflScore;
   /** candidate α values chosen by inner CV on the training subjects (replaces alpha; [] = no search, the default) */
   tuneAlpha: number[];
   /** candidate SVM C values chosen by inner CV on the training subjects (replaces svmC; [] = no search, the default) */
@@ -104,13 +135,17 @@ export function mmflRecipeParams(overrides: Partial<MmflRecipeParams> = {}): Mmf
     kIntra: 5,
     alpha: 0.001,
     hRatio: 0.6,
-    tMax: 10,
-    stiefelIter: 10,
+    tMax: MMFL_TMAX,
+    epsilon: MMFL_EPSILON,
+    stiefelIter: MMFL_STIEFEL_ITER,
+    rotate: true,
     variant: 'mmfl',
     init: 'eigen',
+    feature: 'lbp-top',
     weighting: 'none',
     svmC: 1,
     svmClassWeight: 'none',
+    svmGamma: 'scale',
     svmScore: 'probability',
     tuneAlpha: [],
     tuneC: [],
@@ -189,12 +224,14 @@ export function mmflRecipeLearner(p: MmflRecipeParams, blockDim: number): Learne
         alpha: p.alpha,
         hRatio: p.hRatio,
         tMax: p.tMax,
+        epsilon: p.epsilon,
         stiefel: { maxIter: p.stiefelIter },
+        rotate: p.rotate,
         init: p.init,
         variant: p.variant,
         weighting: p.weighting,
         nummost: p.nummost,
-        svm: { C: p.svmC, score: p.svmScore, ...(p.svmClassWeight === 'balanced' ? { classWeight: 'balanced' as const } : {}) },
+        svm: { C: p.svmC, gamma: p.svmGamma, score: p.svmScore, ...(p.svmClassWeight === 'balanced' ? { classWeight: 'balanced' as const } : {}) },
         ...(p.tuneAlpha.length || p.tuneC.length
           ? { tune: { ...(p.tuneAlpha.length ? { alpha: p.tuneAlpha } : {}), ...(p.tuneC.length ? { C: p.tuneC } : {}), folds: p.tuneFolds } }
           : {}),
@@ -213,38 +250,71 @@ export function mmflRecipeLearner(p: MmflRecipeParams, blockDim: number): Learne
   };
 }
 
+/** the strain-weighted XY planes of LBP-MOP*: block k's XY histogram × strain_k / max strain (see the module comment) */
+export function strainWeightXy(feat: Float32Array, strain: Float32Array, blockDim: number, xyBins: number): Float32Array {
+  const out = new Float32Array(feat);
+  const top = Math.max(...strain);
+  for (let k = 0; k < strain.length; k++) {
+    const wk = top > 0 ? strain[k] / top : 0;
+    for (let a = 0; a < xyBins; a++) out[k * blockDim + a] *= wk;
+  }
+  return out;
+}
+
 export function mmflRecipe(overrides: Partial<MmflRecipeParams> = {}): Recipe {
   const p = mmflRecipeParams(overrides);
-  if (!['none', 'active', 'balance'].includes(p.weighting)) {
-    throw new MerError('BAD_OPTION', `mmfl weighting '${p.weighting}'`, { expected: "'none', 'active' or 'balance'" });
-  }
+  const oneOf = (what: string, v: unknown, allowed: readonly string[]) => {
+    if (!allowed.includes(v as string)) throw new MerError('BAD_OPTION', `mmfl ${what} '${String(v)}'`, { expected: allowed.map((a) => `'${a}'`).join(', ') });
+  };
+  oneOf('weighting', p.weighting, ['none', 'active', 'balance']);
+  oneOf('variant', p.variant, ['mmfl', 'nr', 'original', 'lda']);
+  oneOf('feature', p.feature, ['lbp-top', 'lbp-mop', 'lbp-mop*']);
+  oneOf('init', p.init, ['eigen', 'random']);
+  oneOf('svmScore', p.svmScore, ['probability', 'decision', 'prior-corrected']);
+  oneOf('svmClassWeight', p.svmClassWeight, ['none', 'balanced']);
+  if (typeof p.svmGamma !== 'number') oneOf('svmGamma', p.svmGamma, ['scale', 'libsvm']);
   const blockDim = lbpTopBlockDim(p.points, p.mapping);
   const weighted = p.weighting !== 'none';
+  const mop = p.feature !== 'lbp-top';
+  const needStrain = weighted || p.feature === 'lbp-mop*';
   return {
     name: 'mmfl',
-    title: 'MMFL: block-wise LBP-TOP → multi-task class-specific mid-level features → class-wise RBF SVMs',
+    title: 'MMFL: block-wise LBP-TOP / LBP-MOP → multi-task class-specific mid-level features → class-wise RBF SVMs',
     paper: {
       citation: 'He, Hu, Qin, Zhao, "Multi-task mid-level feature learning for micro-expression recognition", Pattern Recognition 66, 2017',
       url: 'https://doi.org/10.1016/j.patcog.2016.11.029',
-      settings: 'CASME II: 150×120, TIM 30, 5×4 blocks, R = (3,3,3); SMIC: TIM 20, 5×1, R = (4,4,2); P = 8 u2; σ = 100, k_inter = 15, k_intra = 5, α = 0.001, h = 0.6d; LOSO',
+      settings:
+        'CASME II: 150×120, TIM 30, 5×4 blocks, LBP-TOP R = (3,3,3), LBP-MOP(*) R = (1,1,3); SMIC: TIM 20, 5×1, R = (4,4,2) / (2,2,2); P = 8 u2; σ = 100, k_inter = 15, k_intra = 5, α = 0.001, h = 0.6d; class-wise RBF SVMs; LOSO',
     },
     accepts: ['frames', 'video', 'memory', 'features'],
     defaultProtocol: 'loso',
     params: { ...p },
+    // the learner's settings (variant, α, SVM, …) do not change a clip's features
+    extractParams: {
+      database: p.database,
+      frameSize: p.frameSize,
+      timFrames: p.timFrames,
+      grid: p.grid,
+      feature: p.feature,
+      radii: mop ? p.mopRadii : p.radii,
+      points: p.points,
+      mapping: p.mapping,
+      strainAppended: weighted,
+    },
     async extract(clip: ClipRef): Promise<Float32Array> {
       const id = clipKey(clip);
       if (clip.source.kind === 'features') {
-        if (weighted) {
-          throw new MerError('BAD_OPTION', `mmfl weighting '${p.weighting}' needs per-block optical strain, which a feature table does not carry`, {
+        if (needStrain) {
+          throw new MerError('BAD_OPTION', `mmfl ${weighted ? `weighting '${p.weighting}'` : `feature '${p.feature}'`} needs per-block optical strain, which a feature table does not carry`, {
             clip: id,
-            expected: 'weighting none on a feature table, or frame clips',
+            expected: "weighting none and feature 'lbp-top' / 'lbp-mop' on a feature table, or frame clips",
           });
         }
         const t = blocksFromColumns(clip.source.columns, id);
         if (clip.source.values.length !== t * blockDim) {
           throw new MerError('BAD_INPUT', `feature row has ${clip.source.values.length} values = ${t} blocks × ${clip.source.values.length / t}`, {
             clip: id,
-            expected: `${blockDim} values per block (LBP-TOP P = ${p.points.join('/')}, mapping ${p.mapping})`,
+            expected: `${blockDim} values per block (P = ${p.points.join('/')}, mapping ${p.mapping})`,
           });
         }
         return clip.source.values;
@@ -256,13 +326,16 @@ export function mmflRecipe(overrides: Partial<MmflRecipeParams> = {}): Recipe {
       const v = vol.frames === p.timFrames ? vol : tim(vol, p.timFrames);
       let feat: Float32Array;
       try {
-        feat = lbpTop(v, { radii: p.radii, points: p.points, mapping: p.mapping, grid: p.grid });
+        const opts = { radii: mop ? p.mopRadii : p.radii, points: p.points, mapping: p.mapping, grid: p.grid };
+        feat = mop ? lbpMop(v, opts) : lbpTop(v, opts);
       } catch (e) {
         if (e instanceof MerError) throw new MerError(e.code, `${id}: ${e.message}`, { clip: id });
         throw e;
       }
-      if (!weighted) return feat;
+      if (!needStrain) return feat;
       const s = blockStrain(vol, clip, p.grid);
+      if (p.feature === 'lbp-mop*') feat = strainWeightXy(feat, s, blockDim, lbpMapping(p.points[0], p.mapping).bins);
+      if (!weighted) return feat;
       const out = new Float32Array(feat.length + s.length);
       out.set(feat);
       out.set(s, feat.length);

@@ -16,7 +16,7 @@
 import type { ClipRef } from '../core/clip.ts';
 import type { Recipe } from './types.ts';
 import { networkLearner } from '../nets/learner.ts';
-import type { OptimizerOptions } from '../nets/train.ts';
+import type { OptimizerOptions, TrainOptions } from '../nets/train.ts';
 import type { NetworkFactory } from '../nets/types.ts';
 import { offApexNet } from '../nets/offApexNet.ts';
 import { flowImageFeatures } from './flowSvm.ts';
@@ -34,6 +34,30 @@ export interface FlowNetParams {
   lr: number;
   /** SGD momentum (ignored by Adam) */
   momentum: number;
+  /**
+   * Model selection on the fold's TRAINING subjects: this fraction of them is
+   * held out and the epoch with the lowest validation loss is kept (Keras'
+   * ModelCheckpoint(save_best_only) in the authors' code). 0 or absent: the
+   * last epoch is kept.
+   */
+  validationFraction?: number;
+}
+
+/**
+ * No early stopping under validation selection: the authors' code defines an
+ * EarlyStopping callback but leaves it out of the callbacks it trains with,
+ * so every epoch runs and only the checkpoint choice uses the validation loss.
+ */
+export const NO_EARLY_STOPPING = Number.POSITIVE_INFINITY;
+
+/** The training settings of a flow-network recipe (engine options, src/nets/train.ts). */
+export function flowNetTraining(p: FlowNetParams): Omit<TrainOptions, 'seed'> {
+  return {
+    epochs: p.epochs,
+    batchSize: p.batchSize,
+    optimizer: optimizerOf(p),
+    ...(p.validationFraction ? { validation: { fraction: p.validationFraction, bySubject: true as const, patience: NO_EARLY_STOPPING, restoreBest: true } } : {}),
+  };
 }
 
 /** Planar [R | G | B] → interleaved NHWC (H·W·3). */
@@ -73,6 +97,7 @@ export function flowNetRecipe(
     paper: { citation: spec.citation, settings: spec.settings },
     accepts: ['flow', 'frames', 'video', 'memory'],
     defaultProtocol: 'loso',
+    auditable: true,
     params: { ...params, ...(spec.build ?? {}) },
     extractParams: { flowSize: params.flowSize, frameSize: params.frameSize },
     extract: (clip) => flowNetInput(clip, params),
@@ -81,7 +106,7 @@ export function flowNetRecipe(
         name: spec.name,
         inputShape: [params.flowSize, params.flowSize, 3],
         build: spec.build,
-        train: { epochs: params.epochs, batchSize: params.batchSize, optimizer: optimizerOf(params) },
+        train: flowNetTraining(params),
       });
     },
   };

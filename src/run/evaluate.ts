@@ -16,15 +16,19 @@ import { applyLabels, getLabelScheme } from '../datasets/labelSchemes.ts';
 import { checkFolds, makeFolds, parseProtocol } from '../eval/protocols.ts';
 import type { Fold } from '../eval/types.ts';
 import { getRecipe } from '../recipes/index.ts';
+import type { AuditSpec } from '../eval/audit.ts';
 import { ArrayCache, cacheKey, defaultCacheDir } from './cache.ts';
 import { clipContentHash } from './clipHash.ts';
 import { createLocalExecutor, type Executor } from './pool.ts';
 import { silentProgress, type ProgressSink } from './progress.ts';
-import type { FoldTask } from './tasks.ts';
+import type { FoldResult, FoldTask } from './tasks.ts';
 import { FoldCache } from './foldCache.ts';
 import { loadPlugins } from './plugins.ts';
 import { runFoldsResumable } from './runFolds.ts';
 import { assembleResults, type Results } from './results.ts';
+import { RunStore, portableParams, RUN_FORMAT, type RunManifest } from './runStore.ts';
+import { behaviourFingerprint, dataFingerprint, type FingerprintRow } from './fingerprint.ts';
+import { MERKIT_VERSION } from '../version.ts';
 
 export interface EvaluateOptions {
   /** '<kind>:<path>' */
@@ -45,6 +49,17 @@ export interface EvaluateOptions {
   progress?: ProgressSink;
   /** an executor to use instead of a fresh local pool (closed by the caller) */
   executor?: Executor;
+  /**
+   * A run folder (runStore.ts): every finished fold is written there as it
+   * finishes, and folds already there are read back instead of trained, after
+   * checking that the folder belongs to this very run (parameters, seed, data,
+   * behavioural fingerprint of the code).
+   */
+  runDir?: string;
+  /** absolute paths among the recipe parameters are stored relative to this folder in run.json (default: the working directory) */
+  runRoot?: string;
+  /** `--audit-selection [--audit-every K]`: store test predictions during training (eval/audit.ts) */
+  audit?: AuditSpec;
 }
 
 export const DEFAULT_SEED = 1;
@@ -66,9 +81,13 @@ export async function evaluate(opts: EvaluateOptions): Promise<Results> {
   const progress = opts.progress ?? silentProgress;
   const seed = opts.seed ?? DEFAULT_SEED;
   await loadPlugins();
-  const recipe = getRecipe(opts.recipe, opts.recipeParams ?? {});
+  const recipe = await getRecipe(opts.recipe, opts.recipeParams ?? {});
   const protocol = parseProtocol(opts.protocol ?? recipe.defaultProtocol);
   const isCross = protocol.kind === 'cross';
+  if (opts.audit && !recipe.auditable) {
+    throw new MerError('BAD_OPTION', `recipe '${recipe.name}' does not train in epochs: --audit-selection has nothing to audit`, { expected: 'a network recipe: ststnet, off-apexnet, dual-inception, fr, emr or tlcnn' });
+  }
+  const audit: AuditSpec | undefined = opts.audit && (opts.audit.every !== undefined ? { every: opts.audit.every } : {});
   if (isCross && !opts.testDataset) {
     throw new MerError('BAD_OPTION', 'the cross protocol needs --test-dataset <kind>:<path>');
   }
@@ -142,7 +161,14 @@ export async function evaluate(opts: EvaluateOptions): Promise<Results> {
       if (x) rows.push({ clip, x, isTest: i >= train.clips.length });
     });
     const dims = new Set(rows.map((r) => r.x.length));
-    if (dims.size > 1) throw new MerError('BAD_INPUT', `clips gave feature vectors of different lengths (${[...dims].join(', ')})`);
+    if (dims.size > 1) {
+      const byKind = new Map<string, Set<number>>();
+      for (const r of rows) byKind.set(r.clip.source.kind, (byKind.get(r.clip.source.kind) ?? new Set()).add(r.x.length));
+      const kinds = [...byKind].map(([k, ls]) => `${k} clips ${[...ls].join('/')}`).join(', ');
+      throw new MerError('BAD_INPUT', `clips gave feature vectors of different lengths (${kinds})`, {
+        expected: byKind.size > 1 ? `one input size for every kind of clip: set the recipe's size parameters so they agree (e.g. emr: frameFlowSize = the flow images' side, 28)` : 'clips of one size',
+      });
+    }
     const trainRows = rows.filter((r) => !r.isTest);
     const testRows = rows.filter((r) => r.isTest);
     if (trainRows.length === 0) {
@@ -174,9 +200,15 @@ export async function evaluate(opts: EvaluateOptions): Promise<Results> {
         trainSubjects: fold.train.map((i) => subjectKey(rows[i].clip)),
         testX: fold.test.map((i) => rows[i].x),
         testSubjects: [...new Set(fold.test.map((i) => subjectKey(rows[i].clip)))],
+        ...(audit ? { audit } : {}),
       }),
     );
-    const { results: foldResults, stats: foldStats } = await runFoldsResumable(foldTasks, executor, cache ? new FoldCache(cache.dir) : undefined, progress);
+    const runStore = opts.runDir ? await openRunStore(opts, recipe.name, recipe.params, seed, opts.protocol ?? recipe.defaultProtocol, train.scheme, classes, rows, folds, audit) : undefined;
+    const indexedRunStore = runStore && {
+      get: (i: number) => runStore.get(i),
+      put: (i: number, r: FoldResult) => runStore.put(i, r, folds[i].test.map((j) => rows[j].clip.y)),
+    };
+    const { results: foldResults, stats: foldStats } = await runFoldsResumable(foldTasks, executor, cache ? new FoldCache(cache.dir) : undefined, progress, indexedRunStore);
     progress.end();
     const trainSeconds = (performance.now() - tTrain) / 1000;
 
@@ -199,6 +231,41 @@ export async function evaluate(opts: EvaluateOptions): Promise<Results> {
   } finally {
     if (!opts.executor) await executor.close();
   }
+}
+
+/** The run folder of `opts.runDir`, created for this run or checked to belong to it (fingerprints: fingerprint.ts). */
+async function openRunStore(
+  opts: EvaluateOptions,
+  recipeName: string,
+  params: Readonly<Record<string, unknown>>,
+  seed: number,
+  protocol: string,
+  labels: string,
+  classes: string[],
+  rows: readonly Row[],
+  folds: readonly Fold[],
+  audit: AuditSpec | undefined,
+): Promise<RunStore> {
+  const fpRows: FingerprintRow[] = rows.map((r) => ({ key: clipKey(r.clip), subject: subjectKey(r.clip), y: r.clip.y, x: r.x }));
+  const behaviour = await behaviourFingerprint(recipeName, params, fpRows.filter((_, i) => !rows[i].isTest), classes, seed);
+  const manifest: RunManifest = {
+    format: RUN_FORMAT,
+    recipe: recipeName,
+    params: portableParams(params, opts.runRoot ?? process.cwd()),
+    seed,
+    dataset: opts.testDataset ? `${opts.dataset} → ${opts.testDataset}` : opts.dataset,
+    labels,
+    protocol,
+    classes,
+    folds: folds.map((f) => ({ name: f.name, nTrain: f.train.length, test: f.test.map((j) => fpRows[j].key) })),
+    dataHash: dataFingerprint(fpRows, classes, folds),
+    behaviourHash: behaviour.hash,
+    behaviourProbe: behaviour.probe,
+    ...(audit ? { audit } : {}),
+    merkitVersion: MERKIT_VERSION,
+    created: new Date().toISOString(),
+  };
+  return RunStore.open(opts.runDir as string, manifest);
 }
 
 function mergeCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {

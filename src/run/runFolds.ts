@@ -19,6 +19,12 @@ function hasFanIn(e: Executor): e is FanInExecutor {
   return typeof (e as Partial<FanInExecutor>).runFolds === 'function';
 }
 
+/** A store of finished folds by task index (a run folder, runStore.ts), consulted before the cache and written as folds finish. */
+export interface IndexedFoldStore {
+  get(index: number): Promise<FoldResult | undefined>;
+  put(index: number, r: FoldResult): Promise<void>;
+}
+
 export interface FoldRunStats {
   /** folds taken from the cache */
   cached: number;
@@ -31,24 +37,32 @@ export async function runFoldsResumable(
   executor: Executor,
   cache: FoldCache | undefined,
   progress: ProgressSink,
+  runStore?: IndexedFoldStore,
 ): Promise<{ results: FoldResult[]; stats: FoldRunStats }> {
   const results: (FoldResult | undefined)[] = new Array(tasks.length);
   const keys = cache ? tasks.map(foldKey) : [];
-  if (cache) {
+  if (cache || runStore) {
     await Promise.all(
       tasks.map(async (t, i) => {
-        t.resultKey = keys[i];
-        results[i] = await cache.get(keys[i]);
+        if (cache) t.resultKey = keys[i];
+        // an audited task needs the stored audit (its cache key already differs; this guards hand-edited files)
+        const usable = (r: FoldResult | undefined) => (r && (!t.audit || r.audit) ? r : undefined);
+        results[i] = usable(await runStore?.get(i));
+        if (!results[i] && cache) {
+          results[i] = usable(await cache.get(keys[i]));
+          if (results[i] && runStore) await runStore.put(i, results[i] as FoldResult);
+        }
         if (results[i]) progress.tick();
       }),
     );
   }
   const todo = tasks.map((_, i) => i).filter((i) => !results[i]);
   const stats = { cached: tasks.length - todo.length, computed: todo.length };
-  if (cache && stats.cached > 0) progress.info(`folds: ${stats.cached} of ${tasks.length} from the cache, ${stats.computed} to compute`);
+  if (stats.cached > 0) progress.info(`folds: ${stats.cached} of ${tasks.length} from ${runStore ? 'the run folder' : 'the cache'}, ${stats.computed} to compute`);
   const store = async (i: number, r: FoldResult) => {
     results[i] = r;
     if (cache) await cache.put(keys[i], r);
+    if (runStore) await runStore.put(i, r);
   };
   if (hasFanIn(executor) && todo.length > 0) {
     const out = await executor.runFolds(todo.map((i) => tasks[i]), () => progress.tick());

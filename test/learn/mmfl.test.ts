@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { orthogonalityError, stiefelMinimize } from '../../src/learn/stiefel.ts';
-import { mmfl, mmflBlock, mmflBlockWeights, mmflScatter } from '../../src/learn/mmfl.ts';
+import { mmfl, mmflBlock, mmflBlockWeights, mmflClassMatrices, mmflScatter } from '../../src/learn/mmfl.ts';
 import { Rng } from '../../src/core/rng.ts';
 
 function randomOrthonormal(d: number, p: number, rng: Rng): Float64Array {
@@ -59,6 +59,33 @@ test('MMFL scatter: H_intra / H_inter of a hand-checkable 1-D problem', () => {
   // class 1 inter: 3→1 (nearest other-class point): 4e^{−0.04}; intra: none
   assert.ok(Math.abs(inter[1][0] - 4 * Math.exp(-0.04)) < 1e-12);
   assert.equal(intra[1][0], 0);
+});
+
+test('MMFL scatter = the brute-force sum over each point\'s nearest neighbours (sorted, ties by index); M_c = H_intra,c − H_inter,c', () => {
+  const rng = new Rng(12);
+  const n = 40, d = 4, k1 = 6, k2 = 3;
+  const y = Array.from({ length: n }, (_, i) => i % 3);
+  // integer coordinates: many equal distances, so the tie rule matters
+  const X = new Float64Array(n * d).map(() => Math.floor(3 * rng.uniform()));
+  const { inter, intra } = mmflScatter(X, n, d, y, 3, { kInter: k1, kIntra: k2, sigma: 5 });
+  for (let c = 0; c < 3; c++) {
+    const ri = new Float64Array(d * d), ra = new Float64Array(d * d);
+    for (let j = 0; j < n; j++) {
+      if (y[j] !== c) continue;
+      const d2 = (p: number) => Array.from({ length: d }, (_, k) => (X[j * d + k] - X[p * d + k]) ** 2).reduce((a, b) => a + b, 0);
+      const order = (same: boolean) => Array.from({ length: n }, (_, p) => p).filter((p) => p !== j && (y[p] === c) === same).sort((a, b) => d2(a) - d2(b) || a - b);
+      for (const [list, H] of [[order(false).slice(0, k1), ri], [order(true).slice(0, k2), ra]] as const) {
+        for (const p of list) {
+          const a = Math.exp(-d2(p) / 5);
+          for (let u = 0; u < d; u++) for (let v = 0; v < d; v++) H[u * d + v] += a * (X[j * d + u] - X[p * d + u]) * (X[j * d + v] - X[p * d + v]);
+        }
+      }
+    }
+    ri.forEach((v, i) => assert.ok(Math.abs(v - inter[c][i]) < 1e-9, `class ${c} inter ${i}: ${v} vs ${inter[c][i]}`));
+    ra.forEach((v, i) => assert.ok(Math.abs(v - intra[c][i]) < 1e-9, `class ${c} intra ${i}`));
+  }
+  const M = mmflClassMatrices(X, n, d, y, 3, { kInter: k1, kIntra: k2, sigma: 5 });
+  M.forEach((m, c) => m.forEach((v, i) => assert.ok(Math.abs(v - (intra[c][i] - inter[c][i])) < 1e-9)));
 });
 
 test('MMFL block mappings are orthonormal and the alternating objective does not increase', () => {

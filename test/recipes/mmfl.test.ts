@@ -12,7 +12,10 @@ import { join } from 'node:path';
 import type { ClipRef, LabelledClip } from '../../src/core/clip.ts';
 import { MerError } from '../../src/core/errors.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { blocksFromColumns, mmflRecipe, mmflRecipeParams } from '../../src/recipes/mmfl.ts';
+import { blockStrain, blocksFromColumns, mmflRecipe, mmflRecipeParams } from '../../src/recipes/mmfl.ts';
+import { makeVolume } from '../../src/core/image.ts';
+import { tim } from '../../src/temporal/tim.ts';
+import { lbpMop } from '../../src/features/lbpMop.ts';
 import { evaluate } from '../../src/run/evaluate.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'merkit-mmfl-'));
@@ -29,15 +32,23 @@ function memClip(id: string, subject: string, T: number, W: number, H: number, f
   return { dataset: 'toy', subject, clip: id, emotion, label: emotion, y, onset: 0, apex, source: { kind: 'memory', frames, width: W, height: H, count: T } };
 }
 
-test('mmfl presets: CASME II 150×120, TIM 30, 5×4, R = (3,3,3), nummost 9; SMIC TIM 20, 5×1, R = (4,4,2), nummost 2', () => {
+test('mmfl presets: CASME II 150×120, TIM 30, 5×4, R = (3,3,3) / MOP (1,1,3), nummost 9; SMIC TIM 20, 5×1, R = (4,4,2) / (2,2,2), nummost 2', () => {
   const c = mmflRecipeParams();
-  assert.deepEqual([c.frameSize, c.timFrames, c.grid, c.radii, c.nummost, c.sigma, c.kInter, c.kIntra, c.alpha, c.hRatio], [[150, 120], 30, [5, 4], [3, 3, 3], 9, 100, 15, 5, 0.001, 0.6]);
+  assert.deepEqual([c.frameSize, c.timFrames, c.grid, c.radii, c.mopRadii, c.points, c.mapping, c.nummost, c.sigma, c.kInter, c.kIntra, c.alpha, c.hRatio], [[150, 120], 30, [5, 4], [3, 3, 3], [1, 1, 3], [8, 8, 8], 'u2', 9, 100, 15, 5, 0.001, 0.6]);
   const s = mmflRecipeParams({ database: 'smic' });
-  assert.deepEqual([s.timFrames, s.grid, s.radii, s.nummost], [20, [5, 1], [4, 4, 2], 2]);
+  assert.deepEqual([s.timFrames, s.grid, s.radii, s.mopRadii, s.nummost], [20, [5, 1], [4, 4, 2], [2, 2, 2], 2]);
   assert.equal(mmflRecipeParams({ database: 'smic', nummost: 3 }).nummost, 3);
-  assert.throws(() => mmflRecipe({ weighting: 'most' as never }), MerError);
-  // learner defaults: 10 outer × 10 Stiefel steps, C = 1 without class weights, no inner-CV search
-  assert.deepEqual([c.tMax, c.stiefelIter, c.svmC, c.svmClassWeight, c.svmScore, c.tuneAlpha, c.tuneC, c.tuneFolds], [10, 10, 1, 'none', 'probability', [], [], 5]);
+  for (const bad of [{ weighting: 'most' }, { variant: 'best' }, { feature: 'lbp-sip' }, { init: 'zeros' }, { svmScore: 'vote' }, { svmGamma: 'auto' }]) {
+    assert.throws(() => mmflRecipe(bad as never), MerError, JSON.stringify(bad));
+  }
+  // learner defaults: LBP-TOP, MMFL, T_max 10, ε 1e-5, 2 search steps after the rotation, C = 1, γ scale, Platt probabilities, no inner-CV search
+  assert.deepEqual(
+    [c.feature, c.variant, c.init, c.tMax, c.epsilon, c.stiefelIter, c.rotate, c.svmC, c.svmGamma, c.svmClassWeight, c.svmScore, c.tuneAlpha, c.tuneC, c.tuneFolds],
+    ['lbp-top', 'mmfl', 'eigen', 10, 1e-5, 2, true, 1, 'scale', 'none', 'probability', [], [], 5],
+  );
+  // the learner's settings do not enter the feature cache key; the feature's do
+  assert.deepEqual(mmflRecipe({ variant: 'original', svmC: 10 }).extractParams, mmflRecipe().extractParams);
+  assert.notDeepEqual(mmflRecipe({ feature: 'lbp-mop' }).extractParams, mmflRecipe().extractParams);
 });
 
 test('blocksFromColumns: b{block}_… names give the block count; a stray or uneven column is an error naming it', () => {
@@ -61,6 +72,33 @@ test('mmfl extract from frames: 2×2 × 177 LBP-TOP values, then (weighted) 4 bl
   const s = [...x.subarray(4 * 177)];
   assert.ok(s.every((v) => v >= 0));
   assert.equal(s.indexOf(Math.max(...s)), 0, `block strains ${s.map((v) => v.toFixed(4)).join(' ')}`);
+});
+
+test('mmfl extract, LBP-MOP and LBP-MOP*: the paper\'s MOP radii (1,1,3); MOP* = MOP with each block\'s XY histogram × strain / max strain', async () => {
+  // 40 wide × 48 high = SMALL's frameSize [48, 40] (height, width): no resampling
+  const W = 40, H = 48;
+  const rng = new Rng(3);
+  const tex = Float32Array.from({ length: W * H }, () => 0.1 * rng.uniform());
+  const f = (t: number, y: number, x: number) => 0.3 + tex[y * W + x] + 0.4 * Math.exp(-((x - 28 - 0.12 * t) ** 2 + (y - 36) ** 2) / 18);
+  const c = memClip('blob2', 's1', 16, W, H, f, 'happiness', 0, 15);
+  const mop = await mmflRecipe({ ...SMALL, feature: 'lbp-mop' }).extract(c);
+  const src = c.source.kind === 'memory' ? c.source.frames : new Float32Array();
+  const vol = makeVolume(16, H, W, src);
+  const ref = lbpMop(tim(vol, 12), { radii: [1, 1, 3], points: [8, 8, 8], mapping: 'u2', grid: [2, 2] });
+  assert.deepEqual(mop, ref);
+  const star = await mmflRecipe({ ...SMALL, feature: 'lbp-mop*' }).extract(c);
+  assert.equal(star.length, 4 * 177);
+  const s = blockStrain(vol, c, [2, 2]);
+  const top = Math.max(...s);
+  assert.ok(top > 0);
+  for (let k = 0; k < 4; k++) {
+    for (let a = 0; a < 177; a++) {
+      const expected = a < 59 ? mop[k * 177 + a] * (s[k] / top) : mop[k * 177 + a];
+      assert.ok(Math.abs(star[k * 177 + a] - expected) < 1e-7, `block ${k} bin ${a}: ${star[k * 177 + a]} vs ${expected}`);
+    }
+  }
+  // the moving blob is in block 3 (bottom right): its XY histogram keeps full weight
+  assert.equal(s.indexOf(top), 3);
 });
 
 function textured(rng: Rng): LabelledClip[] {
@@ -104,7 +142,15 @@ test('mmfl on a block-wise table through the runner (blocks from column names); 
   const res = await evaluate({ dataset: `features:${file}`, labels: 'casme2-5', recipe: 'mmfl', protocol: 'loso', workers: 1, cache: false });
   assert.equal(res.predictions.length, 24);
   assert.equal(res.metrics.acc, 1);
+  // the paper's comparison rows through the same runner
+  for (const variant of ['original', 'nr'] as const) {
+    for (const svmScore of ['probability', 'decision'] as const) {
+      const r = await evaluate({ dataset: `features:${file}`, labels: 'casme2-5', recipe: 'mmfl', recipeParams: { variant, svmScore }, protocol: 'loso', workers: 1, cache: false });
+      assert.ok(r.metrics.acc >= 0.9, `${variant} / ${svmScore}: acc ${r.metrics.acc}`);
+    }
+  }
   const row: ClipRef = { dataset: 'd', subject: 's', clip: 'c', emotion: 'happiness', source: { kind: 'features', values: new Float32Array(cols.length), columns: cols } };
   await assert.rejects(mmflRecipe({ weighting: 'active' }).extract(row), /needs per-block optical strain/);
+  await assert.rejects(mmflRecipe({ feature: 'lbp-mop*' }).extract(row), /needs per-block optical strain/);
   await assert.rejects(mmflRecipe().extract({ ...row, source: { kind: 'features', values: new Float32Array(10), columns: cols.slice(0, 10) } }), MerError);
 });

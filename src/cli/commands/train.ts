@@ -1,8 +1,7 @@
 /** `merkit train`: fit a recipe on ALL clips of a dataset and write a model folder. */
 import type { Command } from 'commander';
-import { trainModel } from '../../run/modelFolder.ts';
-import { terminalProgress } from '../progressBar.ts';
 import { intOption } from '../options.ts';
+import { collect, recipeParamOverrides } from '../recipeParams.ts';
 
 export function registerTrainCommand(program: Command): void {
   program
@@ -14,10 +13,13 @@ export function registerTrainCommand(program: Command): void {
     .requiredOption('--out <dir>', 'model folder to write')
     .option('--seed <n>', 'random seed of the fit', intOption('--seed'), 1)
     .option('--workers <n>', 'worker threads for feature extraction (1 = in-process)', intOption('--workers', 1), 1)
+    .option('--param <key=value>', 'set a recipe parameter (repeatable; `merkit recipes --json` lists them), e.g. --param variant=nr', collect, [])
     .action(async (o) => {
+      const [{ trainModel }, { terminalProgress }] = await Promise.all([import('../../run/modelFolder.ts'), import('../progressBar.ts')]);
       const progress = terminalProgress();
       const { meta, skipped } = await trainModel({
         recipe: o.recipe,
+        recipeParams: await recipeParamOverrides(o.recipe, o.param),
         dataset: o.dataset,
         labels: o.labels,
         out: o.out,
