@@ -8,9 +8,11 @@
  * --seconds), or, without it, a synthetic long video with blinks placed in a
  * 640×480 frame. The page gets the file as a user gives it (the file
  * chooser) and is timed from the choice to "done"; the model is a small
- * flow-svm (test/web/fixtures.ts), so classifying costs what it costs.
+ * flow-svm (test/web/fixtures.ts), so classifying costs what it costs, or a
+ * model folder of your own (--model DIR: e.g. a flow-svm trained on
+ * ../shared/data/megc2019-cde-dev, the issue's setting).
  *
- *   node --import tsx bench/page.ts [--seconds 20] [--repeats 2] [--no-cli] [--real-all]
+ *   node --import tsx bench/page.ts [--seconds 20] [--repeats 2] [--no-cli] [--real-all] [--model DIR]
  *
  * Reported: real-time factor (seconds of video per second of wall time) of
  * each run (the first includes loading the worker, wasm and the nets), the
@@ -46,6 +48,7 @@ const SECONDS = num('--seconds', 20);
 const REPEATS = num('--repeats', 2);
 const withCli = !args.includes('--no-cli');
 const realAll = args.includes('--real-all');
+const modelArg = args.includes('--model') ? resolve(args[args.indexOf('--model') + 1]) : undefined;
 
 const tmp = mkdtempSync(join(tmpdir(), 'merkit-bench-page-'));
 const load = () => loadavg().map((v) => v.toFixed(1)).join(' ');
@@ -58,9 +61,10 @@ const same = (a: Analysis, b: Analysis) =>
   });
 
 /**
- * CPU seconds (user + system) used so far by this process's descendants that
- * are alive (Chromium's browser, renderer, GPU and utility processes), from
- * /proc; undefined where /proc is absent
+ * CPU seconds (user + system) used so far by this process's descendants:
+ * those alive (Chromium's browser, renderer, GPU and utility processes) and
+ * those that ended and were waited for (ffmpeg: this process's cutime +
+ * cstime), from /proc; undefined where /proc is absent
  */
 function childrenCpuSeconds(): number | undefined {
   if (!existsSync('/proc/self/stat')) return undefined;
@@ -78,7 +82,9 @@ function childrenCpuSeconds(): number | undefined {
       // the process ended while we read
     }
   }
-  let sum = 0;
+  const self = readFileSync('/proc/self/stat', 'utf8');
+  const own = self.slice(self.lastIndexOf(')') + 2).split(' ');
+  let sum = Number(own[13]) + Number(own[14]);
   for (const [pid, t] of ticks) {
     for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) {
       if (p === process.pid) {
@@ -121,8 +127,9 @@ async function main(): Promise<void> {
     return;
   }
   console.log(`load average before: ${load()}`);
-  const model = join(tmp, 'model');
-  await writeFixtureModel(model);
+  const model = modelArg ?? join(tmp, 'model');
+  if (!modelArg) await writeFixtureModel(model);
+  console.log(`model: ${modelArg ?? 'the test fixture flow-svm (test/web/fixtures.ts)'}`);
   if (realAll) return compareReal(model);
   const { file, source } = await makeVideo();
   const info = await probeVideo(file);

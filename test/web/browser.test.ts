@@ -19,13 +19,13 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { PROJECT_ROOT, skipUnlessShared, SHARED_DATA } from '../helpers/shared.ts';
 import { writeFixtureModel, writeFixtureReports, FIXTURE_CLASSES } from './fixtures.ts';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumSkip } from '../helpers/pageRun.ts';
 import { writeLongVideo } from '../../src/datasets/synthetic/longVideo.ts';
 import { buildWebPage } from '../../src/web/build.ts';
 import { decodeVideoYuv, encodeVideo, probeVideo } from '../../src/io/video.ts';
@@ -34,8 +34,7 @@ import { analysisSize, type Analysis } from '../../src/run/analyze.ts';
 import { intervalIoU } from '../../src/temporal/spotEval.ts';
 import type { Page } from 'playwright-core';
 
-const CHROMIUM = process.env.MERKIT_CHROMIUM ?? '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent (install Debian's chromium to run the browser test)`;
+const skip = chromiumSkip();
 if (skip) console.log(`# skipped: ${skip}`);
 const SHOTS = join(PROJECT_ROOT, 'test-output', 'web');
 /** the page must finish a 6 s video well within this (a hang fails instead of blocking the suite) */
@@ -137,7 +136,7 @@ after(async () => {
 
 test('the page analyses a synthetic video: interval, class, apex and reports; no external request', { skip, timeout: 120000 }, async () => {
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-background-networking'] });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     const origin = new URL(url).origin;
@@ -248,7 +247,7 @@ test(`a real posed video (${REAL_VIDEO}, 2880×2160): the page decodes the CLI's
   if (realSkip) console.log(`# skipped: ${realSkip}`);
   const video = join(SHARED_DATA, 'videos', REAL_VIDEO);
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-background-networking'] });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     await page.goto(url);
