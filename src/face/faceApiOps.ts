@@ -52,13 +52,17 @@ const SSD_MAX_RESULTS = 100;
 /** TinyFaceDetector input side (multiple of 32); 608 is its largest documented size, best for small faces */
 const TINY_INPUT_SIZE = 608;
 
-/** The face-api module (node-wasm or browser build: the same API), with its nets loaded by the caller. */
+/**
+ * The face-api module (node-wasm or browser build: the same API), with its nets loaded by the caller.
+ * @internal face-api's types need the DOM library: not part of merkit's declarations (nor the two functions taking it)
+ */
 export type FaceApiModule = typeof import('@vladmandic/face-api/dist/face-api.node-wasm.js');
 
 /**
  * Detect all faces in an RGB image. Results are sorted by box x (left to
  * right) for a deterministic order; with `withLandmarks` each face carries
  * its 68 landmarks.
+ * @internal takes the face-api module (see FaceApiModule)
  */
 export async function detectWith(faceapi: FaceApiModule, img: RgbImage8, opts: DetectOptions = {}): Promise<DetectedFace[]> {
   const { detector = 'ssd', minConfidence = DEFAULT_MIN_CONFIDENCE, withLandmarks = true } = opts;
@@ -110,6 +114,7 @@ export async function detectWith(faceapi: FaceApiModule, img: RgbImage8, opts: D
  * cut from the image and fed to the landmark net, exactly as face-api does
  * after a detection (extractFaceTensors → faceLandmark68Net → shift by the
  * box origin). For tracking: the box comes from the previous landmarks.
+ * @internal takes the face-api module (see FaceApiModule)
  */
 export async function landmarksWith(faceapi: FaceApiModule, img: RgbImage8, box: FaceBox): Promise<Float32Array> {
   if (img.data.length !== img.width * img.height * 3) {
