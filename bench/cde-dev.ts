@@ -134,7 +134,7 @@ const f = (v: number | undefined) => (v === undefined ? '   —  ' : v.toFixed(4
 const parts = (r: Results) => Object.entries(r.metrics.perPart);
 
 for (const name of names) {
-  const defaults = getRecipe(name).params;
+  const defaults = (await getRecipe(name)).params;
   const paperEpochs = defaults['epochs'];
   const epochs = epochsFor(name);
   const sets = setsFor(name);

@@ -22,7 +22,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { evaluate } from '../src/run/evaluate.ts';
-import { registerRecipe, getRecipe } from '../src/recipes/index.ts';
+import { registerRecipe } from '../src/recipes/index.ts';
+import { featureSvm } from '../src/recipes/featureSvm.ts';
 import { pipeline } from '../src/learn/types.ts';
 import { standardize } from '../src/learn/standardize.ts';
 import { lda } from '../src/learn/lda.ts';
@@ -38,7 +39,7 @@ const only = onlyArg > 0 ? new Set(process.argv[onlyArg + 1].split(',')) : undef
 
 // plain LDA classifier on standardised features (no recipe of its own): in-process only (workers = 1)
 registerRecipe('bench-lda', () => {
-  const base = getRecipe('svm-linear');
+  const base = featureSvm('linear');
   return { ...base, name: 'bench-lda', title: 'standardise + LDA', learner: () => pipeline('standardize+lda', [standardize()], lda()) };
 });
 

@@ -15,7 +15,7 @@ const backend = arg('--backend', 'wasm') as 'wasm' | 'cpu';
 const epochs = Number(arg('--epochs', '5'));
 const N = 442;
 const BATCH = 256;
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../src/nets/tf.ts';
 await initBackend({ backend });
 const rng = new Rng(1);
 const X = tf.tensor4d(Float32Array.from({ length: N * 28 * 28 * 3 }, () => rng.int(256)), [N, 28, 28, 3]);
@@ -27,8 +27,8 @@ function epoch(): void {
   for (let s = 0; s < N; s += BATCH) {
     const n = Math.min(BATCH, N - s);
     tf.tidy(() => {
-      const x = X.slice([s, 0, 0, 0], [n, 28, 28, 3]);
-      const y = Y.slice([s, 0], [n, 3]);
+      const x = tf.slice(X, [s, 0, 0, 0], [n, 28, 28, 3]);
+      const y = tf.slice(Y, [s, 0], [n, 3]);
       const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true);
       loss?.dataSync();
     });

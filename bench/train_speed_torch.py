@@ -1,10 +1,9 @@
 #!/usr/bin/env python3
 """PyTorch reference timing for bench/train-speed.ts (merkit's own small script).
 
-STSTNet exactly as in the authors' main.py (christy1206/STSTNet): three
-parallel 3x3 convs (3/5/8 filters, padding 2) -> ReLU -> BatchNorm ->
-max-pool 3/3 pad 1 -> dropout 0.5, concat, avg-pool 2, linear 400 -> 3;
-Adam lr 5e-5, batch 256, cross-entropy; one CPU thread.
+STSTNet as in the authors' main.py (christy1206/STSTNet; the model is in
+bench/ststnet_torch.py): Adam lr 5e-5, batch 256, cross-entropy; one CPU
+thread.
 
 Input: the flow images prepared by the TypeScript bench (so both read the
 same pixels): --data X.f32 (N x 28 x 28 x 3 float32, BGR 0-255, NHWC),
@@ -16,28 +15,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-
-class STSTNet(nn.Module):
-    def __init__(self, in_channels=3, out_channels=3):
-        super().__init__()
-        self.conv1 = nn.Conv2d(in_channels, 3, kernel_size=3, padding=2)
-        self.conv2 = nn.Conv2d(in_channels, 5, kernel_size=3, padding=2)
-        self.conv3 = nn.Conv2d(in_channels, 8, kernel_size=3, padding=2)
-        self.relu = nn.ReLU()
-        self.bn1 = nn.BatchNorm2d(3)
-        self.bn2 = nn.BatchNorm2d(5)
-        self.bn3 = nn.BatchNorm2d(8)
-        self.maxpool = nn.MaxPool2d(kernel_size=3, stride=3, padding=1)
-        self.avgpool = nn.AvgPool2d(kernel_size=2, stride=2, padding=0)
-        self.dropout = nn.Dropout(p=0.5)
-        self.fc = nn.Linear(in_features=5 * 5 * 16, out_features=out_channels)
-
-    def forward(self, x):
-        x1 = self.dropout(self.maxpool(self.bn1(self.relu(self.conv1(x)))))
-        x2 = self.dropout(self.maxpool(self.bn2(self.relu(self.conv2(x)))))
-        x3 = self.dropout(self.maxpool(self.bn3(self.relu(self.conv3(x)))))
-        x = self.avgpool(torch.cat((x1, x2, x3), 1))
-        return self.fc(x.view(x.size(0), -1))
+from ststnet_torch import STSTNet  # beside this script
 
 
 def main():

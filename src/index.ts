@@ -1,7 +1,9 @@
 /**
- * merkit's library entry: the main stages and the runner. Everything else is
- * importable by path (`merkit/src/<area>/<file>.ts`). The package ships
- * TypeScript source: run it through `tsx` (as the CLI does) or a bundler.
+ * merkit's library entry (the package's only export, `import … from 'merkit'`):
+ * the main stages and the runner. The package ships this compiled to
+ * dist/index.js with its .d.ts, for plain Node. Importing it loads no heavy
+ * dependency: tfjs, vega, exceljs, bullmq and sharp are imported by the
+ * functions that need them, on first use (test/package/consumer.test.ts).
  */
 export * from './core/index.ts';
 export { openDataset, datasetKinds } from './datasets/index.ts';
@@ -24,7 +26,7 @@ export { hoof } from './features/hoof.ts';
 export { mdmo } from './features/mdmo.ts';
 export { biwoof } from './features/biwoof.ts';
 export { pipeline } from './learn/types.ts';
-export type { Learner, Transformer, TrainingSet, FittedModel, Prediction, SavedModel } from './learn/types.ts';
+export type { Learner, Transformer, TrainingSet, FittedModel, Prediction, SavedModel, AuditProbe } from './learn/types.ts';
 export { svm } from './learn/svm.ts';
 export { standardize } from './learn/standardize.ts';
 export { pca } from './learn/pca.ts';
@@ -33,6 +35,8 @@ export { l21Selector, l21Select } from './learn/l21Select.ts';
 export { mmfl } from './learn/mmfl.ts';
 export { losoFolds, kfoldFolds, cdeFolds, crossFolds, holdoutFolds, makeFolds, checkFolds, parseProtocol } from './eval/protocols.ts';
 export { computeMetrics, confusionMatrix } from './eval/metrics.ts';
+export { auditOracles, auditSchedule, oracleSubjectBest, oracleGlobalBest } from './eval/audit.ts';
+export type { AuditBlock, AuditEpoch, AuditEntry } from './eval/audit.ts';
 export { writeReport, formatSummaryTable } from './eval/report.ts';
 export { getRecipe, listRecipes, registerRecipe, recipeNames } from './recipes/index.ts';
 export type { Recipe } from './recipes/types.ts';

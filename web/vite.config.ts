@@ -29,7 +29,7 @@ export default defineConfig({
     ],
   },
   build: {
-    outDir: join(here, '..', 'dist', 'web'),
+    outDir: join(here, '..', 'dist', 'page'),
     emptyOutDir: true,
     target: 'es2022',
     // face-api's esm bundle (tfjs inside) is ~1.3 MB: expected, not a warning

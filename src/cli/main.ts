@@ -2,8 +2,13 @@
  * `merkit` command line. Each command lives in src/cli/commands/ and
  * registers itself on the commander program; this file only wires them and
  * turns errors into one clear line (never a stack trace for user errors).
+ *
+ * Start-up is kept short: a command module imports only commander and small
+ * helpers at the top; what its action needs (the runner, datasets, reports,
+ * tfjs, …) is imported inside the action, so `--version`, `--help` and a
+ * mistyped option load none of it.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { isMerError } from '../core/errors.ts';
 import { registerEvaluateCommand } from './commands/evaluate.ts';
 import { registerInspectCommand } from './commands/inspect.ts';
@@ -19,13 +24,16 @@ import { registerPredictCommand } from './commands/predict.ts';
 import { registerAnalyzeCommand } from './commands/analyze.ts';
 import { MERKIT_VERSION } from '../version.ts';
 
+/** printed after every usage error, by commander and by main alike */
+const HELP_HINT = '(run with --help for usage)';
+
 export function buildProgram(): Command {
   const program = new Command();
   program
     .name('merkit')
     .description('Micro-expression recognition toolkit: datasets, features, learners, protocols and reports.')
     .version(MERKIT_VERSION)
-    .showHelpAfterError('(run with --help for usage)')
+    .showHelpAfterError(HELP_HINT)
     .exitOverride();
   registerEvaluateCommand(program);
   registerInspectCommand(program);
@@ -42,12 +50,18 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Exit codes: 0 ok, 1 commander usage error, 2 a problem the user must fix, 70 an internal error. */
+/** Exit codes: 0 ok, 1 usage error (see options.ts), 2 a problem the user must fix, 70 an internal error. */
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
   } catch (e) {
+    if (e instanceof InvalidArgumentError) {
+      // a usage error found by an action (usageError): commander did not print it, so print it its way
+      process.stderr.write(`error: ${e.message}\n${HELP_HINT}\n`);
+      process.exitCode = e.exitCode;
+      return;
+    }
     if (e instanceof CommanderError) {
       process.exitCode = e.exitCode;
       return;

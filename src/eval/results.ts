@@ -10,6 +10,7 @@
 import { MerError, type Problem } from '../core/errors.ts';
 import { subjectKey } from '../core/clip.ts';
 import type { PaperRef } from '../recipes/types.ts';
+import type { AuditBlock } from './audit.ts';
 import { computeMetrics, metricsByGroup } from './metrics.ts';
 import type { ClassMetrics, Fold, Metrics } from './types.ts';
 
@@ -105,6 +106,8 @@ export interface Results {
   /** the recipe's parameters, when the runner passes them */
   readonly params?: Readonly<Record<string, unknown>>;
   readonly merkitVersion: string;
+  /** `--audit-selection` runs only: test predictions stored during training and the oracles (eval/audit.ts) */
+  readonly audit?: AuditBlock;
 }
 
 /** One test prediction as the runner produces it: class indices into `classes`. */

@@ -47,7 +47,7 @@ export function alignTransform(landmarks: ArrayLike<number>, opts: AlignOptions 
   const size = opts.size ?? 128;
   const margin = opts.margin ?? 0.1;
   if (!(Number.isInteger(size) && size >= 8)) throw new MerError('BAD_OPTION', `align size ${size}`, { expected: 'an integer ≥ 8' });
-  if (!(margin >= 0 && margin < 2)) throw new MerError('BAD_OPTION', `align margin ${margin}`, { expected: 'a number in [0, 2)' });
+  if (!(margin > -0.5 && margin < 2)) throw new MerError('BAD_OPTION', `align margin ${margin}`, { expected: 'a number in (−0.5, 2): negative crops inside the face' });
   const { right, left } = eyeCentres(landmarks);
   const dx = left.x - right.x;
   const dy = left.y - right.y;

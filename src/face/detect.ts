@@ -1,8 +1,9 @@
 /**
  * Face detection with 68 landmarks (minimal first version).
  *
- * Runs `@vladmandic/face-api` (its node-wasm build) on `@tensorflow/tfjs` with
- * the wasm backend. Everything is read from disk: the wasm binaries from
+ * Runs `@vladmandic/face-api` (its node-wasm build) on `@tensorflow/tfjs` (an
+ * optional peer dependency: see requireFaceApi) with the wasm backend.
+ * Everything is read from disk: the wasm binaries from
  * node_modules/@tensorflow/tfjs-backend-wasm/dist/ and the model weights from
  * node_modules/@vladmandic/face-api/model — nothing is fetched from the network.
  * Initialisation is lazy and happens once per process; wasm threads are not
@@ -17,6 +18,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { MerError } from '../core/errors.ts';
+import { isMissingPackage, missingPackageError } from '../core/optional.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -68,11 +70,31 @@ function packageDir(name: string): string {
   return dirname(require.resolve(`${name}/package.json`));
 }
 
+/**
+ * face-api's node-wasm build requires the umbrella package @tensorflow/tfjs
+ * (not only tfjs-core, which merkit's networks use): it calls chained tensor
+ * methods (`t.as4D()`, `t.toInt()`, `t.expandDims()`, …) that only the
+ * umbrella's Node entry installs on the Tensor class. The umbrella (≈ 200 MB
+ * with the converter, tfjs-data and WebGL it brings) is needed by face
+ * detection alone, so it is an optional peer dependency, installed by those who
+ * analyse videos (`npm install @tensorflow/tfjs`); it shares tfjs-core, its
+ * engine and its backends with the networks.
+ */
+function requireFaceApi(): FaceApi {
+  try {
+    return require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
+  } catch (e) {
+    if (isMissingPackage(e, '@tensorflow/tfjs')) throw missingPackageError('@tensorflow/tfjs', 'face detection (merkit analyze, predict --align)', e);
+    throw e;
+  }
+}
+
 async function init(): Promise<FaceApi> {
   let faceapi: FaceApi;
   try {
-    faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApi;
+    faceapi = requireFaceApi();
   } catch (e) {
+    if (e instanceof MerError) throw e;
     throw new MerError('NOT_FOUND', 'cannot load @vladmandic/face-api (node-wasm build)', {
       expected: 'the npm dependency @vladmandic/face-api installed (npm ci)',
       cause: e,
@@ -135,7 +157,10 @@ async function ensureNet(faceapi: FaceApi, which: 'ssd' | 'tiny' | 'landmarks'):
   loadedNets.add(which);
 }
 
-/** The lazily initialised face-api module (tfjs wasm backend ready). */
+/**
+ * The lazily initialised face-api module (tfjs wasm backend ready).
+ * @internal face-api's types need the DOM library: not part of merkit's declarations
+ */
 export function faceApi(): Promise<FaceApi> {
   if (!initPromise) {
     initPromise = init();

@@ -18,6 +18,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
 import { writeFileAtomic } from './atomic.ts';
+import { importOptional } from '../core/optional.ts';
 import { MerError } from '../core/errors.ts';
 import { makeImage, toGray, type Image } from '../core/image.ts';
 import { decodeBmp, encodeBmp as encodeBmp8, type RawImage8 } from './bmp.ts';
@@ -66,6 +67,18 @@ async function loadSharp(): Promise<SharpFn | undefined> {
     () => undefined,
   );
   return sharpPromise;
+}
+
+/**
+ * sharp for work that has no pure-JS fallback (the synthetic generator's
+ * Lanczos crops and JPEG frames, which must be the same on every install):
+ * sharp is an optional dependency, and a missing one is a one-line MerError
+ * naming `feature`.
+ * @internal sharp is optional: merkit's declarations do not refer to its types
+ */
+export async function sharpFor(feature: string): Promise<SharpFn> {
+  const m = await importOptional(() => import('sharp'), 'sharp', feature);
+  return (m as unknown as { default?: SharpFn }).default ?? (m as unknown as SharpFn);
 }
 
 // ---------------------------------------------------------------- raw decoding

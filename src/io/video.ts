@@ -17,7 +17,7 @@
  *   one-line reason; the child process is killed on every exit path.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { mkdir, rename, unlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, extname } from 'node:path';
@@ -60,7 +60,13 @@ const MPEG4_QSCALE = 2;
 const STDERR_KEEP = 64 * 1024;
 
 let cachedPath: string | undefined;
-/** Path of the ffmpeg binary: $MERKIT_FFMPEG, then @ffmpeg-installer/ffmpeg, then `ffmpeg` on PATH. */
+/** the bundled binary when it exists but cannot be executed (its install script, chmod u+x, did not run) */
+let bundledNotExecutable: string | undefined;
+/**
+ * Path of the ffmpeg binary: $MERKIT_FFMPEG, then @ffmpeg-installer/ffmpeg (an
+ * optional dependency: absent, or no binary for this platform, or not
+ * executable), then `ffmpeg` on PATH.
+ */
 export function ffmpegPath(): string {
   if (cachedPath) return cachedPath;
   const env = process.env.MERKIT_FFMPEG;
@@ -68,9 +74,16 @@ export function ffmpegPath(): string {
   try {
     const req = createRequire(import.meta.url);
     const p = (req('@ffmpeg-installer/ffmpeg') as { path?: string }).path;
-    if (p && existsSync(p)) return (cachedPath = p);
+    if (p && existsSync(p)) {
+      try {
+        accessSync(p, constants.X_OK);
+        return (cachedPath = p);
+      } catch {
+        bundledNotExecutable = p;
+      }
+    }
   } catch {
-    // no binary for this platform: fall back to PATH
+    // not installed, or no binary for this platform: fall back to PATH
   }
   return (cachedPath = 'ffmpeg');
 }
@@ -94,7 +107,13 @@ function start(args: string[], file: string | undefined, stdin: 'ignore' | 'pipe
       const code = (e as NodeJS.ErrnoException).code;
       reject(
         code === 'ENOENT'
-          ? new MerError('UNSUPPORTED', 'ffmpeg not found: install @ffmpeg-installer/ffmpeg or put ffmpeg on PATH', { file, cause: e })
+          ? new MerError(
+              'UNSUPPORTED',
+              bundledNotExecutable
+                ? `ffmpeg not found on PATH, and the bundled ${bundledNotExecutable} is not executable: run chmod +x on it, or put ffmpeg on PATH`
+                : 'ffmpeg not found: put ffmpeg on PATH, or install the optional package @ffmpeg-installer/ffmpeg (npm install @ffmpeg-installer/ffmpeg)',
+              { file, cause: e },
+            )
           : new MerError('INTERNAL', `cannot start ffmpeg: ${e.message}`, { file, cause: e }),
       );
     });

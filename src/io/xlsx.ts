@@ -12,8 +12,14 @@
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { writeFileAtomic } from './atomic.ts';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { MerError } from '../core/errors.ts';
+
+/** exceljs (≈ 170 packages), loaded with the first sheet read or written, not with this module */
+async function excel(): Promise<typeof ExcelJS> {
+  const m = (await import('exceljs')) as unknown as { default?: typeof ExcelJS } & typeof ExcelJS;
+  return m.default ?? m;
+}
 
 export type CellValue = string | number | null;
 
@@ -74,7 +80,7 @@ export function unwrapCell(v: unknown): CellValue {
 
 async function loadWorkbook(path: string): Promise<ExcelJS.Workbook> {
   if (!existsSync(path)) throw new MerError('NOT_FOUND', 'coding sheet not found', { file: path, expected: 'an .xlsx file' });
-  const wb = new ExcelJS.Workbook();
+  const wb = new (await excel()).Workbook();
   try {
     await wb.xlsx.readFile(path);
   } catch (e) {
@@ -174,7 +180,7 @@ export async function writeSheet(
   rows: ReadonlyArray<Readonly<Record<string, CellValue | undefined>> | readonly (CellValue | undefined)[]>,
   opts: { sheetName?: string } = {},
 ): Promise<void> {
-  const wb = new ExcelJS.Workbook();
+  const wb = new (await excel()).Workbook();
   const ws = wb.addWorksheet(opts.sheetName ?? 'Sheet1');
   ws.addRow([...header]);
   for (const r of rows) {

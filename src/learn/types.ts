@@ -34,6 +34,31 @@ export interface TrainingSet {
    * checkpoint `DIR/<test subject>.pth`). Optional: absent outside the runner.
    */
   readonly testSubjects?: readonly string[];
+  /**
+   * `--audit-selection` only (issue 20): where a training loop reports the
+   * fold's test predictions at the epochs the runner asks for. It holds no
+   * test data a learner can read — only two functions; `record` returns
+   * nothing. See AuditProbe. Absent unless the run is audited.
+   */
+  readonly audit?: AuditProbe;
+}
+
+/**
+ * The runner's audit probe (src/run/audit.ts). The fold's test rows live in
+ * the probe's closure, never in a field: a learner hands `record` a predict
+ * function of its network's CURRENT state, the probe applies it to the test
+ * rows and files the predicted classes away for the report. Nothing comes
+ * back (`record` returns undefined), so no training decision can depend on
+ * the test fold. The learner must predict without side effects (inference
+ * mode: no random draws, no BatchNorm statistic updates); test/nets/audit.test.ts
+ * checks for every network that weights and reported predictions are the
+ * same bit for bit with and without the probe.
+ */
+export interface AuditProbe {
+  /** 1-based epochs at which the runner wants predictions, for a training of `total` epochs */
+  epochs(total: number): readonly number[];
+  /** store `predict`'s classes for the fold's test rows at `epoch` (1-based); returns nothing */
+  record(epoch: number, predict: (X: readonly Float32Array[]) => readonly Prediction[]): void;
 }
 
 export interface Prediction {
@@ -97,11 +122,17 @@ export function pipeline(name: string, transforms: readonly Transformer[], learn
       let X = train.X;
       const fitted: FittedTransform[] = [];
       for (const [i, t] of transforms.entries()) {
-        const f = await t.fit({ ...train, X, rng: train.rng.fork(`${t.name}:${i}`) });
+        const f = await t.fit({ ...train, X, rng: train.rng.fork(`${t.name}:${i}`), audit: undefined });
         fitted.push(f);
         X = f.transform(X);
       }
-      const model = await learner.fit({ ...train, X, rng: train.rng.fork(learner.name) });
+      // the learner's audited predictions must go through the fitted transforms, as its final ones do
+      const probe = train.audit;
+      const audit: AuditProbe | undefined = probe && {
+        epochs: (total) => probe.epochs(total),
+        record: (epoch, predict) => probe.record(epoch, (Xt) => predict(fitted.reduce((Z, f) => f.transform(Z), Xt))),
+      };
+      const model = await learner.fit({ ...train, X, rng: train.rng.fork(learner.name), audit });
       return fittedPipeline(name, fitted, model);
     },
   };

@@ -8,7 +8,7 @@
  * node_modules/@tensorflow/tfjs-backend-wasm/dist/ folder: nothing is fetched
  * from the network.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';

@@ -9,13 +9,13 @@
  * `<layer>/<param>`, e.g. `u_inc1_b3x3/kernel`) and return a forward closure.
  * Everything is NHWC float32; kernels are HWIO like tf.conv2d.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 import { MerError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
 import type { Network, TrainStepInfo } from './types.ts';
 import { batchNormTrain, updatedRunningStats } from './fastBatchNorm.ts';
 
-export type Init = 'glorot' | 'he' | 'zeros' | 'ones' | { uniform: number };
+export type Init = 'glorot' | 'glorotNormal' | 'he' | 'zeros' | 'ones' | { uniform: number };
 
 /** PyTorch BatchNorm defaults: eps 1e-5, momentum 0.1 (new stat weight). */
 export const BN_EPSILON = 1e-5;
@@ -32,7 +32,8 @@ export class ParamStore {
 
   /**
    * Declare a variable. fanIn/fanOut drive 'glorot' (uniform ±sqrt(6/(in+out)),
-   * Keras' default) and 'he' (normal, sd sqrt(2/in), the ResNet paper's init).
+   * Keras' default), 'glorotNormal' (normal, sd sqrt(2/(in+out)), torch's
+   * xavier_normal_) and 'he' (normal, sd sqrt(2/in), the ResNet paper's init).
    */
   add(name: string, shape: number[], init: Init, opts: { trainable?: boolean; fanIn?: number; fanOut?: number } = {}): tf.Variable {
     if (this.vars.has(name)) throw new MerError('INTERNAL', `variable ${name} declared twice`);
@@ -44,6 +45,10 @@ export class ParamStore {
     else if (init === 'glorot') {
       const lim = Math.sqrt(6 / (fanIn + fanOut));
       for (let i = 0; i < n; i++) data[i] = this.rng.uniform(-lim, lim);
+    } else if (init === 'glorotNormal') {
+      // torch nn.init.xavier_normal_: sd = sqrt(2 / (fan_in + fan_out))
+      const sd = Math.sqrt(2 / (fanIn + fanOut));
+      for (let i = 0; i < n; i++) data[i] = this.rng.normal(0, sd);
     } else if (init === 'he') {
       const sd = Math.sqrt(2 / fanIn);
       for (let i = 0; i < n; i++) data[i] = this.rng.normal(0, sd);
@@ -229,7 +234,7 @@ export function lstmLayer(ps: ParamStore, name: string, nin: number, hidden: num
   return (seq) => {
     const [n, t] = seq.shape;
     // input projections for every step at once: [N·T, 4H]
-    const xp = tf.add(tf.matMul(tf.reshape(seq, [n * t, nin]), wx as tf.Tensor2D), bias).reshape([n, t, 4 * hidden]);
+    const xp = tf.reshape(tf.add(tf.matMul(tf.reshape(seq, [n * t, nin]), wx as tf.Tensor2D), bias), [n, t, 4 * hidden]);
     let h: tf.Tensor2D = tf.zeros([n, hidden]);
     let c: tf.Tensor2D = tf.zeros([n, hidden]);
     for (let s = 0; s < t; s++) {

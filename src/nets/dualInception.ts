@@ -19,7 +19,7 @@
  * FC 6272·1024+1024 = 6 423 552; 1024·3+3 = 3075: 6 449 867 (FR's Table 7
  * reports 6.48 M for this "Basic Inception" backbone).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 import type { Rng } from '../core/rng.ts';
 import { checkClasses, channel, denseLayer, dropout, inceptionBlock, maxPool, type ParamStore, StoreNetwork } from './blocks.ts';
 import type { NetworkBuildOptions, NetworkFactory } from './types.ts';

@@ -32,7 +32,7 @@
  * 0.0001 M; test/nets/fr.test.ts checks them). Training settings live in
  * src/recipes/fr.ts.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 import type { Rng } from '../core/rng.ts';
 import { checkClasses, checkInput, crossEntropy, denseLayer, dropout, StoreNetwork } from './blocks.ts';
 import { DUAL_INCEPTION_FC, DUAL_INCEPTION_FILTERS, DUAL_INCEPTION_SIZE, dualInceptionStreams } from './dualInception.ts';

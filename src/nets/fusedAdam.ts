@@ -10,7 +10,7 @@
  * (test/nets/fusedAdam.test.ts); elsewhere (CPU backend, no SIMD) this is
  * tfjs's AdamOptimizer itself.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 import { heapF32, type WasmBackend } from './kernels/wasmCall.ts';
 import { simdKernels } from './kernels/simd.ts';
 

@@ -12,7 +12,7 @@
  * (momentum 0.1, unbiased variance). Dropout masks come from a seed that
  * `reseed` sets (layersNetwork reseeds every step from the step's Rng).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 import { Rng } from '../core/rng.ts';
 import { lastReluBnPoolStats, pooledSide, reluBnPoolTrain } from './kernels/reluBnPool.ts';
 

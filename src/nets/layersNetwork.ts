@@ -11,7 +11,7 @@
  * - weights by stable name `<layer>/<weight>` (e.g. `conv1/kernel`,
  *   `bn1/moving_mean`), independent of tfjs's per-process name uniquifying.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 import { MerError } from '../core/errors.ts';
 import type { Network, TrainStepInfo } from './types.ts';
 

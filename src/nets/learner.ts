@@ -8,12 +8,12 @@
  * registered for every network used through `networkLearner` (and by
  * `registerNetwork`), so `loadNetworkModel` can rebuild it from the factory.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 import { MerError } from '../core/errors.ts';
-import type { FittedModel, Learner, Prediction, SavedModel, TrainingSet } from '../learn/types.ts';
+import type { AuditProbe, FittedModel, Learner, Prediction, SavedModel, TrainingSet } from '../learn/types.ts';
 import { registerSavedModelLoader } from '../learn/persist.ts';
 import { initBackend, type BackendName } from './backend.ts';
-import { trainNetwork, type TrainOptions, type TrainReport } from './train.ts';
+import { trainNetwork, type TrainAudit, type TrainOptions, type TrainReport } from './train.ts';
 import type { WeightArrays } from './modelIo.ts';
 import type { Network, NetworkFactory } from './types.ts';
 
@@ -75,6 +75,20 @@ export function predictRows(net: Network, X: readonly Float32Array[], batch = DE
   return out;
 }
 
+/**
+ * The training engine's audit hook from the runner's probe (undefined when
+ * the run is not audited): at each audited epoch the probe gets the
+ * network's current predictions — `predict(net, X)`, by default the same
+ * `predictRows` that makes the fold's reported predictions.
+ */
+export function auditHook(
+  probe: AuditProbe | undefined,
+  predict: (net: Network, X: readonly Float32Array[]) => Prediction[] = (net, X) => predictRows(net, X),
+): TrainAudit | undefined {
+  if (!probe) return undefined;
+  return { epochs: (total) => probe.epochs(total), observe: (epoch, net) => probe.record(epoch, (X) => predict(net, X)) };
+}
+
 interface NetworkJson {
   name: string;
   inputShape: [number, number, number];
@@ -83,21 +97,25 @@ interface NetworkJson {
   shapes: Record<string, number[]>;
 }
 
+/** A network as the `network:<name>` SavedModel that `loadNetworkModel` rebuilds (every weight by its stable name). */
+export function savedNetwork(net: Network, name: string, build: Record<string, unknown>, classes: readonly string[]): SavedModel {
+  const arrays: Record<string, Float32Array> = {};
+  const shapes: Record<string, number[]> = {};
+  for (const [k, t] of net.getWeights()) {
+    arrays[k] = new Float32Array(t.dataSync() as Float32Array);
+    shapes[k] = [...t.shape];
+  }
+  const json: NetworkJson = { name, inputShape: [...net.inputShape] as [number, number, number], classes: [...classes], build, shapes };
+  return { kind: `network:${name}`, json, arrays };
+}
+
 function fitted(net: Network, json: Omit<NetworkJson, 'shapes'>, info: Record<string, unknown>, batch: number): FittedModel & { info: Record<string, unknown>; network: Network } {
   return {
     info,
     network: net,
     predict: (X) => predictRows(net, X, batch),
     dispose: () => net.dispose(),
-    save(): SavedModel {
-      const arrays: Record<string, Float32Array> = {};
-      const shapes: Record<string, number[]> = {};
-      for (const [name, t] of net.getWeights()) {
-        arrays[name] = new Float32Array(t.dataSync() as Float32Array);
-        shapes[name] = [...t.shape];
-      }
-      return { kind: `network:${json.name}`, json: { ...json, shapes } satisfies NetworkJson, arrays };
-    },
+    save: () => savedNetwork(net, json.name, json.build, json.classes),
   };
 }
 
@@ -134,6 +152,10 @@ export function networkLearner(factory: NetworkFactory, opts: NetworkLearnerOpti
       registerNetwork(name, factory);
       const json = { name, inputShape: [h, w, c] as [number, number, number], classes: [...train.classes], build: { ...(opts.build ?? {}) } };
       const info: Record<string, unknown> = {};
+      if (opts.pretrained && train.audit) {
+        net.dispose();
+        throw new MerError('BAD_OPTION', `${name}: recipe parameter pretrainedDir loads weights instead of training, so there are no epochs to audit`, { expected: '--audit-selection without --pretrained-dir' });
+      }
       const pre = opts.pretrained ? await opts.pretrained({ testSubjects: train.testSubjects, trainSubjects: train.subjects, classes: train.classes }) : undefined;
       if (pre) {
         net.setWeights(pre);
@@ -145,7 +167,7 @@ export function networkLearner(factory: NetworkFactory, opts: NetworkLearnerOpti
         if (row.length !== len) throw new MerError('BAD_INPUT', `training row ${train.ids[i] ?? i} has ${row.length} values`, { clip: train.ids[i], expected: `${h}×${w}×${c} = ${len}` });
         x.set(row, i * len);
       });
-      const report: TrainReport = await trainNetwork(net, { x, y: Int32Array.from(train.y), subjects: train.subjects }, { ...opts.train, seed: opts.train.seed ?? train.rng.nextUint32() });
+      const report: TrainReport = await trainNetwork(net, { x, y: Int32Array.from(train.y), subjects: train.subjects }, { ...opts.train, seed: opts.train.seed ?? train.rng.nextUint32(), audit: auditHook(train.audit) });
       info.epochs = report.epochs;
       info.bestEpoch = report.bestEpoch + 1;
       info.selection = opts.train.validation

@@ -7,19 +7,18 @@
  * 118 subjects). There is no onset/neutral frame, so:
  *
  * - kind 'flow' (EMR): the paper's "macro-expression reduction" takes the
- *   frame midway between onset and apex and the flow onset → that frame. CK+
- *   here only has near-apex frames, so merkit uses as the neutral stand-in
- *   the subject's MEAN FACE (pixel mean over every frame of all of that
- *   subject's sequences, i.e. over several different expressions) and as the
- *   target the sequence's middle frame (frame ⌊n/2⌋ of its n = 3 frames):
- *   TV-L1 flow (OpenCV defaults, src/motion/tvl1.ts) mean face → middle frame,
- *   optical strain, STSTNet flow image 28×28 (u, v, strain min-max scaled per
- *   image; quantised to bytes like the MEGC PNGs) as NHWC floats in [0, 1].
- *   Motion relative to an average of the subject's own expressions is weaker
- *   than apex − neutral, which is the intent of the reduction. Subjects with
- *   fewer than `minSequencesPerSubject` (default 2) sequences are skipped —
- *   their mean face IS the expression and the flow would be noise; they are
- *   listed in `skipped`.
+ *   flow from the onset to the frame midway to the apex, within one sequence
+ *   (the authors' Prepare.py: first image → image ⌊n/2⌋). ckplus48 keeps only
+ *   the last three frames of each sequence, so merkit takes the flow from
+ *   the first to the last of the frames present, within the sequence: TV-L1
+ *   (OpenCV defaults, src/motion/tvl1.ts), optical strain, STSTNet flow image
+ *   (u, v, strain min-max scaled per image; quantised to bytes like the MEGC
+ *   PNGs) at `size`, as NHWC floats in [0, 1]. It is a small, late motion of
+ *   the expression: a reduced macro-expression, as the reduction intends.
+ *   (An earlier version took the flow from the subject's mean face; its
+ *   sequences are cropped differently, so that flow measured misalignment:
+ *   the mean absolute difference between sequences of one subject is about
+ *   4× the difference within a sequence.)
  * - kind 'face' (TLCNN pre-training): every frame as one sample, gray
  *   [size, size, 1] in [0, 1] (default 48 = native, no resampling).
  *
@@ -46,12 +45,13 @@ import { resizeImage } from '../core/resize.ts';
 import { tvl1Flow, type Tvl1Params } from '../motion/tvl1.ts';
 import { opticalStrain } from '../motion/strain.ts';
 import { flowImage, FLOW_IMAGE_SIZE } from '../motion/flowImage.ts';
+import { alignFaceCrop } from '../face/faceCrop.ts';
 
 /** CK+ 48 native side (TLCNN's scaled input) */
 export const CKPLUS_SIDE = 48;
-/** fewer sequences than this → the subject's mean face is not a neutral stand-in */
-export const MIN_SEQUENCES_PER_SUBJECT = 2;
 const BYTE_MAX = 255;
+/** in the flow cache key: 'within-sequence' (first → last frame of one sequence) replaced the mean-face flows */
+const MACRO_FLOW_VERSION = 'within-sequence';
 
 export interface MacroDomainOptions {
   /** 'flow' (EMR: 28×28×3 flow images) or 'face' (TLCNN: size×size×1 faces) */
@@ -60,8 +60,12 @@ export interface MacroDomainOptions {
   classes: readonly string[];
   /** output side (default 28 for 'flow', 48 for 'face') */
   size?: number;
-  /** 'flow' only: subjects with fewer sequences are skipped (default 2) */
-  minSequencesPerSubject?: number;
+  /**
+   * 'face' only: align every face by its own 68 landmarks (src/face/faceCrop.ts)
+   * with this margin, so that CK+ faces are framed like the micro-expression
+   * faces aligned the same way; undefined = the crops as shipped.
+   */
+  align?: { margin: number };
   /** 'flow' only: TV-L1 parameters (default OpenCV's) */
   tvl1?: Partial<Tvl1Params>;
   /**
@@ -105,20 +109,6 @@ export interface MacroSequence {
   frames: Image[];
 }
 
-/** Per-pixel mean of equally sized gray frames. */
-export function meanFace(frames: readonly Image[]): Image {
-  if (frames.length === 0) throw new MerError('INTERNAL', 'mean face of zero frames');
-  const { width, height } = frames[0];
-  const acc = new Float64Array(width * height);
-  for (const f of frames) {
-    if (f.width !== width || f.height !== height) throw new MerError('BAD_INPUT', `CK+ frame is ${f.width}×${f.height}`, { expected: `${width}×${height} like the subject's other frames` });
-    for (let i = 0; i < acc.length; i++) acc[i] += f.data[i];
-  }
-  const data = new Float32Array(acc.length);
-  for (let i = 0; i < acc.length; i++) data[i] = acc[i] / frames.length;
-  return { width, height, channels: 1, data };
-}
-
 /** The flow image (NHWC floats in [0, 1], size×size×3) from `from` to `to`. */
 export function flowImageNhwc(from: Image, to: Image, size: number, tvl1?: Partial<Tvl1Params>): Float32Array {
   const flow = tvl1Flow(from, to, tvl1);
@@ -148,9 +138,7 @@ export function buildMacroDomain(
   const ids: string[] = [];
   const bySubject = new Map<string, MacroSequence[]>();
   for (const s of seqs) bySubject.set(s.subject, [...(bySubject.get(s.subject) ?? []), s]);
-  const minSeq = opts.minSequencesPerSubject ?? MIN_SEQUENCES_PER_SUBJECT;
   for (const [subject, list] of [...bySubject.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
-    const mean = opts.kind === 'flow' && list.length >= minSeq ? meanFace(list.flatMap((s) => s.frames)) : undefined;
     for (const s of [...list].sort((a, b) => (a.clip < b.clip ? -1 : a.clip > b.clip ? 1 : 0))) {
       const id = `ckplus/${subject}/${s.clip}`;
       const label = ckplusClass(s.emotion, scheme);
@@ -164,11 +152,11 @@ export function buildMacroDomain(
         continue;
       }
       if (opts.kind === 'flow') {
-        if (!mean) {
-          skipped.push({ id, reason: `subject has ${list.length} sequence(s): its mean face is no neutral stand-in (need ≥ ${minSeq})` });
+        if (s.frames.length < 2) {
+          skipped.push({ id, reason: `${s.frames.length} frame: a flow within the sequence needs two` });
           continue;
         }
-        rows.push(flowOf(mean, s.frames[Math.floor(s.frames.length / 2)], size));
+        rows.push(flowOf(s.frames[0], s.frames[s.frames.length - 1], size));
         y.push(k);
         subjects.push(`ckplus/${subject}`);
         ids.push(id);
@@ -197,7 +185,7 @@ const MEMO = new Map<string, Promise<MacroDomain>>();
  * no usable sample is left.
  */
 export function loadMacroDomain(dir: string, opts: MacroDomainOptions): Promise<MacroDomain> {
-  const key = JSON.stringify([dir, opts]);
+  const key = JSON.stringify([dir, opts, MACRO_FLOW_VERSION]);
   let p = MEMO.get(key);
   if (!p) {
     p = (async () => {
@@ -216,15 +204,20 @@ export function loadMacroDomain(dir: string, opts: MacroDomainOptions): Promise<
         seqs.push({ subject: c.subject, clip: c.clip, emotion: c.emotion, frames });
       }
       const { cacheDir, ...rest } = opts;
-      const cache = opts.kind === 'flow' && cacheDir ? new ArrayCache(cacheDir) : undefined;
-      const key = cacheKey('macro-domain', rest, hash.digest('hex'));
+      const expensive = opts.kind === 'flow' || opts.align !== undefined;
+      const cache = expensive && cacheDir ? new ArrayCache(cacheDir) : undefined;
+      const key = cacheKey(`macro-domain-${MACRO_FLOW_VERSION}`, rest, hash.digest('hex'));
       const hit = cache ? await cache.get(key) : undefined;
+      if (!hit && opts.kind === 'face' && opts.align) {
+        const size = opts.size ?? CKPLUS_SIDE;
+        for (const sq of seqs) sq.frames = await Promise.all(sq.frames.map((f) => alignFaceCrop(f, { size, margin: opts.align!.margin })));
+      }
       const d = hit ? buildMacroDomain(seqs, opts, (_a, _b, size) => new Float32Array(size * size * 3)) : buildMacroDomain(seqs, opts);
       if (hit && hit.length === d.x.length) d.x = hit;
       else if (hit) throw new MerError('INTERNAL', `cached CK+ macro domain has ${hit.length} values, expected ${d.x.length}`);
       else if (cache) await cache.put(key, d.x);
       for (const pr of ds.problems) d.skipped.push({ id: pr.file ?? pr.clip ?? dir, reason: pr.message });
-      if (d.y.length === 0) throw new MerError('BAD_INPUT', `no usable CK+ sample in ${dir}`, { file: dir, expected: '<emotion>/S<subject>_<seq>_<frame>.png with ≥ 2 sequences per subject' });
+      if (d.y.length === 0) throw new MerError('BAD_INPUT', `no usable CK+ sample in ${dir}`, { file: dir, expected: '<emotion>/S<subject>_<seq>_<frame>.png with ≥ 2 frames per sequence' });
       return d;
     })();
     MEMO.set(key, p);

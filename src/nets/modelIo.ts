@@ -14,7 +14,7 @@
  * `weightsManifest` is exactly tfjs's format, so the same folder is a valid
  * tfjs weights bundle. Writes are atomic (src/io/atomic.ts).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

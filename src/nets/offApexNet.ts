@@ -18,7 +18,7 @@
  * FC 1568·1024+1024 = 1 606 656, 1024·1024+1024 = 1 049 600, 1024·3+3 = 3075:
  * 2 664 475.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 import type { Rng } from '../core/rng.ts';
 import { checkClasses, channel, convLayer, denseLayer, dropout, maxPool, StoreNetwork } from './blocks.ts';
 import type { NetworkBuildOptions, NetworkFactory } from './types.ts';

@@ -8,7 +8,7 @@
  * `padding` pixels on every side (default 0 = 'valid'; done inside the conv
  * — no separate pad op; STSTNet's padding 2).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 
 export interface PlainConv2DConfig {
   filters: number;

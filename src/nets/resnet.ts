@@ -6,7 +6,7 @@
  * shortcut there) — without the classifier. `width` scales every stage
  * (64 = the published network; tests use a narrow one). He-normal init.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 import { batchNormLayer, convLayer, maxPool, type ParamStore } from './blocks.ts';
 
 /** blocks per stage of ResNet-18 */

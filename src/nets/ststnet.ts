@@ -22,9 +22,11 @@
  *   draws each mask's seed from a merkit Rng so training is reproducible.
  *
  * Layer names follow the PyTorch module names (conv1, bn1, …, fc) so the
- * weight import can map them one to one (`loadStstnetPth`).
+ * weight import can map them one to one (`loadStstnetPth`). Initialisation
+ * is PyTorch's default (`init: 'torch'`, src/nets/torchInit.ts), as the
+ * authors trained; Keras/tfjs's Glorot is kept as `init: 'glorot'`.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 import { MerError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
 import { requireTensor, type TensorMap } from './pth.ts';
@@ -32,6 +34,7 @@ import { FastBatchNorm } from './fastBatchNorm.ts';
 import { ReluBnPool } from './fusedHead.ts';
 import { PlainConv2D } from './plainConv.ts';
 import { layersNetwork } from './layersNetwork.ts';
+import { torchDefaultUniform } from './torchInit.ts';
 import type { Network, NetworkBuildOptions } from './types.ts';
 
 /** Input side (pixels) of the flow image. */
@@ -71,6 +74,14 @@ export interface StstnetOptions {
    * the cost (used for training). `batchNorm` applies to 'streams' only.
    */
   layout?: 'streams' | 'fused';
+  /**
+   * 'torch' (default): PyTorch's default init of nn.Conv2d / nn.Linear, the
+   * authors' (main.py resets every layer with reset_parameters()): weights
+   * and biases U(±1/√fan_in) — conv ±1/√27, fc ±1/√400 (src/nets/torchInit.ts).
+   * 'glorot': the Keras/tfjs default (Glorot-uniform kernels, zero biases),
+   * what merkit used before; kept for the ablation in bench/train-fidelity.ts.
+   */
+  init?: 'torch' | 'glorot';
 }
 
 // ---------------------------------------------------------------------------
@@ -155,11 +166,50 @@ tf.serialization.registerClass(SeededDropout);
 // Model
 
 /**
- * Build STSTNet (untrained: weights from a seeded Glorot/zeros initialiser;
- * BatchNorm gamma 1, beta 0, moving mean 0, variance 1). Input [N, 28, 28, 3],
- * output logits [N, classes].
+ * Build STSTNet (untrained: conv/fc weights from the seeded `init` —
+ * PyTorch's default unless 'glorot'; BatchNorm gamma 1, beta 0, moving mean
+ * 0, variance 1). Input [N, 28, 28, 3], output logits [N, classes].
  */
 export function buildStstnet(opts: StstnetOptions = {}): tf.LayersModel {
+  const init = opts.init ?? 'torch';
+  if (init !== 'torch' && init !== 'glorot') throw new MerError('BAD_OPTION', `STSTNet init ${String(init)}`, { expected: "'torch' or 'glorot'" });
+  const model = buildGlorot(opts);
+  if (init === 'torch') setTorchInit(model, opts.seed ?? 0);
+  return model;
+}
+
+/**
+ * Overwrite conv and fc weights and biases with PyTorch's default init
+ * (U(±1/√fan_in), fan_in 3·3·3 = 27 for the convs, 400 for fc), drawn per
+ * stream from an Rng of the seed, so both layouts start from the same values.
+ */
+function setTorchInit(model: tf.LayersModel, seed: number): void {
+  const rng = new Rng(`ststnet/torch-init/${seed}`);
+  const classes = model.outputs[0].shape[1] as number;
+  const convFanIn = 3 * 3 * 3;
+  const streams = STSTNET_FILTERS.map((f) => ({
+    kernel: { shape: [3, 3, 3, f] as readonly number[], data: torchDefaultUniform(9 * 3 * f, convFanIn, rng) },
+    bias: { shape: [f] as readonly number[], data: torchDefaultUniform(f, convFanIn, rng) },
+  }));
+  const fcIn = STSTNET_FILTERS.reduce((a, b) => a + b, 0) * POOLED_SIDE * POOLED_SIDE;
+  const net = layersNetwork(model);
+  const w = new Map([...net.getWeights()].map(([k, t]) => [k, { shape: t.shape as readonly number[], data: t.dataSync() as Float32Array }]));
+  if (w.has('conv/kernel')) {
+    w.set('conv/kernel', concatLast(streams.map((s) => s.kernel)));
+    w.set('head/bias', concatLast(streams.map((s) => s.bias)));
+  } else {
+    streams.forEach((s, k) => {
+      w.set(`conv${k + 1}/kernel`, s.kernel);
+      w.set(`conv${k + 1}/bias`, s.bias);
+    });
+  }
+  w.set('fc/kernel', { shape: [fcIn, classes], data: torchDefaultUniform(fcIn * classes, fcIn, rng) });
+  w.set('fc/bias', { shape: [classes], data: torchDefaultUniform(classes, fcIn, rng) });
+  net.setWeights(w);
+}
+
+/** The model with Keras/tfjs's default init (Glorot-uniform kernels from the seed, zero biases). */
+function buildGlorot(opts: StstnetOptions): tf.LayersModel {
   const classes = opts.classes ?? 3;
   const rate = opts.dropout ?? 0.5;
   const seed = opts.seed ?? 0;
@@ -280,8 +330,9 @@ export function ststnetInputFromRgb8(pixels: Uint8Array, width: number, height: 
 
 /**
  * STSTNet as a trainable Network (the NetworkFactory of the `ststnet`
- * recipe): options classes, seed, and optionally dropout, batchNorm and
- * layout (default 'fused': the fast, equivalent layout).
+ * recipe): options classes, seed, and optionally dropout, batchNorm,
+ * layout (default 'fused': the fast, equivalent layout) and init (default
+ * 'torch').
  */
 export function ststnetNetwork(opts: NetworkBuildOptions): Network {
   const model = buildStstnet({
@@ -290,6 +341,7 @@ export function ststnetNetwork(opts: NetworkBuildOptions): Network {
     dropout: typeof opts.dropout === 'number' ? opts.dropout : undefined,
     batchNorm: opts.batchNorm === 'tfjs' ? 'tfjs' : 'fast',
     layout: opts.layout === 'streams' ? 'streams' : 'fused',
+    init: opts.init === 'glorot' ? 'glorot' : 'torch',
   });
   return layersNetwork(model, { name: 'ststnet' });
 }

@@ -22,7 +22,7 @@
  * - frames = T: input [N, 48, 48, T] (the T TIM frames as channels), CNN per
  *   frame → FC6 → LSTM → FC classes. `transferFrom(frameNet)` copies the CNN.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 import type { Rng } from '../core/rng.ts';
 import { checkClasses, convLayer, denseLayer, dropout, lstmLayer, maxPool, StoreNetwork } from './blocks.ts';
 import type { Network, NetworkBuildOptions, NetworkFactory } from './types.ts';

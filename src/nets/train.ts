@@ -12,13 +12,13 @@
  * step is released (tf.tidy / dispose): tf.memory().numTensors is the same
  * after each epoch.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from './tf.ts';
 import { FusedAdamOptimizer } from './fusedAdam.ts';
 import { MerError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
 import type { ProgressSink } from '../run/progress.ts';
 import { networkWeightArrays, saveNetworkFolder, type WeightArrays } from './modelIo.ts';
-import type { Network } from './types.ts';
+import type { Network, TrainStepInfo } from './types.ts';
 
 export type OptimizerOptions =
   /** Adam; defaults are PyTorch's torch.optim.Adam (beta1 0.9, beta2 0.999, epsilon 1e-8) */
@@ -28,8 +28,12 @@ export type OptimizerOptions =
 
 export type ScheduleOptions =
   | { kind: 'constant' }
-  /** lr · gamma^floor(epoch / everyEpochs) (torch StepLR) */
-  | { kind: 'step'; everyEpochs: number; gamma: number }
+  /**
+   * lr · gamma^floor(epoch / everyEpochs) (torch StepLR). With `minLr`, a
+   * decay is applied only while the rate is still above minLr (EMR's authors'
+   * loop: `if lr > 1e-5: lr *= 0.5` every 10 epochs), so it may end below it.
+   */
+  | { kind: 'step'; everyEpochs: number; gamma: number; minLr?: number }
   /** minLr + ½(lr − minLr)(1 + cos(π · epoch / epochs)) (torch CosineAnnealingLR, T_max = epochs) */
   | { kind: 'cosine'; minLr?: number };
 
@@ -46,6 +50,29 @@ export interface ValidationOptions {
   restoreBest?: boolean;
 }
 
+/** Variables (by their network's stable weight names) that share a learning rate and schedule. */
+export interface ParamGroup {
+  /** for messages and the report */
+  name: string;
+  /** which variables belong to the group (first matching group wins; the rest use `optimizer.lr` and `schedule`) */
+  match: (weightName: string) => boolean;
+  lr: number;
+  schedule?: ScheduleOptions;
+}
+
+/** Variables whose gradients are clipped together to a global L2 norm (torch clip_grad_norm_). */
+export interface ClipGroup {
+  match: (weightName: string) => boolean;
+  maxNorm: number;
+}
+
+/**
+ * A batch augmentation: NHWC rows of the training batch in, rows out (same
+ * shape). Called for training batches only — never for validation or
+ * prediction — with the step's own random stream.
+ */
+export type Augment = (x: Float32Array, n: number, shape: readonly [number, number, number], rng: Rng) => Float32Array;
+
 export interface TrainOptions {
   epochs: number;
   batchSize: number;
@@ -56,6 +83,14 @@ export interface TrainOptions {
   seed: number;
   /** shuffle the training rows every epoch (default true) */
   shuffle?: boolean;
+  /**
+   * With `shuffle: false`: visit the rows grouped by class — every row of
+   * class 0, then class 1, …, the given order kept within a class — the same
+   * batches every epoch. That is what a PyTorch DataLoader without shuffling
+   * sees when the images were read one class folder after another (STSTNet's
+   * main.py). Default false (the rows in the given order).
+   */
+  groupByClass?: boolean;
   validation?: ValidationOptions;
   /** write the network (model folder, src/nets/modelIo.ts) here every `checkpointEvery` epochs and at the end */
   checkpointDir?: string;
@@ -65,6 +100,32 @@ export interface TrainOptions {
   progress?: ProgressSink;
   /** called after every epoch (logging, tests) */
   onEpoch?: (e: EpochLog) => void;
+  /** learning-rate groups (e.g. a pre-trained backbone at a smaller rate than the heads); same optimiser kind and moments per group */
+  paramGroups?: readonly ParamGroup[];
+  /** L2 penalty added to every gradient before the optimiser (torch's `weight_decay` of Adam/SGD) */
+  weightDecay?: number;
+  /** gradient-norm clipping, per group of variables, before the weight decay and the optimiser */
+  clipGroups?: readonly ClipGroup[];
+  /** training-batch augmentation (see Augment) */
+  augment?: Augment;
+  /** `--audit-selection`: see TrainAudit */
+  audit?: TrainAudit;
+}
+
+/**
+ * The audit hook (issue 20). After each epoch listed by `epochs(total)`
+ * (1-based), the engine calls `observe(epoch, net)` and goes on: it reads
+ * nothing back (the return value is void and ignored), and `observe` only
+ * predicts in inference mode — it draws no random number from the training
+ * stream and updates no BatchNorm statistic — so the weights trained are the
+ * same bit for bit with or without it (test/nets/audit.test.ts). The engine
+ * itself never sees what `observe` predicts on: the learner builds the hook
+ * from the runner's AuditProbe (src/learn/types.ts), whose test rows stay in
+ * the probe's closure and whose predictions go straight to storage.
+ */
+export interface TrainAudit {
+  epochs(total: number): readonly number[];
+  observe(epoch: number, net: Network): void;
 }
 
 export interface EpochLog {
@@ -98,6 +159,8 @@ export interface TrainData {
   y: Int32Array;
   /** subject key per sample (validation split groups by these) */
   subjects: readonly string[];
+  /** an integer per sample handed to the loss with its batch (TrainStepInfo.tags; e.g. EMR's domain: 0 micro, 1 macro) */
+  tags?: Int32Array;
 }
 
 /** Default patience of early stopping (epochs without improvement). */
@@ -112,8 +175,13 @@ export function scheduledLr(base: number, schedule: ScheduleOptions | undefined,
   switch (s.kind) {
     case 'constant':
       return base;
-    case 'step':
-      return base * Math.pow(s.gamma, Math.floor(epoch / s.everyEpochs));
+    case 'step': {
+      const decays = Math.floor(epoch / s.everyEpochs);
+      if (s.minLr === undefined) return base * Math.pow(s.gamma, decays);
+      let lr = base;
+      for (let k = 0; k < decays && lr > s.minLr; k++) lr *= s.gamma;
+      return lr;
+    }
     case 'cosine': {
       const lo = s.minLr ?? 0;
       return lo + 0.5 * (base - lo) * (1 + Math.cos((Math.PI * epoch) / Math.max(1, epochs)));
@@ -123,7 +191,8 @@ export function scheduledLr(base: number, schedule: ScheduleOptions | undefined,
   }
 }
 
-function makeOptimizer(o: OptimizerOptions): { opt: tf.Optimizer; setLr: (lr: number) => void } {
+/** The optimiser training uses for `o` (exported for bench:net-steps, which times the same step). */
+export function makeOptimizer(o: OptimizerOptions): { opt: tf.Optimizer; setLr: (lr: number) => void } {
   if (!(o.lr > 0)) throw new MerError('BAD_OPTION', `learning rate ${o.lr}`, { expected: 'a positive number' });
   if (o.kind === 'adam') {
     // tfjs's Adam, its update fused into one SIMD pass on wasm (bit-identical; fusedAdam.ts)
@@ -137,6 +206,76 @@ function makeOptimizer(o: OptimizerOptions): { opt: tf.Optimizer; setLr: (lr: nu
     return { opt, setLr: (lr) => (opt as tf.SGDOptimizer).setLearningRate(lr) };
   }
   throw new MerError('BAD_OPTION', `unknown optimiser ${JSON.stringify(o)}`, { expected: "kind 'adam' or 'sgd'" });
+}
+
+/** How a step turns the loss into updates. */
+export interface Stepper {
+  /** set the epoch's learning rates; returns the rate of the default group (logged) */
+  setEpoch(epoch: number, epochs: number): number;
+  /** one update; returns the loss (call inside tf.tidy) */
+  step(loss: () => tf.Scalar, vars: tf.Variable[]): tf.Scalar;
+  dispose(): void;
+}
+
+/** One optimiser over every variable: tfjs's minimize (the path every network took before groups existed). */
+function plainStepper(o: TrainOptions): Stepper {
+  const { opt, setLr } = makeOptimizer(o.optimizer);
+  return {
+    setEpoch(epoch, epochs) {
+      const lr = scheduledLr(o.optimizer.lr, o.schedule, epoch, epochs);
+      setLr(lr);
+      return lr;
+    },
+    step: (loss, vars) => opt.minimize(loss, true, vars) as tf.Scalar,
+    dispose: () => opt.dispose(),
+  };
+}
+
+/** torch's clip_grad_norm_ epsilon: scale = maxNorm / (norm + 1e-6) */
+const CLIP_EPS = 1e-6;
+
+/**
+ * Learning-rate groups, gradient clipping per group of variables and L2 weight
+ * decay, in torch's order: gradients → clip (each clip group to its global
+ * norm) → + weightDecay·w → each group's optimiser (its own moments and rate).
+ */
+function groupedStepper(net: Network, o: TrainOptions): Stepper {
+  const weightName = new Map<string, string>();
+  for (const [name, t] of net.getWeights()) weightName.set((t as tf.Variable).name, name);
+  const nameOf = (v: tf.Variable) => weightName.get(v.name) ?? v.name;
+  const groups = o.paramGroups ?? [];
+  const parts = [{ lr: o.optimizer.lr, schedule: o.schedule }, ...groups.map((g) => ({ lr: g.lr, schedule: g.schedule }))].map((g) => ({ ...g, ...makeOptimizer({ ...o.optimizer, lr: g.lr }) }));
+  const partOf = (v: tf.Variable) => groups.findIndex((g) => g.match(nameOf(v))) + 1;
+  return {
+    setEpoch(epoch, epochs) {
+      for (const p of parts) p.setLr(scheduledLr(p.lr, p.schedule, epoch, epochs));
+      return scheduledLr(parts[0].lr, parts[0].schedule, epoch, epochs);
+    },
+    step(loss, vars) {
+      const { value, grads } = tf.variableGrads(loss, vars);
+      const live = vars.filter((v) => grads[v.name] !== undefined && grads[v.name] !== null);
+      for (const cg of o.clipGroups ?? []) {
+        const members = live.filter((v) => cg.match(nameOf(v)));
+        if (members.length === 0) continue;
+        const norm = Math.sqrt(tf.addN(members.map((v) => tf.sum(tf.square(grads[v.name])))).dataSync()[0]);
+        const scale = cg.maxNorm / (norm + CLIP_EPS);
+        if (scale < 1) for (const v of members) grads[v.name] = tf.mul(grads[v.name], scale);
+      }
+      if (o.weightDecay) for (const v of live) grads[v.name] = tf.add(grads[v.name], tf.mul(v, o.weightDecay));
+      parts.forEach((p, k) => {
+        const mine = live.filter((v) => partOf(v) === k);
+        if (mine.length > 0) p.opt.applyGradients(Object.fromEntries(mine.map((v) => [v.name, grads[v.name]])));
+      });
+      return value;
+    },
+    dispose: () => parts.forEach((p) => p.opt.dispose()),
+  };
+}
+
+/** The update trainNetwork makes for these options (also timed by bench:net-steps): grouped when groups, clipping or weight decay are asked for. */
+export function trainingStepper(net: Network, opts: Pick<TrainOptions, 'optimizer' | 'schedule' | 'paramGroups' | 'clipGroups' | 'weightDecay'>): Stepper {
+  const grouped = (opts.paramGroups?.length ?? 0) > 0 || (opts.clipGroups?.length ?? 0) > 0 || (opts.weightDecay ?? 0) > 0;
+  return grouped ? groupedStepper(net, opts as TrainOptions) : plainStepper(opts as TrainOptions);
 }
 
 /** Fisher–Yates with a seeded Rng. */
@@ -164,6 +303,11 @@ export function splitSubjects(subjects: readonly string[], fraction: number, rng
   return { val, train: uniq.filter((s) => !vs.has(s)) };
 }
 
+/** idx reordered class by class (0, 1, …), stable within a class. */
+export function groupedByClass(idx: Int32Array, y: Int32Array): Int32Array {
+  return Int32Array.from([...idx].sort((a, b) => y[a] - y[b]));
+}
+
 function gatherRows(x: Float32Array, rowLen: number, idx: ArrayLike<number>, from: number, to: number): Float32Array {
   const out = new Float32Array((to - from) * rowLen);
   for (let k = from; k < to; k++) out.set(x.subarray(idx[k] * rowLen, (idx[k] + 1) * rowLen), (k - from) * rowLen);
@@ -188,7 +332,7 @@ function evaluateRows(net: Network, x: Float32Array, y: Int32Array, idx: Int32Ar
       const logits = net.predictLogits(tf.tensor4d(xb, [e - s, h, w, c]));
       const lab = tf.tensor1d(yb, 'int32');
       const ce = tf.losses.softmaxCrossEntropy(tf.oneHot(lab, net.classes), logits, undefined, undefined, tf.Reduction.SUM);
-      return [ce.dataSync()[0], logits.argMax(-1).dataSync() as Int32Array];
+      return [ce.dataSync()[0], tf.argMax(logits, -1).dataSync() as Int32Array];
     });
     loss += l;
     pred.forEach((p, k) => (correct += p === yb[k] ? 1 : 0));
@@ -232,8 +376,12 @@ export async function trainNetwork(net: Network, data: TrainData, opts: TrainOpt
     trainIdx = Int32Array.from({ length: n }, (_, i) => i);
   }
   if (trainIdx.length === 0) throw new MerError('BAD_INPUT', 'no training samples');
+  if (opts.groupByClass) {
+    if (opts.shuffle !== false) throw new MerError('BAD_OPTION', 'groupByClass fixes the batch order', { expected: 'shuffle: false with groupByClass' });
+    trainIdx = groupedByClass(trainIdx, data.y);
+  }
 
-  const { opt, setLr } = makeOptimizer(opts.optimizer);
+  const stepper = trainingStepper(net, opts);
   const vars = net.trainableVariables();
   const log: EpochLog[] = [];
   const patience = opts.validation?.patience ?? DEFAULT_PATIENCE;
@@ -245,24 +393,26 @@ export async function trainNetwork(net: Network, data: TrainData, opts: TrainOpt
   let step = 0;
   const every = opts.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
   const meta = () => ({ name: net.name, inputShape: net.inputShape, classes: net.classes });
+  const auditAt = new Set(opts.audit?.epochs(opts.epochs) ?? []);
   opts.progress?.begin(`train ${net.name}`, opts.epochs);
   try {
     for (let epoch = 0; epoch < opts.epochs; epoch++) {
       const te = performance.now();
-      const lr = scheduledLr(opts.optimizer.lr, opts.schedule, epoch, opts.epochs);
-      setLr(lr);
+      const lr = stepper.setEpoch(epoch, opts.epochs);
       const epochRng = rng.fork(`epoch:${epoch}`);
       const order = opts.shuffle === false ? trainIdx : Int32Array.from(shuffled(trainIdx.length, epochRng.fork('order')), (k) => trainIdx[k]);
       let lossSum = 0;
       for (let s = 0; s < order.length; s += opts.batchSize) {
         const e = Math.min(order.length, s + opts.batchSize);
-        const xb = gatherRows(data.x, rowLen, order, s, e);
+        let xb = gatherRows(data.x, rowLen, order, s, e);
         const yb = Int32Array.from(order.subarray(s, e), (i) => data.y[i]);
-        const info = { epoch, step, rng: epochRng.fork(`step:${step}`) };
+        const info: TrainStepInfo = { epoch, step, rng: epochRng.fork(`step:${step}`) };
+        if (data.tags) info.tags = Int32Array.from(order.subarray(s, e), (i) => data.tags![i]);
+        if (opts.augment) xb = opts.augment(xb, e - s, [h, w, c], epochRng.fork(`augment:${step}`));
         const cost = tf.tidy(() => {
           const xt = tf.tensor4d(xb, [e - s, h, w, c]);
           const yt = tf.tensor1d(yb, 'int32');
-          return opt.minimize(() => net.trainLoss(xt, yt, info), true, vars) as tf.Scalar;
+          return stepper.step(() => net.trainLoss(xt, yt, info), vars);
         });
         const l = cost.dataSync()[0];
         cost.dispose();
@@ -284,6 +434,7 @@ export async function trainNetwork(net: Network, data: TrainData, opts: TrainOpt
       entry.seconds = (performance.now() - te) / 1000;
       log.push(entry);
       opts.onEpoch?.(entry);
+      if (auditAt.has(epoch + 1)) opts.audit?.observe(epoch + 1, net);
       opts.progress?.tick();
       if (opts.checkpointDir && (epoch + 1) % every === 0) await saveNetworkFolder(opts.checkpointDir, net, { ...meta(), epoch: epoch + 1 });
       if (valIdx.length > 0 && epoch - bestEpoch >= patience) {
@@ -293,7 +444,7 @@ export async function trainNetwork(net: Network, data: TrainData, opts: TrainOpt
     }
   } finally {
     opts.progress?.end();
-    opt.dispose();
+    stepper.dispose();
   }
   if (bestWeights) net.setWeights(bestWeights);
   const epochs = log.length;

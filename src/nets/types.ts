@@ -7,7 +7,7 @@
  * optimisers, schedules, validation, early stopping, checkpoints and
  * determinism. Inputs are NHWC float32.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from './tf.ts';
 import type { Rng } from '../core/rng.ts';
 
 export interface TrainStepInfo {
@@ -16,6 +16,8 @@ export interface TrainStepInfo {
   step: number;
   /** seeded stream for this step (dropout masks, auxiliary-domain sampling, …) */
   rng: Rng;
+  /** the batch's TrainData.tags, when the data has them (e.g. EMR's domain labels) */
+  tags?: Int32Array;
 }
 
 export interface Network {

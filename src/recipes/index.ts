@@ -2,36 +2,33 @@
  * The recipe registry: `merkit recipes` lists it, `--recipe NAME` picks from it.
  * A recipe is built from its name plus optional parameter overrides, so a
  * worker thread can rebuild exactly the recipe the main thread uses.
+ *
+ * Each built-in recipe's module is imported the first time that recipe is
+ * built (the network recipes bring tfjs with them), so the registry costs
+ * nothing to import: `recipeNames()` is synchronous, `getRecipe` and
+ * `listRecipes` are asynchronous because they load modules.
  */
 import { MerError } from '../core/errors.ts';
 import type { Recipe } from './types.ts';
-import { flowSvm } from './flowSvm.ts';
-import { featureSvm } from './featureSvm.ts';
-import { offApexNetRecipe } from './offApexNet.ts';
-import { dualInceptionRecipe } from './dualInception.ts';
-import { frRecipe } from './fr.ts';
-import { ststnetRecipe } from './ststnet.ts';
-import { emrRecipe } from './emr.ts';
-import { tlcnnRecipe } from './tlcnn.ts';
-import { lbptopSvm } from './lbptopSvm.ts';
-import { mmflRecipe } from './mmfl.ts';
-import { ltogpRankpool } from './ltogpRankpool.ts';
 
 export type RecipeFactory = (overrides?: Record<string, unknown>) => Recipe;
 
-const REGISTRY: Record<string, RecipeFactory> = {
-  'flow-svm': (o) => flowSvm(o),
-  'off-apexnet': (o) => offApexNetRecipe(o),
-  'dual-inception': (o) => dualInceptionRecipe(o),
-  fr: (o) => frRecipe(o),
-  'svm-linear': (o) => featureSvm('linear', o),
-  'svm-rbf': (o) => featureSvm('rbf', o),
-  ststnet: (o) => ststnetRecipe(o),
-  emr: (o) => emrRecipe(o),
-  tlcnn: (o) => tlcnnRecipe(o),
-  'lbptop-svm': (o) => lbptopSvm(o),
-  mmfl: (o) => mmflRecipe(o),
-  'ltogp-rankpool': (o) => ltogpRankpool(o),
+/** name → its factory, loaded on demand (a registered recipe's factory is simply there) */
+type RecipeLoader = () => Promise<RecipeFactory> | RecipeFactory;
+
+const REGISTRY: Record<string, RecipeLoader> = {
+  'flow-svm': async () => { const { flowSvm } = await import('./flowSvm.ts'); return (o) => flowSvm(o); },
+  'off-apexnet': async () => { const { offApexNetRecipe } = await import('./offApexNet.ts'); return (o) => offApexNetRecipe(o); },
+  'dual-inception': async () => { const { dualInceptionRecipe } = await import('./dualInception.ts'); return (o) => dualInceptionRecipe(o); },
+  fr: async () => { const { frRecipe } = await import('./fr.ts'); return (o) => frRecipe(o); },
+  'svm-linear': async () => { const { featureSvm } = await import('./featureSvm.ts'); return (o) => featureSvm('linear', o); },
+  'svm-rbf': async () => { const { featureSvm } = await import('./featureSvm.ts'); return (o) => featureSvm('rbf', o); },
+  ststnet: async () => { const { ststnetRecipe } = await import('./ststnet.ts'); return (o) => ststnetRecipe(o); },
+  emr: async () => { const { emrRecipe } = await import('./emr.ts'); return (o) => emrRecipe(o); },
+  tlcnn: async () => { const { tlcnnRecipe } = await import('./tlcnn.ts'); return (o) => tlcnnRecipe(o); },
+  'lbptop-svm': async () => { const { lbptopSvm } = await import('./lbptopSvm.ts'); return (o) => lbptopSvm(o); },
+  mmfl: async () => { const { mmflRecipe } = await import('./mmfl.ts'); return (o) => mmflRecipe(o); },
+  'ltogp-rankpool': async () => { const { ltogpRankpool } = await import('./ltogpRankpool.ts'); return (o) => ltogpRankpool(o); },
 };
 
 /**
@@ -41,23 +38,26 @@ const REGISTRY: Record<string, RecipeFactory> = {
  */
 export function registerRecipe(name: string, factory: RecipeFactory): void {
   if (REGISTRY[name]) throw new MerError('BAD_OPTION', `a recipe named '${name}' is already registered`);
-  REGISTRY[name] = factory;
+  REGISTRY[name] = () => factory;
 }
 
+/** every recipe name, without loading any recipe module */
 export function recipeNames(): string[] {
   return Object.keys(REGISTRY).sort();
 }
 
-export function getRecipe(name: string, overrides: Record<string, unknown> = {}): Recipe {
-  const f = REGISTRY[name];
-  if (!f) {
+/** Build recipe `name` with parameter overrides (its module is loaded on first use). */
+export async function getRecipe(name: string, overrides: Record<string, unknown> = {}): Promise<Recipe> {
+  const load = REGISTRY[name];
+  if (!load) {
     throw new MerError('BAD_OPTION', `unknown recipe '${name}'`, { expected: `one of ${recipeNames().join(', ')}` });
   }
-  return f(overrides);
+  return (await load())(overrides);
 }
 
-export function listRecipes(): Recipe[] {
-  return recipeNames().map((n) => getRecipe(n));
+/** Every recipe with its defaults (loads every recipe module, tfjs included). */
+export async function listRecipes(): Promise<Recipe[]> {
+  return Promise.all(recipeNames().map((n) => getRecipe(n)));
 }
 
 export type { Recipe } from './types.ts';

@@ -97,6 +97,7 @@ export function flowNetRecipe(
     paper: { citation: spec.citation, settings: spec.settings },
     accepts: ['flow', 'frames', 'video', 'memory'],
     defaultProtocol: 'loso',
+    auditable: true,
     params: { ...params, ...(spec.build ?? {}) },
     extractParams: { flowSize: params.flowSize, frameSize: params.frameSize },
     extract: (clip) => flowNetInput(clip, params),

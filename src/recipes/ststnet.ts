@@ -10,6 +10,12 @@
  * computed by the shared flow-image stage and put in the same form).
  * Training: Adam lr 5e-5 (PyTorch defaults otherwise), batch 256, 800 epochs,
  * softmax cross-entropy, no validation split, the final epoch's weights.
+ * The paper is silent on the rest; main.py decides it: PyTorch's default
+ * init (every layer's reset_parameters()), and a DataLoader WITHOUT
+ * shuffling over the training images read one expression folder after
+ * another — the same class-grouped batches every epoch. merkit used
+ * Keras/tfjs's Glorot init and reshuffled batches before and trained ≈ 4
+ * points of UF1 below PyTorch (issue 21; bench/train-fidelity.ts compares).
  *
  * `pretrainedDir`: like the authors' evaluation script, each LOSO fold loads
  * `DIR/<test subject>.pth` (the fold held out that subject) instead of
@@ -40,9 +46,20 @@ export interface StstnetParams {
   frameSize: number;
   /** folder of per-subject .pth weights (DIR/<subject>.pth) used instead of training; '' = train */
   pretrainedDir: string;
+  /**
+   * weight init (authors' code: PyTorch's default, 'torch'); 'glorot' = the
+   * Keras/tfjs default merkit used before (ablation, bench/train-fidelity.ts)
+   */
+  init: 'torch' | 'glorot';
+  /**
+   * batch order (authors' code: 'by-class' — a DataLoader without shuffling
+   * over images read one class folder after another, so the same
+   * class-grouped batches every epoch); 'shuffle' = reshuffled every epoch
+   */
+  batchOrder: 'by-class' | 'shuffle';
 }
 
-export const STSTNET_PAPER: StstnetParams = { lr: 5e-5, batchSize: 256, epochs: 800, dropout: 0.5, frameSize: 128, pretrainedDir: '' };
+export const STSTNET_PAPER: StstnetParams = { lr: 5e-5, batchSize: 256, epochs: 800, dropout: 0.5, frameSize: 128, pretrainedDir: '', init: 'torch', batchOrder: 'by-class' };
 
 /** HWC B,G,R 0–255 floats of an 8-bit flow image file (cv2.imread order). */
 export async function readFlowBgr(file: string, clipId: string): Promise<Float32Array> {
@@ -81,16 +98,20 @@ function bareSubject(key: string): string {
 export function ststnetRecipe(overrides: Partial<StstnetParams> = {}): Recipe {
   const params: StstnetParams = { ...STSTNET_PAPER, ...overrides };
   const epochs = Number(params.epochs);
+  if (params.init !== 'torch' && params.init !== 'glorot') throw new MerError('BAD_OPTION', `ststnet init ${String(params.init)}`, { expected: "'torch' or 'glorot'" });
+  if (params.batchOrder !== 'by-class' && params.batchOrder !== 'shuffle') throw new MerError('BAD_OPTION', `ststnet batchOrder ${String(params.batchOrder)}`, { expected: "'by-class' or 'shuffle'" });
+  const byClass = params.batchOrder === 'by-class';
   return {
     name: 'ststnet',
     title: 'STSTNet: shallow triple-stream CNN on the flow image (u, v, strain)',
     paper: {
       citation: 'Liong, Gan, See, Khor, Huang, "Shallow Triple Stream Three-dimensional CNN (STSTNet) for Micro-expression Recognition", IEEE FG 2019',
       url: 'https://github.com/christy1206/STSTNet',
-      settings: 'flow image as BGR 0–255, Adam lr 5e-5, batch 256, 800 epochs, LOSO (MEGC 2019 composite)',
+      settings: "flow image as BGR 0–255, Adam lr 5e-5, batch 256, 800 epochs, LOSO (MEGC 2019 composite); PyTorch's default init and unshuffled class-grouped batches (authors' main.py)",
     },
     accepts: ['flow', 'frames', 'memory'],
     defaultProtocol: 'loso',
+    auditable: true,
     params: { ...params },
     async extract(clip: ClipRef): Promise<Float32Array> {
       const id = `${clip.dataset}/${clip.subject}/${clip.clip}`;
@@ -103,8 +124,8 @@ export function ststnetRecipe(overrides: Partial<StstnetParams> = {}): Recipe {
       return networkLearner(ststnetNetwork, {
         name: 'ststnet',
         inputShape: [STSTNET_INPUT_SIZE, STSTNET_INPUT_SIZE, 3],
-        build: { dropout: params.dropout },
-        train: { epochs, batchSize: Number(params.batchSize), optimizer: { kind: 'adam', lr: Number(params.lr) } },
+        build: { dropout: params.dropout, init: params.init },
+        train: { epochs, batchSize: Number(params.batchSize), optimizer: { kind: 'adam', lr: Number(params.lr) }, shuffle: !byClass, groupByClass: byClass },
         pretrained: dir
           ? async (fold) => {
               const subjects = fold.testSubjects ?? [];

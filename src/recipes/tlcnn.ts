@@ -4,6 +4,14 @@
  * network", Neurocomputing 312, 2018 (../shared/papers/tlcnn-transferring-long-term-cnn.txt);
  * network in src/nets/tlcnn.ts (CNN scaled to 48×48 gray, documented there).
  *
+ * Faces: CK+ pre-training faces and micro-expression faces are aligned the
+ * same way (`alignFaces`, default on): each by its own 68 landmarks to one
+ * frame (eyes level, same height and inter-ocular distance;
+ * src/face/faceCrop.ts) — the databases crop faces differently (CK+48 keeps
+ * hair and background, the dev set's apex faces run brow to chin), and
+ * transfer only helps when the faces look alike. Frame sequences use one
+ * transform per clip (from the apex frame), so the motion is kept.
+ *
  * Three stages, all inside one fold's `fit` (training rows only):
  * 1. pre-train the frame CNN on macro-expression faces (paper §4.1: 3383
  *    images of four databases; here CK+ ckplus48, every one of the 981
@@ -48,18 +56,21 @@ import { MerError } from '../core/errors.ts';
 import { resizeImage } from '../core/resize.ts';
 import { annotatedIndices, loadClipVolume } from '../io/clip.ts';
 import { readImage } from '../io/image.ts';
+import { makeVolume, type Volume } from '../core/image.ts';
+import { alignAntialiased, alignFaceCrop, faceCropTransform, LANDMARK_INPUT_SIDE } from '../face/faceCrop.ts';
+import { defaultCacheDir } from '../run/cache.ts';
 import { spotApex } from '../temporal/apex.ts';
 import { tim } from '../temporal/tim.ts';
 import { initBackend } from '../nets/backend.ts';
-import { predictRows } from '../nets/learner.ts';
+import { auditHook, predictRows, savedNetwork } from '../nets/learner.ts';
 import { defaultMacroDir, loadMacroDomain, macroSchemeFor } from '../nets/macroDomain.ts';
 import { tlcnn, TlcnnNetwork, TLCNN_SIZE } from '../nets/tlcnn.ts';
 import { trainNetwork, type ScheduleOptions } from '../nets/train.ts';
 import { networkWeightArrays, type WeightArrays } from '../nets/modelIo.ts';
+import { clearPretrainCache, pretrainOnce } from '../nets/pretrainCache.ts';
 import { registerSavedModelLoader } from '../learn/persist.ts';
 import type { FittedModel, FittedTransform, Learner, SavedModel, TrainingSet } from '../learn/types.ts';
 import { fittedPipeline } from '../learn/types.ts';
-import { savedNetwork } from './emr.ts';
 import type { Recipe } from './types.ts';
 
 export interface TlcnnParams {
@@ -83,7 +94,19 @@ export interface TlcnnParams {
   seqBatch: number;
   momentum: number;
   dropout: number;
+  /** align CK+ faces and micro-expression faces by their own landmarks, framed the same way (src/face/faceCrop.ts) */
+  alignFaces: boolean;
+  /** margin of that alignment in face widths (negative: inside the face) */
+  alignMargin: number;
 }
+
+/**
+ * Alignment margin −0.05 face widths: the dev set's apex faces are tight
+ * crops (brows to chin); framing CK+ that tightly needs no pixel from outside
+ * either crop for the eyes, nose and mouth, while margin 0 samples beyond the
+ * apex crops' edges (smeared borders) and −0.1 cuts CK+ smiles at the chin.
+ */
+export const TLCNN_ALIGN_MARGIN = -0.05;
 
 /** §4.2: the fine-tuning batch (frames) and the TIM length those frames come from */
 const PAPER_FINETUNE_BATCH = 224;
@@ -127,6 +150,8 @@ export const TLCNN_DEFAULTS: Omit<TlcnnParams, 'macroDir'> = {
   seqBatch: 16,
   momentum: 0.9,
   dropout: 0.5,
+  alignFaces: true,
+  alignMargin: TLCNN_ALIGN_MARGIN,
 };
 
 /** the paper drops the lr ×0.1 once per stage */
@@ -150,16 +175,30 @@ registerSavedModelLoader('tlcnn-slice', (s) => {
   return sliceTransform(j.from, j.length);
 });
 
-async function readApexFace(clip: ClipRef, size: number): Promise<Float32Array> {
+async function readApexFace(clip: ClipRef, p: Pick<TlcnnParams, 'size' | 'alignFaces' | 'alignMargin'>): Promise<Float32Array> {
   const id = `${clip.dataset}/${clip.subject}/${clip.clip}`;
   if (clip.source.kind !== 'flow') throw new MerError('INTERNAL', 'readApexFace on a non-flow clip', { clip: id });
   if (!clip.source.apexFile) throw new MerError('BAD_INPUT', 'flow clip has no apex face image (apex column of labels.csv)', { clip: id, file: clip.source.file, expected: 'an apex image for tlcnn apexOnly' });
   const img = await readImage(clip.source.apexFile, { mode: 'gray' });
-  return Float32Array.from(resizeImage(img, size, size).data);
+  const face = p.alignFaces ? await alignFaceCrop(img, { size: p.size, margin: p.alignMargin }) : resizeImage(img, p.size, p.size);
+  return Float32Array.from(face.data);
+}
+
+/** frames are read at this side when they are aligned (landmarks need more than TLCNN's 48 px) */
+const ALIGN_READ_SIDE = LANDMARK_INPUT_SIDE;
+
+/** Every frame of `vol` aligned with the transform of its apex frame's landmarks (one transform per clip: the motion is kept). */
+async function alignVolume(vol: Volume, apex: number, p: Pick<TlcnnParams, 'size' | 'alignMargin'>): Promise<Volume> {
+  const n = vol.width * vol.height;
+  const frame = (t: number) => ({ width: vol.width, height: vol.height, channels: 1 as const, data: vol.data.subarray(t * n, (t + 1) * n) });
+  const T = await faceCropTransform(frame(apex), { size: p.size, margin: p.alignMargin });
+  const out = makeVolume(vol.frames, p.size, p.size);
+  for (let t = 0; t < vol.frames; t++) out.data.set(alignAntialiased(frame(t), T).data, t * p.size * p.size);
+  return out;
 }
 
 /** Per-clip input: apex frame (size²) then, unless apexOnly, the TIM sequence as NHWC [size, size, T]. */
-export async function tlcnnInput(clip: ClipRef, p: Pick<TlcnnParams, 'size' | 'timFrames' | 'apexOnly'>): Promise<Float32Array> {
+export async function tlcnnInput(clip: ClipRef, p: Pick<TlcnnParams, 'size' | 'timFrames' | 'apexOnly' | 'alignFaces' | 'alignMargin'>): Promise<Float32Array> {
   const id = `${clip.dataset}/${clip.subject}/${clip.clip}`;
   if (clip.source.kind === 'flow') {
     if (!p.apexOnly) {
@@ -168,12 +207,14 @@ export async function tlcnnInput(clip: ClipRef, p: Pick<TlcnnParams, 'size' | 't
         expected: 'a frame/video dataset, or recipe parameter apexOnly: true (frame CNN on the apex face, no LSTM)',
       });
     }
-    return readApexFace(clip, p.size);
+    return readApexFace(clip, p);
   }
-  const vol = await loadClipVolume(clip, { size: { width: p.size, height: p.size } });
-  if (vol.frames < 2) throw new MerError('BAD_INPUT', `clip has ${vol.frames} frame(s)`, { clip: id, expected: '≥ 2 frames for TIM and apex spotting' });
-  const { onset, apex: annotated } = annotatedIndices(clip, vol.frames);
-  const apex = annotated ?? spotApex(vol, { onset });
+  const side = p.alignFaces ? ALIGN_READ_SIDE : p.size;
+  const raw = await loadClipVolume(clip, { size: { width: side, height: side } });
+  if (raw.frames < 2) throw new MerError('BAD_INPUT', `clip has ${raw.frames} frame(s)`, { clip: id, expected: '≥ 2 frames for TIM and apex spotting' });
+  const { onset, apex: annotated } = annotatedIndices(clip, raw.frames);
+  const apex = annotated ?? spotApex(raw, { onset });
+  const vol = p.alignFaces ? await alignVolume(raw, apex, p) : raw;
   const n = p.size * p.size;
   if (p.apexOnly) return Float32Array.from(vol.data.subarray(apex * n, (apex + 1) * n));
   const T = p.timFrames;
@@ -192,17 +233,9 @@ function stepAtHalf(epochs: number): ScheduleOptions {
  * Pre-trained frame CNNs of this process, by everything that determines them
  * (CK+ folder, classes, network, seeds, schedule). Bounded: one run needs one.
  */
-const pretrained = new Map<string, { weights: WeightArrays; summary: string; secondsPerEpoch: number }>();
-const PRETRAINED_KEPT = 2;
-
-function rememberPretrained(key: string, v: { weights: WeightArrays; summary: string; secondsPerEpoch: number }): void {
-  pretrained.set(key, v);
-  while (pretrained.size > PRETRAINED_KEPT) pretrained.delete(pretrained.keys().next().value as string);
-}
-
 /** Forget the pre-trained frame CNNs (tests: compare a reused one with a fresh one). */
 export function clearTlcnnPretrainCache(): void {
-  pretrained.clear();
+  clearPretrainCache();
 }
 
 function tlcnnLearner(p: TlcnnParams): Learner {
@@ -232,20 +265,15 @@ function tlcnnLearner(p: TlcnnParams): Learner {
       else if (!macroSchemeFor(train.classes)) info.pretrain = `skipped: CK+ has no relabelling to ${train.classes.join('/')}`;
       else {
         const pretrainSeed = preRng.nextUint32();
-        const key = JSON.stringify([resolve(p.macroDir), train.classes, frameBuild, seed, pretrainSeed, p.pretrainEpochs, p.pretrainLr, p.pretrainBatch, p.momentum]);
-        const done = pretrained.get(key);
-        if (done) {
-          frameNet.setWeights(done.weights);
-          info.pretrain = `${done.summary}; reused (pre-trained once per run, no fold data)`;
-          info.pretrainSecondsPerEpoch = done.secondsPerEpoch;
-        } else {
-          const m = await loadMacroDomain(p.macroDir, { kind: 'face', classes: train.classes, size: p.size });
+        const key = JSON.stringify([resolve(p.macroDir), train.classes, frameBuild, seed, pretrainSeed, p.pretrainEpochs, p.pretrainLr, p.pretrainBatch, p.momentum, p.alignFaces, p.alignMargin]);
+        const pre = await pretrainOnce(key, async () => {
+          const m = await loadMacroDomain(p.macroDir as string, { kind: 'face', classes: train.classes, size: p.size, ...(p.alignFaces ? { align: { margin: p.alignMargin }, cacheDir: defaultCacheDir() } : {}) });
           const r = await trainNetwork(frameNet, { x: m.x, y: m.y, subjects: m.subjects }, { epochs: p.pretrainEpochs, batchSize: p.pretrainBatch, optimizer: sgd(p.pretrainLr), schedule: stepAtHalf(p.pretrainEpochs), seed: pretrainSeed });
-          const summary = `CK+ ${m.y.length} faces (${m.scheme}), ${r.epochs} epochs, final loss ${r.log.at(-1)?.loss.toFixed(4)}`;
-          rememberPretrained(key, { weights: networkWeightArrays(frameNet), summary, secondsPerEpoch: r.secondsPerEpoch });
-          info.pretrain = summary;
-          info.pretrainSecondsPerEpoch = r.secondsPerEpoch;
-        }
+          return { weights: networkWeightArrays(frameNet), summary: `CK+ ${m.y.length} faces (${m.scheme}), ${r.epochs} epochs, final loss ${r.log.at(-1)?.loss.toFixed(4)}`, secondsPerEpoch: r.secondsPerEpoch };
+        });
+        if (pre.reused) frameNet.setWeights(pre.weights);
+        info.pretrain = pre.reused ? `${pre.summary}; reused (pre-trained once per run, no fold data)` : pre.summary;
+        info.pretrainSecondsPerEpoch = pre.secondsPerEpoch;
       }
       // 2. fine-tuning on micro-expression frames
       const ftTim = p.finetuneOn === 'tim' && !p.apexOnly;
@@ -262,7 +290,10 @@ function tlcnnLearner(p: TlcnnParams): Learner {
           fs.push(train.subjects[i]);
         }
       });
-      const ft = await trainNetwork(frameNet, { x: fx, y: fy, subjects: fs }, { epochs: p.finetuneEpochs, batchSize: p.finetuneBatch, optimizer: sgd(p.finetuneLr), schedule: stepAtHalf(p.finetuneEpochs), seed: train.rng.nextUint32() });
+      const ft = await trainNetwork(frameNet, { x: fx, y: fy, subjects: fs }, { epochs: p.finetuneEpochs, batchSize: p.finetuneBatch, optimizer: sgd(p.finetuneLr), schedule: stepAtHalf(p.finetuneEpochs), seed: train.rng.nextUint32(),
+        // audited here only when this is the last stage (apexOnly); the TIM stage is audited below
+        audit: p.apexOnly ? auditHook(train.audit, (net, X) => predictRows(net, sliceTransform(0, n).transform(X))) : undefined,
+      });
       info.finetuneSecondsPerEpoch = ft.secondsPerEpoch;
       info.finetuneFinalLoss = ft.log.at(-1)?.loss;
       if (p.apexOnly) {
@@ -281,7 +312,9 @@ function tlcnnLearner(p: TlcnnParams): Learner {
       frameNet.dispose();
       const sx = new Float32Array(train.X.length * n * T);
       train.X.forEach((r, i) => sx.set(r.subarray(n), i * n * T));
-      const sr = await trainNetwork(seqNet, { x: sx, y: Int32Array.from(train.y), subjects: train.subjects }, { epochs: p.seqEpochs, batchSize: p.seqBatch, optimizer: sgd(p.seqLr), schedule: stepAtHalf(p.seqEpochs), seed: train.rng.nextUint32() });
+      const sr = await trainNetwork(seqNet, { x: sx, y: Int32Array.from(train.y), subjects: train.subjects }, { epochs: p.seqEpochs, batchSize: p.seqBatch, optimizer: sgd(p.seqLr), schedule: stepAtHalf(p.seqEpochs), seed: train.rng.nextUint32(),
+        audit: auditHook(train.audit, (net, X) => predictRows(net, sliceTransform(n, n * T).transform(X))),
+      });
       info.seqSecondsPerEpoch = sr.secondsPerEpoch;
       info.finalLoss = sr.log.at(-1)?.loss;
       const model = fittedPipeline('tlcnn', [sliceTransform(n, n * T)], {
@@ -317,10 +350,11 @@ export function tlcnnRecipe(overrides: Record<string, unknown> = {}): Recipe {
     title: 'TLCNN: frame CNN pre-trained on CK+, fine-tuned on micro-expression frames, CNN → LSTM on TIM sequences',
     paper: {
       citation: 'Wang, Li, Huang, Zhao, Fu, Wang, "Micro-expression recognition with small sample size by transferring long-term convolutional neural network", Neurocomputing 312, 2018',
-      settings: `scaled 5-conv + 3-FC CNN on 48×48 gray; pre-train on CK+ faces; fine-tune SGD 0.9 lr ${p.finetuneLr} batch ${p.finetuneBatch}${onApex ? ' apex frames' : ' TIM frames'}; CNN→LSTM lr 0.01 batch 16; TIM ${p.timFrames} (paper 32/64)${p.apexOnly ? '; apexOnly: no LSTM stage' : ''}`,
+      settings: `scaled 5-conv + 3-FC CNN on 48×48 gray; pre-train on CK+ faces; fine-tune SGD 0.9 lr ${p.finetuneLr} batch ${p.finetuneBatch}${onApex ? ' apex frames' : ' TIM frames'}; CNN→LSTM lr 0.01 batch 16; TIM ${p.timFrames} (paper 32/64)${p.apexOnly ? '; apexOnly: no LSTM stage (real frame sequences: synthetic data only here)' : ''}${p.alignFaces ? `; CK+ and micro-expression faces aligned alike by their own landmarks (margin ${p.alignMargin})` : ''}`,
     },
     accepts: p.apexOnly ? ['flow', 'frames', 'video', 'memory'] : ['frames', 'video', 'memory'],
     defaultProtocol: 'loso',
+    auditable: true,
     params: { ...p },
     extractParams: { size: p.size, timFrames: p.timFrames, apexOnly: p.apexOnly },
     extract: (clip) => tlcnnInput(clip, p),

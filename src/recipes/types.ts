@@ -23,6 +23,11 @@ export interface Recipe {
   readonly accepts: readonly ClipSource['kind'][];
   /** protocol used when --protocol is not given */
   readonly defaultProtocol: string;
+  /**
+   * The learner trains in epochs and reports the fold's test predictions at
+   * the epochs TrainingSet.audit asks for (`--audit-selection`, issue 20).
+   */
+  readonly auditable?: boolean;
   /** every parameter of the recipe (shown in the report) */
   readonly params: Readonly<Record<string, unknown>>;
   /**

@@ -19,13 +19,28 @@
  */
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { FlowProducer, Job, Queue, QueueEvents, Worker, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import type { ConnectionOptions, Job, JobsOptions, Queue, QueueEvents } from 'bullmq';
 import { MerError, type MerErrorCode } from '../core/errors.ts';
+import { importOptionalGroup } from '../core/optional.ts';
+import { workerEntry, workerExecArgv } from '../core/runtime.ts';
 import { ArrayCache, stableStringify } from './cache.ts';
 import { MERERROR_PREFIX, WORKER_CACHE_ENV } from './bullmqProcessor.ts';
 import { packArrays, unpackArrays } from './pack.ts';
 import type { Executor } from './pool.ts';
 import type { FoldResult, FoldTask, Task } from './tasks.ts';
+
+/**
+ * bullmq, loaded with the first queue or worker. It and ioredis (bullmq's
+ * Redis driver, which bullmq 6 requires itself and declares an optional peer)
+ * are optional dependencies: either missing is one line naming both.
+ */
+async function loadBullmq(): Promise<typeof import('bullmq')> {
+  const [bullmq] = await importOptionalGroup<[typeof import('bullmq'), unknown]>('bullmq ioredis', 'the Redis queue (--executor bullmq, merkit worker)', [
+    () => import('bullmq'),
+    () => import('ioredis'),
+  ]);
+  return bullmq;
+}
 
 /** the prefix marking a failed job's reason as a MerError (exported for tests) */
 export const MERERROR_PREFIX_FOR_TESTS = MERERROR_PREFIX;
@@ -108,6 +123,7 @@ export interface BullmqExecutor extends Executor {
 }
 
 export async function createBullmqExecutor(opts: BullmqExecutorOptions): Promise<BullmqExecutor> {
+  const { FlowProducer, Job, Queue, QueueEvents } = await loadBullmq();
   const connection = redisConnection(opts.redis);
   const cache = new ArrayCache(opts.cacheDir);
   const jobOpts: JobsOptions = {
@@ -230,6 +246,7 @@ export interface BullmqWorkers {
 
 /** Start processing merkit's queues in this process (what `merkit worker` runs). */
 export async function startBullmqWorkers(opts: BullmqWorkerOptions): Promise<BullmqWorkers> {
+  const { Worker } = await loadBullmq();
   const connection = redisConnection(opts.redis);
   const lockDuration = opts.lockMs ?? DEFAULT_LOCK_MS;
   const common = {
@@ -238,12 +255,13 @@ export async function startBullmqWorkers(opts: BullmqWorkerOptions): Promise<Bul
     stalledInterval: opts.stalledMs ?? lockDuration,
     maxStalledCount: opts.maxStalledCount ?? DEFAULT_MAX_STALLED,
   };
-  const processorFile = fileURLToPath(new URL('./bullmqProcessor.mjs', import.meta.url));
+  // from source bullmqProcessor.mjs (registers tsx in the thread, then loads bullmqProcessor.ts); from dist/ the compiled processor
+  const processorFile = fileURLToPath(workerEntry(import.meta.url, 'bullmqProcessor'));
   const sandbox = {
     ...common,
     concurrency: Math.max(1, opts.concurrency ?? 1),
     useWorkerThreads: true,
-    workerThreadsOptions: { execArgv: ['--import', 'tsx'], env: { ...process.env, [WORKER_CACHE_ENV]: opts.cacheDir } },
+    workerThreadsOptions: { execArgv: workerExecArgv(import.meta.url), env: { ...process.env, [WORKER_CACHE_ENV]: opts.cacheDir } },
   };
   const log = opts.log ?? (() => undefined);
   const extract = new Worker(QUEUES.extract, processorFile, sandbox);

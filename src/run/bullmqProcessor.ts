@@ -8,7 +8,7 @@
  * thrown as an UnrecoverableError so BullMQ does not retry it; the MerError's
  * fields travel in the message (MERERROR_PREFIX + JSON) for the client to rebuild.
  */
-import { UnrecoverableError, type SandboxedJob } from 'bullmq';
+import type { SandboxedJob } from 'bullmq';
 import { isMerError } from '../core/errors.ts';
 import { ArrayCache } from './cache.ts';
 import { FoldCache } from './foldCache.ts';
@@ -20,6 +20,8 @@ export const WORKER_CACHE_ENV = 'MERKIT_WORKER_CACHE';
 export const MERERROR_PREFIX = 'MerError:';
 
 export default async function process_(job: SandboxedJob): Promise<unknown> {
+  // imported here, not at the top: bullmq.ts imports this module's constants without loading bullmq
+  const { UnrecoverableError } = await import('bullmq');
   const dir = process.env[WORKER_CACHE_ENV];
   if (!dir) throw new UnrecoverableError(`worker misconfigured: ${WORKER_CACHE_ENV} is not set`);
   const cache = new ArrayCache(dir);

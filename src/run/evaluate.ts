@@ -16,6 +16,7 @@ import { applyLabels, getLabelScheme } from '../datasets/labelSchemes.ts';
 import { checkFolds, makeFolds, parseProtocol } from '../eval/protocols.ts';
 import type { Fold } from '../eval/types.ts';
 import { getRecipe } from '../recipes/index.ts';
+import type { AuditSpec } from '../eval/audit.ts';
 import { ArrayCache, cacheKey, defaultCacheDir } from './cache.ts';
 import { clipContentHash } from './clipHash.ts';
 import { createLocalExecutor, type Executor } from './pool.ts';
@@ -57,6 +58,8 @@ export interface EvaluateOptions {
   runDir?: string;
   /** absolute paths among the recipe parameters are stored relative to this folder in run.json (default: the working directory) */
   runRoot?: string;
+  /** `--audit-selection [--audit-every K]`: store test predictions during training (eval/audit.ts) */
+  audit?: AuditSpec;
 }
 
 export const DEFAULT_SEED = 1;
@@ -78,9 +81,13 @@ export async function evaluate(opts: EvaluateOptions): Promise<Results> {
   const progress = opts.progress ?? silentProgress;
   const seed = opts.seed ?? DEFAULT_SEED;
   await loadPlugins();
-  const recipe = getRecipe(opts.recipe, opts.recipeParams ?? {});
+  const recipe = await getRecipe(opts.recipe, opts.recipeParams ?? {});
   const protocol = parseProtocol(opts.protocol ?? recipe.defaultProtocol);
   const isCross = protocol.kind === 'cross';
+  if (opts.audit && !recipe.auditable) {
+    throw new MerError('BAD_OPTION', `recipe '${recipe.name}' does not train in epochs: --audit-selection has nothing to audit`, { expected: 'a network recipe: ststnet, off-apexnet, dual-inception, fr, emr or tlcnn' });
+  }
+  const audit: AuditSpec | undefined = opts.audit && (opts.audit.every !== undefined ? { every: opts.audit.every } : {});
   if (isCross && !opts.testDataset) {
     throw new MerError('BAD_OPTION', 'the cross protocol needs --test-dataset <kind>:<path>');
   }
@@ -154,7 +161,14 @@ export async function evaluate(opts: EvaluateOptions): Promise<Results> {
       if (x) rows.push({ clip, x, isTest: i >= train.clips.length });
     });
     const dims = new Set(rows.map((r) => r.x.length));
-    if (dims.size > 1) throw new MerError('BAD_INPUT', `clips gave feature vectors of different lengths (${[...dims].join(', ')})`);
+    if (dims.size > 1) {
+      const byKind = new Map<string, Set<number>>();
+      for (const r of rows) byKind.set(r.clip.source.kind, (byKind.get(r.clip.source.kind) ?? new Set()).add(r.x.length));
+      const kinds = [...byKind].map(([k, ls]) => `${k} clips ${[...ls].join('/')}`).join(', ');
+      throw new MerError('BAD_INPUT', `clips gave feature vectors of different lengths (${kinds})`, {
+        expected: byKind.size > 1 ? `one input size for every kind of clip: set the recipe's size parameters so they agree (e.g. emr: frameFlowSize = the flow images' side, 28)` : 'clips of one size',
+      });
+    }
     const trainRows = rows.filter((r) => !r.isTest);
     const testRows = rows.filter((r) => r.isTest);
     if (trainRows.length === 0) {
@@ -186,9 +200,10 @@ export async function evaluate(opts: EvaluateOptions): Promise<Results> {
         trainSubjects: fold.train.map((i) => subjectKey(rows[i].clip)),
         testX: fold.test.map((i) => rows[i].x),
         testSubjects: [...new Set(fold.test.map((i) => subjectKey(rows[i].clip)))],
+        ...(audit ? { audit } : {}),
       }),
     );
-    const runStore = opts.runDir ? await openRunStore(opts, recipe.name, recipe.params, seed, opts.protocol ?? recipe.defaultProtocol, train.scheme, classes, rows, folds) : undefined;
+    const runStore = opts.runDir ? await openRunStore(opts, recipe.name, recipe.params, seed, opts.protocol ?? recipe.defaultProtocol, train.scheme, classes, rows, folds, audit) : undefined;
     const indexedRunStore = runStore && {
       get: (i: number) => runStore.get(i),
       put: (i: number, r: FoldResult) => runStore.put(i, r, folds[i].test.map((j) => rows[j].clip.y)),
@@ -229,6 +244,7 @@ async function openRunStore(
   classes: string[],
   rows: readonly Row[],
   folds: readonly Fold[],
+  audit: AuditSpec | undefined,
 ): Promise<RunStore> {
   const fpRows: FingerprintRow[] = rows.map((r) => ({ key: clipKey(r.clip), subject: subjectKey(r.clip), y: r.clip.y, x: r.x }));
   const behaviour = await behaviourFingerprint(recipeName, params, fpRows.filter((_, i) => !rows[i].isTest), classes, seed);
@@ -245,6 +261,7 @@ async function openRunStore(
     dataHash: dataFingerprint(fpRows, classes, folds),
     behaviourHash: behaviour.hash,
     behaviourProbe: behaviour.probe,
+    ...(audit ? { audit } : {}),
     merkitVersion: MERKIT_VERSION,
     created: new Date().toISOString(),
   };

@@ -72,7 +72,7 @@ export interface BehaviourFingerprint {
  */
 export async function behaviourFingerprint(recipeName: string, params: Readonly<Record<string, unknown>>, rows: readonly FingerprintRow[], classes: readonly string[], seed: number): Promise<BehaviourFingerprint> {
   const p = probeParams(params);
-  const recipe = getRecipe(recipeName, p);
+  const recipe = await getRecipe(recipeName, p);
   const trainIdx = spread(rows.length, BEHAVIOUR_TRAIN_ROWS);
   const taken = new Set(trainIdx);
   const testIdx = spread(rows.length, BEHAVIOUR_TEST_ROWS, 1).filter((i) => !taken.has(i));

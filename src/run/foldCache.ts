@@ -2,7 +2,8 @@
  * Cached fold results: what makes a killed run resume. A fold's result is a
  * pure function of (recipe, its parameters, fold name, seed, classes, the
  * training rows — features, labels, ids, subjects — and the test features),
- * so the key hashes exactly those; the value is the FoldResult as JSON
+ * so the key hashes exactly those (and the audit settings of an audited run,
+ * whose result also holds the audit's stored predictions); the value is the FoldResult as JSON
  * (predictions are class indices and float64 scores, which JSON round-trips
  * exactly, so a resumed run gives the same metrics bit for bit).
  *
@@ -34,7 +35,8 @@ export function foldKey(t: FoldTask): string {
   h.update('\0');
   h.update(FOLD_STAGE);
   h.update('\0');
-  h.update(stableStringify({ recipe: t.recipe, params: t.recipeParams, fold: t.foldName, seed: t.seed, classes: t.classes }));
+  // an audited fold's result carries its stored test predictions: its key differs (unaudited keys are unchanged)
+  h.update(stableStringify({ recipe: t.recipe, params: t.recipeParams, fold: t.foldName, seed: t.seed, classes: t.classes, ...(t.audit ? { audit: t.audit } : {}) }));
   h.update('\0');
   h.update(stableStringify({ y: t.trainY, ids: t.trainIds, subjects: t.trainSubjects, testSubjects: t.testSubjects }));
   hashRows(h, t.trainX);

@@ -194,7 +194,7 @@ export const TRAIN_FOLD_NAME = 'all';
  */
 export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   const progress = opts.progress ?? silentProgress;
-  const recipe = getRecipe(opts.recipe, opts.recipeParams ?? {});
+  const recipe = await getRecipe(opts.recipe, opts.recipeParams ?? {});
   const ds = applyLabels(await openDataset(opts.dataset), getLabelScheme(opts.labels ?? 'original'));
   const skipped: Problem[] = [...ds.problems];
   const unreadable = ds.clips.filter((c) => !recipe.accepts.includes(c.source.kind));
@@ -283,7 +283,7 @@ export interface LoadedModel {
 /** Read a model folder and rebuild its recipe (same parameters) and fitted model. */
 export async function loadModel(dir: string): Promise<LoadedModel> {
   const { meta, saved } = await readModelFolder(dir);
-  const recipe = getRecipe(meta.recipe, meta.recipeParams ?? {});
+  const recipe = await getRecipe(meta.recipe, meta.recipeParams ?? {});
   const model = await loadSavedModel(saved);
   if (!isFittedModel(model)) throw new MerError('BAD_INPUT', `the saved model '${saved.kind}' is a transform, not a classifier`, { file: join(dir, MODEL_JSON) });
   return { meta, recipe, model };

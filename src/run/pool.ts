@@ -4,10 +4,10 @@
  * code (tasks.ts), and every task's randomness is derived from the task
  * itself, so results are identical whatever the worker count or order.
  */
-import { Piscina } from 'piscina';
 import { availableParallelism } from 'node:os';
 import { MerError, type MerErrorCode } from '../core/errors.ts';
-import { runTask, type Task, type FoldResult } from './tasks.ts';
+import { workerEntry, workerExecArgv } from '../core/runtime.ts';
+import type { Task, FoldResult } from './tasks.ts';
 
 export interface Executor {
   run(task: Task & { type: 'extract' }): Promise<Float32Array>;
@@ -28,21 +28,28 @@ export function createLocalExecutor(workers = defaultWorkers()): Executor {
   if (workers <= 1) {
     return {
       workers: 1,
-      run: ((task: Task) => runTask(task)) as Executor['run'],
+      // the job code (recipes, learners) is loaded with the first task, not with this module
+      run: (async (task: Task) => (await import('./tasks.ts')).runTask(task)) as Executor['run'],
       async close() {},
     };
   }
-  const pool = new Piscina({
-    filename: new URL('./worker.ts', import.meta.url).href,
-    minThreads: workers,
-    maxThreads: workers,
-    execArgv: ['--import', 'tsx'],
-    resourceLimits: { maxOldGenerationSizeMb: 4096 },
-  });
+  // piscina and its threads start with the first task: creating an executor costs nothing
+  let pool: Promise<import('piscina').Piscina> | undefined;
+  const startPool = async () => {
+    const { Piscina } = await import('piscina');
+    return new Piscina({
+      // from source worker.mjs (registers tsx, then runs worker.ts), from dist/ worker.js (plain Node)
+      filename: workerEntry(import.meta.url, 'worker').href,
+      minThreads: workers,
+      maxThreads: workers,
+      execArgv: workerExecArgv(import.meta.url),
+      resourceLimits: { maxOldGenerationSizeMb: 4096 },
+    });
+  };
   return {
     workers,
     run: (async (task: Task) => {
-      const r = (await pool.run(task)) as WorkerReply;
+      const r = (await (await (pool ??= startPool())).run(task)) as WorkerReply;
       if (r.ok) return r.value;
       if (r.merError) {
         const m = r.merError;
@@ -53,7 +60,7 @@ export function createLocalExecutor(workers = defaultWorkers()): Executor {
       throw err;
     }) as Executor['run'],
     async close() {
-      await pool.destroy();
+      if (pool) await (await pool).destroy();
     },
   };
 }

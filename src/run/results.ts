@@ -3,6 +3,7 @@ import type { LabelledClip } from '../core/clip.ts';
 import { MerError, type Problem } from '../core/errors.ts';
 import type { Fold } from '../eval/types.ts';
 import { buildResults, type RawPrediction, type Results, type Timing } from '../eval/results.ts';
+import { buildAudit, type AuditBlock, type AuditEpoch } from '../eval/audit.ts';
 import type { Recipe } from '../recipes/types.ts';
 import type { FoldResult } from './tasks.ts';
 
@@ -39,7 +40,7 @@ export function assembleResults(a: AssembleInput): Results {
       predictions.push({ dataset: c.dataset, subject: c.subject, clip: c.clip, y: c.y, pred: p.pred, scores: p.scores, fold: fold.name });
     });
   });
-  return buildResults({
+  const results = buildResults({
     recipe: a.recipe.name,
     protocol: a.protocol,
     dataset: a.dataset,
@@ -55,4 +56,34 @@ export function assembleResults(a: AssembleInput): Results {
     paper: a.recipe.paper,
     params: a.recipe.params,
   });
+  if (!a.foldResults.some((r) => r.audit)) return results;
+  return { ...results, audit: auditBlock(a, results) };
+}
+
+/** Honest rule, in words, for the report. */
+const HONEST_RULE = "the predictions merkit reports: each fold's network after its last epoch, or, for a recipe that keeps the checkpoint chosen on a validation split of its own training subjects (FR, Dual-Inception), that checkpoint";
+
+/**
+ * The audit block: each stored epoch's predictions of every test clip, in the
+ * order of results.predictions. Only epochs that every fold stored are kept
+ * (they differ only if a fold stopped early).
+ */
+function auditBlock(a: AssembleInput, results: Results): AuditBlock {
+  const audits = a.foldResults.map((r, k) => {
+    if (!r.audit) throw new MerError('INTERNAL', `fold ${a.folds[k].name} has no audit while others do`);
+    return r.audit;
+  });
+  const common = audits[0].epochs.filter((e) => audits.every((f) => f.epochs.includes(e)));
+  const perEpoch: AuditEpoch[] = common.map((epoch) => ({
+    epoch,
+    predictions: a.folds.flatMap((fold, k) => {
+      const preds = audits[k].preds[audits[k].epochs.indexOf(epoch)];
+      if (preds.length !== fold.test.length) throw new MerError('INTERNAL', `fold ${fold.name}: audit epoch ${epoch} has ${preds.length} predictions for ${fold.test.length} test clips`);
+      return fold.test.map((idx, j) => {
+        const c = a.items[idx];
+        return { dataset: c.dataset, subject: c.subject, clip: c.clip, label: a.classes[c.y], pred: a.classes[preds[j]] };
+      });
+    }),
+  }));
+  return buildAudit(perEpoch, { uf1: results.metrics.uf1, uar: results.metrics.uar, rule: HONEST_RULE });
 }

@@ -45,9 +45,11 @@ export async function runFoldsResumable(
     await Promise.all(
       tasks.map(async (t, i) => {
         if (cache) t.resultKey = keys[i];
-        results[i] = await runStore?.get(i);
+        // an audited task needs the stored audit (its cache key already differs; this guards hand-edited files)
+        const usable = (r: FoldResult | undefined) => (r && (!t.audit || r.audit) ? r : undefined);
+        results[i] = usable(await runStore?.get(i));
         if (!results[i] && cache) {
-          results[i] = await cache.get(keys[i]);
+          results[i] = usable(await cache.get(keys[i]));
           if (results[i] && runStore) await runStore.put(i, results[i] as FoldResult);
         }
         if (results[i]) progress.tick();

@@ -8,6 +8,7 @@ import { MerError } from '../core/errors.ts';
 import { buildResults, type RawPrediction, type Results } from '../eval/results.ts';
 import { getRecipe } from '../recipes/index.ts';
 import { readRun, type StoredRun } from './runStore.ts';
+import type { PaperRef } from '../recipes/types.ts';
 import { loadPlugins } from './plugins.ts';
 
 export interface RunProgress {
@@ -21,8 +22,8 @@ export function runProgress(run: StoredRun): RunProgress {
   return { done: run.folds.length, total: run.manifest.folds.length };
 }
 
-/** Results of the stored folds of `run` (all of them when the run is complete). */
-export function resultsOfRun(run: StoredRun): Results & { run: { dir: string } & RunProgress } {
+/** Results of the stored folds of `run` (all of them when the run is complete); `paper` is the recipe's citation, when known. */
+export function resultsOfRun(run: StoredRun, paper?: PaperRef): Results & { run: { dir: string } & RunProgress } {
   const m = run.manifest;
   if (run.folds.length === 0) throw new MerError('BAD_INPUT', `run folder ${run.dir} has no finished fold yet (0 of ${m.folds.length})`, { expected: 'at least one <fold>.json beside run.json' });
   const cls = m.classes;
@@ -36,12 +37,6 @@ export function resultsOfRun(run: StoredRun): Results & { run: { dir: string } &
     for (const p of f.predictions) predictions.push({ dataset: p.dataset, subject: p.subject, clip: p.clip, y: index(p.label, f.fold), pred: index(p.pred, f.fold), scores: p.scores, fold: f.fold });
   }
   const done = new Set(run.folds.map((f) => f.fold));
-  let paper;
-  try {
-    paper = getRecipe(m.recipe).paper;
-  } catch {
-    paper = undefined; // a plug-in recipe that is not loaded: the numbers do not need it
-  }
   const results = buildResults({
     recipe: m.recipe,
     protocol: m.protocol,
@@ -60,5 +55,12 @@ export function resultsOfRun(run: StoredRun): Results & { run: { dir: string } &
 
 export async function resultsFromRunDir(dir: string): Promise<Results & { run: { dir: string } & RunProgress }> {
   await loadPlugins();
-  return resultsOfRun(await readRun(dir));
+  const run = await readRun(dir);
+  let paper: PaperRef | undefined;
+  try {
+    paper = (await getRecipe(run.manifest.recipe)).paper;
+  } catch {
+    paper = undefined; // a plug-in recipe that is not loaded: the numbers do not need it
+  }
+  return resultsOfRun(run, paper);
 }

@@ -27,6 +27,8 @@ import { writeFileAtomic } from '../io/atomic.ts';
 import { MERKIT_VERSION } from '../version.ts';
 import { stableStringify } from './cache.ts';
 import type { FoldResult } from './tasks.ts';
+import type { FoldAudit } from './audit.ts';
+import type { AuditSpec } from '../eval/audit.ts';
 
 export const RUN_MANIFEST = 'run.json';
 export const RUN_FORMAT = 'merkit-run/1';
@@ -70,6 +72,8 @@ export interface RunManifest {
   behaviourHash: string;
   /** what the behavioural fingerprint ran (shortened epochs etc.), for the record */
   behaviourProbe: string;
+  /** `--audit-selection` of the run (its folds store per-epoch test predictions); absent when not audited */
+  audit?: AuditSpec;
   merkitVersion: string;
   created: string;
 }
@@ -83,6 +87,8 @@ export interface StoredFold {
   /** what the learner reported (epochs trained, best epoch, …) */
   info?: Record<string, unknown>;
   predictions: StoredPrediction[];
+  /** audited runs: the stored epochs and, per epoch, every test clip's predicted class index */
+  audit?: FoldAudit;
   finishedAt: string;
 }
 
@@ -115,6 +121,7 @@ export function manifestDifferences(have: RunManifest, want: RunManifest): strin
   cmp('labels', have.labels, want.labels);
   cmp('protocol', have.protocol, want.protocol);
   cmp('classes', have.classes, want.classes);
+  cmp('audit (--audit-selection)', have.audit ?? null, want.audit ?? null);
   if (have.dataHash !== want.dataHash) diffs.push(`dataset content: the run folder was made on data ${have.dataHash.slice(0, 12)}, this dataset is ${want.dataHash.slice(0, 12)} (other clips, labels or features)`);
   else cmp('folds', have.folds, want.folds);
   if (have.behaviourHash !== want.behaviourHash) {
@@ -166,6 +173,7 @@ export class RunStore {
       foldName: f.fold,
       predictions: f.predictions.map((p) => ({ pred: cls.indexOf(p.pred), scores: p.scores })),
       ...(f.info !== undefined ? { info: f.info } : {}),
+      ...(f.audit !== undefined ? { audit: f.audit } : {}),
       seconds: f.seconds,
     };
   }
@@ -185,6 +193,7 @@ export class RunStore {
         const [dataset, subject, ...rest] = entry.test[j].split('/');
         return { dataset, subject, clip: rest.join('/'), label: cls[labels[j]], pred: cls[p.pred], scores: Array.from(p.scores) };
       }),
+      ...(r.audit !== undefined ? { audit: r.audit } : {}),
       finishedAt: new Date().toISOString(),
     };
     await writeFileAtomic(join(this.dir, foldFileName(entry.name)), `${JSON.stringify(stored)}\n`);

@@ -6,6 +6,9 @@ import type { ClipRef } from '../core/clip.ts';
 import { Rng } from '../core/rng.ts';
 import type { Prediction } from '../learn/types.ts';
 import { getRecipe } from '../recipes/index.ts';
+import { MerError } from '../core/errors.ts';
+import type { AuditSpec } from '../eval/audit.ts';
+import { createAuditProbe, type FoldAudit } from './audit.ts';
 import { loadPlugins } from './plugins.ts';
 
 export interface ExtractTask {
@@ -29,6 +32,8 @@ export interface FoldTask {
   testX: Float32Array[];
   /** subject keys of the fold's test clips (names only, see TrainingSet.testSubjects) */
   testSubjects?: string[];
+  /** `--audit-selection`: store the test predictions during training (src/run/audit.ts) */
+  audit?: AuditSpec;
   /** fold-result cache key (foldCache.ts): a BullMQ worker stores its result there itself */
   resultKey?: string;
 }
@@ -39,6 +44,8 @@ export interface FoldResult {
   /** optional facts the learner reports (chosen C, gamma, …) */
   info?: Record<string, unknown>;
   seconds: number;
+  /** the audited runs' stored test predictions per epoch (never used by the fold itself) */
+  audit?: FoldAudit;
 }
 
 export type Task = ExtractTask | FoldTask;
@@ -54,14 +61,15 @@ export function sharedRunRng(seed: number): Rng {
 }
 
 export async function runExtractTask(t: ExtractTask): Promise<Float32Array> {
-  const recipe = getRecipe(t.recipe, t.recipeParams);
+  const recipe = await getRecipe(t.recipe, t.recipeParams);
   return recipe.extract(t.clip);
 }
 
 export async function runFoldTask(t: FoldTask): Promise<FoldResult> {
   const t0 = performance.now();
-  const recipe = getRecipe(t.recipe, t.recipeParams);
+  const recipe = await getRecipe(t.recipe, t.recipeParams);
   const learner = recipe.learner();
+  const audit = t.audit ? createAuditProbe(t.testX, t.audit) : undefined;
   const model = await learner.fit({
     X: t.trainX,
     y: t.trainY,
@@ -71,6 +79,7 @@ export async function runFoldTask(t: FoldTask): Promise<FoldResult> {
     rng: foldRng(t.seed, t.foldName),
     sharedRng: sharedRunRng(t.seed),
     testSubjects: t.testSubjects,
+    ...(audit ? { audit: audit.probe } : {}),
   });
   let predictions: FoldResult['predictions'];
   try {
@@ -80,7 +89,14 @@ export async function runFoldTask(t: FoldTask): Promise<FoldResult> {
     model.dispose?.();
   }
   const info = (model as { info?: Record<string, unknown> }).info;
-  return { foldName: t.foldName, predictions, info, seconds: (performance.now() - t0) / 1000 };
+  const result: FoldResult = { foldName: t.foldName, predictions, info, seconds: (performance.now() - t0) / 1000 };
+  if (audit) {
+    result.audit = audit.stored();
+    if (result.audit.epochs.length === 0) {
+      throw new MerError('BAD_OPTION', `recipe ${t.recipe} stored no audited epoch in fold ${t.foldName}`, { expected: '--audit-selection with a network recipe that trains (ststnet, off-apexnet, dual-inception, fr, emr, tlcnn)' });
+    }
+  }
+  return result;
 }
 
 export async function runTask(t: Task): Promise<Float32Array | FoldResult> {

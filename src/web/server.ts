@@ -1,5 +1,5 @@
 /**
- * The HTTP server behind `merkit serve`: the built page (dist/web), the model
+ * The HTTP server behind `merkit serve`: the built page (dist/page), the model
  * folder under /model/…, the tfjs wasm binaries under /wasm/…, the face-api
  * weights under /face-models/…, and the evaluation reports under --reports
  * (/api/reports = JSON listing, /reports/<id>/results.json|report.html).

@@ -50,8 +50,8 @@ test('user errors are one clear line with exit code 2, never a stack trace', () 
     [['evaluate', '--dataset', `features:${join(dir, 'table.csv')}`, '--recipe', 'svm-linear', '--protocol', 'kfold:1'], /kfold/],
     [['evaluate', '--dataset', `features:${join(dir, 'table.csv')}`, '--recipe', 'svm-linear', '--labels', 'nope'], /label scheme/],
     [['evaluate', '--dataset', `features:${join(dir, 'table.csv')}`, '--recipe', 'flow-svm'], /cannot read 'features' clips/],
-    [['evaluate', '--dataset', `features:${join(dir, 'table.csv')}`, '--recipe', 'svm-linear', '--seed', 'abc'], /--seed/],
     [['evaluate', '--dataset', `features:${join(dir, 'table.csv')}`, '--recipe', 'svm-linear', '--epochs', '3'], /no training epochs/],
+    [['evaluate', '--dataset', `features:${join(dir, 'table.csv')}`, '--recipe', 'svm-linear', '--audit-selection'], /does not train in epochs/],
   ];
   for (const [args, re] of cases) {
     const r = merkit(args);
@@ -60,6 +60,57 @@ test('user errors are one clear line with exit code 2, never a stack trace', () 
     assert.match(r.err, re);
     assert.doesNotMatch(r.err, /^\s+at /m, 'no stack trace');
   }
+});
+
+test('usage errors come out one way: commander\'s "error: …" line and the help hint, exit code 1', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'merkit-cli-'));
+  const table = `features:${learnableTable(dir)}`;
+  const cases: [string[], RegExp][] = [
+    [['evaluate', '--dataset', table, '--recipe', 'svm-linear', '--seed', 'abc'], /--seed must be an integer/], // a value parser (InvalidArgumentError)
+    [['evaluate', '--dataset', table, '--recipe', 'svm-linear', '--executor', 'nope'], /--executor.*choices/], // a choice list
+    [['evaluate', '--dataset', table, '--recipe', 'svm-linear', '--redis', 'redis://x'], /--redis is only used with --executor bullmq/], // an action's check (usageError)
+    [['evaluate', '--recipe', 'svm-linear'], /--dataset/], // commander's own: a required option
+    [['serve', '--port', '70000'], /--port must be an integer in 0\.\.65535/],
+    [['predict', 'x'], /predict needs --model/],
+    [['evaluate', '--dataset', table, '--recipe', 'svm-linear', '--audit-every', '5'], /only used with --audit-selection/],
+    [['evaluate', '--dataset', table, '--recipe', 'ststnet', '--audit-selection', '--audit-every', '0'], /--audit-every/],
+    [['evaluate', '--from-runs'], /--from-runs/],
+  ];
+  for (const [args, re] of cases) {
+    const r = merkit(args);
+    assert.equal(r.code, 1, `${args.join(' ')} → ${r.code}: ${r.err}`);
+    assert.match(r.err, /^error: /, r.err);
+    assert.match(r.err, re);
+    assert.match(r.err, /\(run with --help for usage\)/);
+    assert.doesNotMatch(r.err, /^\s+at /m, 'no stack trace');
+  }
+});
+
+test('--json: evaluate prints a summary and inspect its report on stdout, progress on stderr', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'merkit-cli-'));
+  const file = learnableTable(dir);
+  const out = join(dir, 'out');
+  const r = merkit(['evaluate', '--dataset', `features:${file}`, '--labels', 'casme2-5', '--recipe', 'svm-linear', '--protocol', 'loso', '--out', out, '--workers', '1', '--json']);
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out); // stdout is the JSON and nothing else
+  const full = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+  assert.equal(j.recipe, 'svm-linear');
+  assert.equal(j.protocol, 'loso');
+  assert.equal(j.predictions, 54);
+  assert.equal(j.folds, 6);
+  assert.equal(j.metrics.uf1, full.metrics.uf1);
+  assert.deepEqual(j.metrics.perClass, full.metrics.perClass);
+  assert.equal(j.files.json, join(out, 'results.json'));
+  assert.ok(!('perSubject' in j.metrics) && !('predictions' in j && Array.isArray(j.predictions)), 'a summary, not the whole results.json');
+  assert.match(r.err, /extract|fold/i, 'progress went to stderr');
+
+  const i = merkit(['inspect', `features:${file}`, '--labels', 'casme2-5', '--json']);
+  assert.equal(i.code, 0, i.err);
+  const rep = JSON.parse(i.out);
+  assert.equal(rep.clips, 54);
+  assert.equal(rep.subjects, 6);
+  assert.equal(rep.scheme, 'casme2-5');
+  assert.deepEqual(rep.perEmotion, { happiness: 18, surprise: 18, disgust: 18 });
 });
 
 test('evaluate writes results.json, report.md and report.html and learns a learnable table', () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { registerFlowCommand } from '../../src/cli/commands/flow.ts';
 import { readImage, writeImage } from '../../src/io/image.ts';
 import { readFlo } from '../../src/io/flo.ts';
@@ -48,7 +48,10 @@ test('merkit flow writes the 28×28 flow image and a .flo with the known shift',
   }
 });
 
-test('merkit flow: a missing image or a bad option is a MerError, not a stack trace', async () => {
+test('merkit flow: a missing image is a MerError, a malformed option value a usage error (exit code 1), never a stack trace', async () => {
   await assert.rejects(program().parseAsync(['node', 'merkit', 'flow', '/nonexistent/a.png', '/nonexistent/b.png', '--out', '/tmp/x.png']), MerError);
-  await assert.rejects(program().parseAsync(['node', 'merkit', 'flow', 'a.png', 'b.png', '--out', 'x.png', '--tau', 'abc']), MerError);
+  await assert.rejects(
+    program().parseAsync(['node', 'merkit', 'flow', 'a.png', 'b.png', '--out', 'x.png', '--tau', 'abc']),
+    (e: unknown) => e instanceof CommanderError && e.code === 'commander.invalidArgument' && e.exitCode === 1 && /--tau must be a number/.test(e.message),
+  );
 });

@@ -1,14 +1,13 @@
 /**
  * The emr recipe and the CK+ macro domain (src/nets/macroDomain.ts):
- * - a hand-made CK+ folder: relabelling, skipping subjects with one sequence,
- *   shapes of the 'flow' and 'face' domains, the mean face;
+ * - a hand-made CK+ folder: relabelling, flows within one sequence (first →
+ *   last frame present), shapes of the 'flow' and 'face' domains;
  * - EVM with α = 0 leaves the flow image unchanged (magnification is the only
  *   difference between magnify on and off);
  * - a tiny EMR (ResNet width 2) fits and predicts with and without the
  *   adversarial macro branch, deterministically, and says which it used;
- * - on ../shared/data/ckplus48 (when present): 327 sequences → 306 flow
- *   samples after skipping the 21 one-sequence subjects, megc3 counts; 981
- *   faces with casme2-5 counts.
+ * - on ../shared/data/ckplus48 (when present): 327 sequences → 327
+ *   within-sequence flows, megc3 counts; 981 faces with casme2-5 counts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,7 +18,7 @@ import type { LabelledClip } from '../../src/core/clip.ts';
 import { MerError } from '../../src/core/errors.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { writeImage } from '../../src/io/image.ts';
-import { buildMacroDomain, loadMacroDomain, meanFace, macroSchemeFor, type MacroSequence } from '../../src/nets/macroDomain.ts';
+import { buildMacroDomain, loadMacroDomain, macroSchemeFor, type MacroSequence } from '../../src/nets/macroDomain.ts';
 import { openCkplus } from '../../src/datasets/ckplus.ts';
 import { readImage } from '../../src/io/image.ts';
 import { emrRecipe } from '../../src/recipes/emr.ts';
@@ -60,22 +59,33 @@ test('macroSchemeFor finds megc3 / casme2-5 from the class list, nothing for oth
   assert.equal(macroSchemeFor(['positive', 'negative', 'surprise']), undefined);
 });
 
-test('meanFace is the per-pixel mean', () => {
-  const a = { width: 2, height: 1, channels: 1 as const, data: Float32Array.from([0, 1]) };
-  const b = { width: 2, height: 1, channels: 1 as const, data: Float32Array.from([0.5, 0]) };
-  assert.deepEqual(Array.from(meanFace([a, b]).data), [0.25, 0.5]);
+test('macro flows run within one sequence: from its first to its last frame, never across sequences', () => {
+  const img = (v: number) => ({ width: 2, height: 2, channels: 1 as const, data: new Float32Array(4).fill(v) });
+  const seqs: MacroSequence[] = [
+    { subject: 'S001', clip: '001', emotion: 'happiness', frames: [img(1), img(2), img(3)] },
+    { subject: 'S001', clip: '002', emotion: 'surprise', frames: [img(4), img(5), img(6)] },
+    { subject: 'S002', clip: '001', emotion: 'anger', frames: [img(7)] },
+  ];
+  const pairs: [number, number][] = [];
+  const d = buildMacroDomain(seqs, { kind: 'flow', classes: MEGC3, size: 2 }, (a, b, size) => {
+    pairs.push([a.data[0], b.data[0]]);
+    return new Float32Array(size * size * 3);
+  });
+  assert.deepEqual(pairs, [[1, 3], [4, 6]]);
+  assert.deepEqual(d.ids, ['ckplus/S001/001', 'ckplus/S001/002']);
+  assert.deepEqual(d.skipped.map((s) => s.id), ['ckplus/S002/001']); // one frame: no flow within it
 });
 
-test('macro domain from a hand-made CK+ folder: relabelled, one-sequence subjects skipped for flows, shapes', async () => {
+test('macro domain from a hand-made CK+ folder: relabelled, shapes', async () => {
   const flow = await loadMacroDomain(ckDir, { kind: 'flow', classes: MEGC3 });
   assert.deepEqual(flow.shape, [28, 28, 3]);
-  assert.deepEqual(Array.from(flow.y), [1, 2]); // happiness → positive, surprise → surprise
-  assert.deepEqual(flow.ids, ['ckplus/S001/001', 'ckplus/S001/002']);
-  assert.equal(flow.x.length, 2 * 28 * 28 * 3);
+  assert.deepEqual(Array.from(flow.y), [1, 2, 0]); // happiness → positive, surprise → surprise, anger → negative
+  assert.deepEqual(flow.ids, ['ckplus/S001/001', 'ckplus/S001/002', 'ckplus/S002/001']);
+  assert.equal(flow.x.length, 3 * 28 * 28 * 3);
   assert.ok(flow.x.every((v) => v >= 0 && v <= 1));
   // each flow image is min-max scaled per channel: 0 and 1 both occur
   assert.ok(flow.x.some((v) => v === 0) && flow.x.some((v) => v === 1));
-  assert.deepEqual(flow.skipped.map((s) => s.id), ['ckplus/S002/001']);
+  assert.deepEqual(flow.skipped, []);
   const face = await loadMacroDomain(ckDir, { kind: 'face', classes: MEGC3 });
   assert.deepEqual(face.shape, [48, 48, 1]);
   assert.deepEqual(Array.from(face.y), [1, 1, 1, 2, 2, 2, 0, 0, 0]); // S001 happy, surprise; S002 anger → negative (kept for faces)
@@ -103,14 +113,14 @@ function clips(): LabelledClip[] {
   return out;
 }
 
-const TINY = { width: 2, epochs: 1, batchSize: 4, frameSize: 32 };
+const TINY = { width: 2, epochs: 1, batchSize: 4, frameSize: 32, frameFlowSize: 32, pretrainMacroEpochs: 0 };
 
-test('emr extract: 28×28×3 flow image in [0, 1]; EVM with α = 0 gives the unmagnified flow image', async () => {
+test('emr extract: the flow image at frameFlowSize from frames, in [0, 1]; EVM with α = 0 gives the unmagnified flow image', async () => {
   const c = clips()[0];
   const off = await emrRecipe({ ...TINY, magnify: false, macroDir: null }).extract(c);
   const zero = await emrRecipe({ ...TINY, magnify: true, evmAlpha: 0, macroDir: null }).extract(c);
   const on = await emrRecipe({ ...TINY, magnify: true, evmAlpha: 20, macroDir: null }).extract(c);
-  assert.equal(off.length, 28 * 28 * 3);
+  assert.equal(off.length, 32 * 32 * 3);
   assert.ok(off.every((v) => v >= 0 && v <= 1));
   let maxd = 0;
   off.forEach((v, i) => (maxd = Math.max(maxd, Math.abs(v - zero[i]))));
@@ -119,7 +129,7 @@ test('emr extract: 28×28×3 flow image in [0, 1]; EVM with α = 0 gives the unm
 });
 
 async function fitPredict(params: Record<string, unknown>) {
-  const r = getRecipe('emr', { ...TINY, ...params });
+  const r = await getRecipe('emr', { ...TINY, ...params });
   const cs = clips();
   const X = await Promise.all(cs.map((c) => r.extract(c)));
   const m = (await r.learner().fit({ X, y: cs.map((c) => c.y), ids: cs.map((c) => c.clip), subjects: cs.map((c) => c.subject), classes: MEGC3, rng: new Rng(7) })) as { info: Record<string, unknown>; predict: (X: Float32Array[]) => { pred: number; scores: readonly number[] }[] };
@@ -130,7 +140,8 @@ test('emr fits and predicts with the adversarial CK+ branch (and macro pre-train
   const a = await fitPredict({ macroDir: ckDir, pretrainMacroEpochs: 1 });
   const b = await fitPredict({ macroDir: ckDir, pretrainMacroEpochs: 1 });
   assert.equal(a.info.adversarial, true);
-  assert.match(String(a.info.macro), /CK\+ 2 flow images \(megc3; 1 sequences skipped\), adversarial λ = 0\.1, pre-trained 1 epochs/);
+  assert.match(String(a.info.macro), /CK\+ 3 within-sequence flows \(megc3; 0 skipped\), in the training rows with the adversarial branch/);
+  assert.match(String(a.info.pretrain), /encoder pre-trained on CK\+ 3 flows \(megc3\), 1 epochs/);
   assert.equal(a.preds.length, 3);
   for (const p of a.preds) assert.ok(Math.abs(p.scores.reduce((s, v) => s + v, 0) - 1) < 1e-5);
   assert.deepEqual(a.preds, b.preds);
@@ -145,7 +156,7 @@ test('emr without a CK+ folder trains without the adversarial branch and says so
   assert.throws(() => emrRecipe({ epochs: 0 }), (e: unknown) => e instanceof MerError && e.code === 'BAD_OPTION');
 });
 
-test('real CK+ (ckplus48): 306 flow samples (megc3 158/68/80), 981 faces (casme2-5 207/249/177/0/348)', async (t) => {
+test('real CK+ (ckplus48): 327 within-sequence flows (megc3 175/69/83), 981 faces (casme2-5 207/249/177/0/348)', async (t) => {
   const dir = sharedData('ckplus48');
   if (!dir) return t.skip('ckplus48 absent');
   const ds = await openCkplus(dir);
@@ -157,9 +168,9 @@ test('real CK+ (ckplus48): 306 flow samples (megc3 158/68/80), 981 faces (casme2
   }
   // labels and skipping without the ≈ 30 s of TV-L1 (flows stubbed)
   const flow = buildMacroDomain(seqs, { kind: 'flow', classes: MEGC3 }, (_a, _b, s) => new Float32Array(s * s * 3));
-  assert.equal(flow.y.length, 306);
-  assert.equal(flow.skipped.length, 21);
-  assert.deepEqual([0, 1, 2].map((k) => flow.y.filter((v) => v === k).length), [158, 68, 80]);
+  assert.equal(flow.y.length, 327);
+  assert.equal(flow.skipped.length, 0);
+  assert.deepEqual([0, 1, 2].map((k) => flow.y.filter((v) => v === k).length), [175, 69, 83]);
   // real flows of two subjects
   const two = seqs.filter((s) => s.subject === seqs[0].subject || s.subject === 'S010');
   const real = buildMacroDomain(two, { kind: 'flow', classes: MEGC3 });

@@ -2,17 +2,17 @@
  * EMR: the ResNet-18 encoder's parameter count equals torchvision's
  * resnet18 without its fc (11 689 512 − 513 000), gradient reversal's
  * hand-computed gradient, output shapes, and seeded training steps on wasm
- * (narrow ResNet, tiny batch) with and without the macro-domain source.
+ * (narrow ResNet, tiny batch) with and without macro-domain rows; the
+ * heads, the part split and the reversal ramp of the authors' code.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/nets/tf.ts';
 import { initBackend } from '../../src/nets/backend.ts';
-import { emr, EmrNetwork } from '../../src/nets/emr.ts';
+import { emr, EmrNetwork, grlCoefficient, topRows } from '../../src/nets/emr.ts';
 import { gradientReversal, ParamStore } from '../../src/nets/blocks.ts';
 import { resnet18Encoder } from '../../src/nets/resnet.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { MerError } from '../../src/core/errors.ts';
 
 await initBackend({ backend: 'wasm' });
 
@@ -37,8 +37,8 @@ test('gradient reversal: identity forward, −λ·dy backward', () => {
 function run(seed: number, withSource: boolean) {
   const rng = new Rng(seed);
   const rand = (n: number) => Float32Array.from({ length: n }, () => rng.uniform(0, 1));
-  const source = withSource ? { x: rand(3 * 28 * 28 * 3), y: Int32Array.from([0, 1, 2]) } : undefined;
-  const net = emr({ classes: 3, seed, width: 4, source }) as EmrNetwork;
+  const tags = withSource ? Int32Array.from([0, 1]) : undefined; // one micro, one macro row
+  const net = emr({ classes: 3, seed, width: 4 }) as EmrNetwork;
   const x = tf.tensor4d(rand(2 * 28 * 28 * 3), [2, 28, 28, 3]);
   const y = tf.tensor1d([0, 2], 'int32');
   const out = net.predictLogits(x);
@@ -46,7 +46,7 @@ function run(seed: number, withSource: boolean) {
   const ce = () => tf.tidy(() => tf.losses.softmaxCrossEntropy(tf.oneHot(y, 3), net.predictLogits(x)).dataSync()[0]);
   const opt = tf.train.adam(1e-2);
   const losses: number[] = [];
-  for (let s = 0; s < 3; s++) tf.tidy(() => void losses.push(opt.minimize(() => net.trainLoss(x, y, { epoch: 0, step: s, rng: rng.fork(s) }), true, net.trainableVariables())!.dataSync()[0]));
+  for (let s = 0; s < 3; s++) tf.tidy(() => void losses.push(opt.minimize(() => net.trainLoss(x, y, { epoch: 0, step: s, rng: rng.fork(s), tags }), true, net.trainableVariables())!.dataSync()[0]));
   const after = Array.from(tf.tidy(() => net.predictLogits(x).dataSync()));
   const trainCe = ce();
   opt.dispose();
@@ -67,5 +67,20 @@ test('EMR with a macro-domain source: adversarial steps run, are finite and repr
   const b = run(2, true);
   assert.ok(a.losses.every(Number.isFinite));
   assert.deepEqual(a.after, b.after);
-  assert.throws(() => emr({ classes: 3, seed: 0, width: 4, source: { x: new Float32Array(10), y: Int32Array.from([0]) } }), MerError);
+});
+
+test('EMR heads as the authors\' code builds them: FC 512→64 per part, classifiers 64→K and 128→K, discriminator 128→64→32→1', () => {
+  const net = emr({ classes: 3, seed: 1 }) as EmrNetwork;
+  const resnet = 11689512 - (512 * 1000 + 1000);
+  const heads = 2 * (512 * 64 + 64) + 2 * (64 * 3 + 3) + (128 * 3 + 3) + (128 * 64 + 64) + (64 * 32 + 32) + (32 + 1);
+  assert.equal(net.countParams(), resnet + heads);
+  net.dispose();
+});
+
+test('EMR part split and reversal ramp: top = 3 of 7 rows (round(3h/7), one row at least each side); coefficient 2/(1+e^(−10 i/10000)) − 1', () => {
+  assert.deepEqual([2, 4, 7].map(topRows), [1, 2, 3]);
+  assert.equal(grlCoefficient(0), 0);
+  assert.ok(Math.abs(grlCoefficient(10000) - (2 / (1 + Math.exp(-10)) - 1)) < 1e-15);
+  assert.ok(Math.abs(grlCoefficient(1000) - 0.46211715726000974) < 1e-12);
+  assert.ok(grlCoefficient(10000, 0.5) < 0.5);
 });

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/nets/tf.ts';
 import { initBackend } from '../../src/nets/backend.ts';
 import { fr, FrNetwork, FR_CLASSIFIER_HIDDEN, FR_DETECTOR_HIDDEN, FR_LAMBDA } from '../../src/nets/fr.ts';
 import { dualInception } from '../../src/nets/dualInception.ts';

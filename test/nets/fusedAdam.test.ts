@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/nets/tf.ts';
 import { initBackend } from '../../src/nets/backend.ts';
 import { FusedAdamOptimizer } from '../../src/nets/fusedAdam.ts';
 import { Rng } from '../../src/core/rng.ts';
@@ -30,7 +30,7 @@ function run(makeOpt: () => tf.AdamOptimizer): Float32Array[] {
     if (step === 3) (opt as unknown as { learningRate: number }).learningRate = 0.003; // as train.ts's schedules do
     tf.tidy(() => {
       opt.minimize(() => {
-        const h = tf.relu(tf.conv2d(x, k as tf.Tensor4D, 1, 'valid')).reshape([4, 7 * 7 * 5]);
+        const h = tf.reshape(tf.relu(tf.conv2d(x, k as tf.Tensor4D, 1, 'valid')), [4, 7 * 7 * 5]);
         return tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(h as tf.Tensor2D, w as tf.Tensor2D), b)) as tf.Scalar;
       }, false, [k, w, b]);
     });

@@ -7,10 +7,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/nets/tf.ts';
 import { PNG } from 'pngjs';
 import { initBackend } from '../../src/nets/backend.ts';
 import { networkLearner } from '../../src/nets/learner.ts';
@@ -20,17 +20,9 @@ import { loadSavedModel } from '../../src/learn/persist.ts';
 import type { FittedModel } from '../../src/learn/types.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { evaluate } from '../../src/run/evaluate.ts';
+import { flowPixels, writeSyntheticFlowdir } from '../helpers/flowdir.ts';
 
 /** flow image whose dominant channel is the class (0 → R, 1 → G, 2 → B), plus noise */
-function flowPixels(cls: number, rng: Rng): Uint8Array {
-  const px = new Uint8Array(28 * 28 * 4);
-  for (let i = 0; i < 28 * 28; i++) {
-    for (let c = 0; c < 3; c++) px[4 * i + c] = Math.round(rng.uniform(0, 80) + (c === cls ? 150 : 0));
-    px[4 * i + 3] = 255;
-  }
-  return px;
-}
-
 test('networkLearner: trains STSTNet on separable flow images, softmax scores, save → loadSavedModel → same predictions', async () => {
   await initBackend({ backend: 'wasm' });
   const rng = new Rng(1);
@@ -87,18 +79,7 @@ test('tfjs-native model folder (tf.io save handler / fromMemory) round-trips STS
 test('ststnet recipe on a synthetic flowdir: 2 worker threads = in-process, and the classes are learnt', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'merkit-flowdir-'));
   try {
-    mkdirSync(join(dir, 'flow'));
-    const rng = new Rng(2);
-    const labels = ['negative', 'positive', 'surprise'];
-    const lines = ['dataset,subject,clip,label,flow'];
-    for (let s = 0; s < 4; s++)
-      for (let k = 0; k < 6; k++) {
-        const cls = k % 3;
-        const f = `flow/s${s}_c${k}.png`;
-        writeFileSync(join(dir, f), PNG.sync.write(Object.assign(new PNG({ width: 28, height: 28 }), { data: Buffer.from(flowPixels(cls, rng)) })));
-        lines.push(`synth,s${s},c${k},${labels[cls]},${f}`);
-      }
-    writeFileSync(join(dir, 'labels.csv'), lines.join('\n') + '\n');
+    writeSyntheticFlowdir(dir, 4, 6, 2);
     const opts = {
       dataset: `flowdir:${dir}`,
       labels: 'megc3',

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/nets/tf.ts';
 import { initBackend } from '../../src/nets/backend.ts';
 import { offApexNet } from '../../src/nets/offApexNet.ts';
 import { dualInception } from '../../src/nets/dualInception.ts';

@@ -6,7 +6,7 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/nets/tf.ts';
 import { PNG } from 'pngjs';
 import { readPth } from '../../src/nets/pth.ts';
 import { buildStstnet, loadStstnetPth, ststnetInputFromRgb8 } from '../../src/nets/ststnet.ts';

@@ -7,11 +7,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend } from '../../src/nets/backend.ts';
 import { buildStstnet, linearNchwToNhwc, loadStstnetPth, oihwToHwio, PaddedMaxPool2D } from '../../src/nets/ststnet.ts';
+import { layersNetwork } from '../../src/nets/layersNetwork.ts';
+import { torchDefaultBound } from '../../src/nets/torchInit.ts';
 import type { TensorMap } from '../../src/nets/pth.ts';
 import { MerError } from '../../src/core/errors.ts';
 import { Rng } from '../../src/core/rng.ts';
 
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/nets/tf.ts';
 await initBackend({ backend: 'wasm' });
 
 test('STSTNet: 28×28×3 → 3 logits, the parameter count of the published model', () => {
@@ -87,4 +89,71 @@ test('training on wasm: Adam steps lower the loss, and the same seed gives the s
   const b = adamStep(7);
   assert.ok(a[1] < a[0], `loss ${a[0]} → ${a[1]} did not decrease`);
   assert.deepEqual(a, b);
+});
+
+test('default init is PyTorch’s (U(±1/√fan_in) weights and biases: conv ±1/√27, fc ±1/√400), the same in both layouts, seeded', () => {
+  assert.equal(torchDefaultBound(27), 1 / Math.sqrt(27));
+  assert.throws(() => torchDefaultBound(0), MerError);
+  const weights = (layout: 'fused' | 'streams', seed: number, init?: 'torch' | 'glorot') => {
+    const m = buildStstnet({ seed, layout, init });
+    const w = new Map([...layersNetwork(m).getWeights()].map(([k, t]) => [k, Array.from(t.dataSync())]));
+    m.dispose();
+    return w;
+  };
+  const spans = (v: number[], bound: number, what: string) => {
+    const max = Math.max(...v.map(Math.abs));
+    assert.ok(max <= bound, `${what}: |w| up to ${max} > ${bound}`);
+    assert.ok(max > 0.8 * bound, `${what}: |w| only up to ${max} of ${bound}`);
+    const mean = v.reduce((a, b) => a + b, 0) / v.length;
+    const sd = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length);
+    // U(−b, b) has sd b/√3
+    assert.ok(Math.abs(sd - bound / Math.sqrt(3)) < 0.15 * bound, `${what}: sd ${sd}, expected ≈ ${bound / Math.sqrt(3)}`);
+  };
+  const f = weights('fused', 3);
+  spans(f.get('conv/kernel')!, 1 / Math.sqrt(27), 'conv kernel');
+  spans(f.get('fc/kernel')!, 1 / Math.sqrt(400), 'fc kernel');
+  const bias = f.get('head/bias')!;
+  assert.ok(bias.every((b) => Math.abs(b) <= 1 / Math.sqrt(27)) && bias.some((b) => b !== 0), 'conv biases U(±1/√27), not zeros');
+  assert.ok(f.get('fc/bias')!.every((b) => Math.abs(b) <= 0.05) && f.get('fc/bias')!.some((b) => b !== 0), 'fc bias U(±1/√400)');
+  // streams layout: the fused arrays split by stream (HWIO, channels [3 | 5 | 8])
+  const s = weights('streams', 3);
+  assert.equal(s.get('conv1/kernel')!.length, 27 * 3);
+  for (let pos = 0; pos < 27; pos++) {
+    const row = f.get('conv/kernel')!.slice(pos * 16, pos * 16 + 16);
+    assert.deepEqual(row, [...s.get('conv1/kernel')!.slice(pos * 3, pos * 3 + 3), ...s.get('conv2/kernel')!.slice(pos * 5, pos * 5 + 5), ...s.get('conv3/kernel')!.slice(pos * 8, pos * 8 + 8)]);
+  }
+  assert.deepEqual(f.get('fc/kernel'), s.get('fc/kernel'));
+  assert.deepEqual(weights('fused', 3), f);
+  assert.notDeepEqual(weights('fused', 4).get('fc/kernel'), f.get('fc/kernel'));
+  // 'glorot' keeps the old Keras/tfjs init: fc up to √(6/403) ≈ 0.122, zero biases
+  const g = weights('fused', 3, 'glorot');
+  assert.ok(Math.max(...g.get('fc/kernel')!.map(Math.abs)) > 0.1);
+  assert.ok(g.get('head/bias')!.every((b) => b === 0));
+});
+
+test('dropout as nn.Dropout: inverted (kept values ×1/(1−p)), after BatchNorm and max-pool — training logits average to the no-dropout logits', () => {
+  // logits are linear in the dropout output (avg-pool, fc), and BatchNorm's batch
+  // statistics come before it: E[logits | dropout p] = logits with p = 0. Without the
+  // 1/(1−p) scaling the mean would sit at fc.bias + (1−p)·(the rest).
+  const rng = new Rng(11);
+  const n = 16;
+  const x = tf.tensor4d(Float32Array.from({ length: n * 28 * 28 * 3 }, () => Math.round(rng.uniform(0, 255))), [n, 28, 28, 3]);
+  for (const layout of ['fused', 'streams'] as const) {
+    const drop = buildStstnet({ seed: 2, dropout: 0.5, layout });
+    const plain = buildStstnet({ seed: 2, dropout: 0, layout });
+    const ref = tf.tidy(() => Array.from((plain.apply(x, { training: true }) as tf.Tensor).dataSync()));
+    const K = 200;
+    const sum = new Float64Array(ref.length);
+    for (let k = 0; k < K; k++) {
+      if (layout === 'streams') for (const l of drop.layers) (l as unknown as { reseed?: (s: number) => void }).reseed?.(k + 1);
+      tf.tidy(() => (drop.apply(x, { training: true }) as tf.Tensor).dataSync().forEach((v, i) => (sum[i] += v)));
+    }
+    const mean = Array.from(sum, (s) => s / K);
+    const spread = Math.sqrt(ref.reduce((a, v) => a + v * v, 0) / ref.length);
+    const err = Math.sqrt(mean.reduce((a, v, i) => a + (v - ref[i]) ** 2, 0) / ref.length);
+    assert.ok(err < 0.15 * spread, `${layout}: mean training logits off the no-dropout logits by ${err} (logit scale ${spread})`);
+    drop.dispose();
+    plain.dispose();
+  }
+  x.dispose();
 });

@@ -24,8 +24,10 @@ test('planarRgbToBgr255 puts planar [R|G|B] in [0,1] as interleaved B,G,R 0–25
   assert.deepEqual(Array.from(out), [0, 128, 255, 255, 0, 0]);
 });
 
-test('recipe defaults are the paper settings', () => {
+test('recipe defaults are the paper settings, and main.py’s init and batch order', () => {
   assert.deepEqual({ lr: STSTNET_PAPER.lr, batchSize: STSTNET_PAPER.batchSize, epochs: STSTNET_PAPER.epochs }, { lr: 5e-5, batchSize: 256, epochs: 800 });
+  assert.deepEqual({ init: STSTNET_PAPER.init, batchOrder: STSTNET_PAPER.batchOrder }, { init: 'torch', batchOrder: 'by-class' });
+  assert.throws(() => ststnetRecipe({ batchOrder: 'sorted' as 'shuffle' }), (e: unknown) => e instanceof MerError && /batchOrder/.test(e.message));
   assert.match(ststnetRecipe().paper!.citation, /FG 2019/);
 });
 

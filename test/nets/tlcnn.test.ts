@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/nets/tf.ts';
 import { initBackend } from '../../src/nets/backend.ts';
 import { tlcnn, TlcnnNetwork } from '../../src/nets/tlcnn.ts';
 import { Rng } from '../../src/core/rng.ts';

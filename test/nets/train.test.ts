@@ -8,15 +8,16 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../../src/nets/tf.ts';
 import { initBackend } from '../../src/nets/backend.ts';
-import { scheduledLr, splitSubjects, trainNetwork, shuffled, type TrainData } from '../../src/nets/train.ts';
+import { groupedByClass, scheduledLr, splitSubjects, trainNetwork, shuffled, type TrainData } from '../../src/nets/train.ts';
 import { layersNetwork } from '../../src/nets/layersNetwork.ts';
 import { ststnetNetwork } from '../../src/nets/ststnet.ts';
 import { readNetworkFolder, networkWeightArrays } from '../../src/nets/modelIo.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { MerError } from '../../src/core/errors.ts';
-import type { Network } from '../../src/nets/types.ts';
+import type { Network, TrainStepInfo } from '../../src/nets/types.ts';
+import { denseLayer, StoreNetwork } from '../../src/nets/blocks.ts';
 
 /** 4×4×1 → dense 2: class = whether the left half is brighter than the right */
 function tinyNet(seed: number): Network {
@@ -80,7 +81,7 @@ test('trainNetwork learns a separable toy problem; no tensor leak over 800 epoch
   assert.equal(new Set(counts).size, 1, `tensor count varied: ${Math.min(...counts)}…${Math.max(...counts)}`);
   // held-out samples of the same rule are classified
   const test = tinyData(20, 2, 99);
-  const pred = tf.tidy(() => net.predictLogits(tf.tensor4d(test.x, [20, 4, 4, 1])).argMax(-1).dataSync());
+  const pred = tf.tidy(() => tf.argMax(net.predictLogits(tf.tensor4d(test.x, [20, 4, 4, 1])), -1).dataSync());
   assert.deepEqual(Array.from(pred), Array.from(test.y));
   net.dispose();
 });
@@ -105,6 +106,22 @@ test('same seed → identical STSTNet weights bit for bit (dropout, fast BatchNo
   same(a, await run(1));
   const c = await run(2);
   assert.notDeepEqual(a.get('conv/kernel')!.data, c.get('conv/kernel')!.data);
+});
+
+test('groupByClass: the batches a DataLoader without shuffling sees over class folders (class 0, 1, 2; given order within a class)', async () => {
+  const y = Int32Array.from([2, 0, 1, 0, 2, 1, 0]);
+  assert.deepEqual(Array.from(groupedByClass(Int32Array.from([0, 1, 2, 3, 4, 5, 6]), y)), [1, 3, 6, 2, 5, 0, 4]);
+  assert.deepEqual(Array.from(groupedByClass(Int32Array.from([6, 4, 3, 0]), y)), [6, 3, 4, 0]);
+  // the engine visits exactly those batches, the same every epoch: a network that records its batches' labels
+  await initBackend({ backend: 'wasm' });
+  const base = tinyNet(1);
+  const seen: number[][] = [];
+  const spy: Network = { ...base, trainLoss: (x, yb, info) => (seen.push(Array.from(yb.dataSync())), base.trainLoss(x, yb, info)) };
+  const data: TrainData = { x: new Float32Array(7 * 16), y: Int32Array.from([1, 0, 1, 0, 1, 1, 0]), subjects: Array(7).fill('d/s') };
+  await trainNetwork(spy, data, { epochs: 2, batchSize: 4, seed: 1, optimizer: { kind: 'adam', lr: 1e-3 }, shuffle: false, groupByClass: true });
+  assert.deepEqual(seen, [[0, 0, 0, 1], [1, 1, 1], [0, 0, 0, 1], [1, 1, 1]]);
+  await assert.rejects(trainNetwork(spy, data, { epochs: 1, batchSize: 4, seed: 1, optimizer: { kind: 'adam', lr: 1e-3 }, groupByClass: true }), (e: unknown) => e instanceof MerError && /shuffle: false/.test(e.expected ?? ''));
+  base.dispose();
 });
 
 test('early stopping uses only training subjects, stops after `patience`, restores the best epoch', async () => {
@@ -164,5 +181,93 @@ test('bad inputs are MerErrors naming what was expected', async () => {
   await assert.rejects(trainNetwork(net, { ...d, x: d.x.subarray(0, 10) }, o), (e) => e instanceof MerError && /NHWC/.test(e.expected ?? ''));
   await assert.rejects(trainNetwork(net, { ...d, y: Int32Array.from([0, 1, 2, 0]) }, o), (e) => e instanceof MerError && e.code === 'BAD_LABEL');
   await assert.rejects(trainNetwork(net, d, { ...o, optimizer: { kind: 'adam', lr: 0 } }), MerError);
+  net.dispose();
+});
+
+/** 4×4×1 → one dense layer 'fc' → 2 classes, on the ParamStore (stable weight names fc/kernel, fc/bias) */
+class StoreTiny extends StoreNetwork {
+  private readonly f: (x: tf.Tensor4D) => tf.Tensor2D;
+  seenTags: number[][] = [];
+  constructor(seed: number) {
+    super('store-tiny', [4, 4, 1], 2, seed);
+    const fc = denseLayer(this.ps, 'fc', 16, 2);
+    this.f = (x) => fc(tf.reshape(x, [x.shape[0], 16]) as tf.Tensor2D);
+  }
+  forward(x: tf.Tensor4D): tf.Tensor2D {
+    return this.f(x);
+  }
+  override trainLoss(x: tf.Tensor4D, y: tf.Tensor1D, info: TrainStepInfo): tf.Scalar {
+    if (info.tags) this.seenTags.push(Array.from(info.tags));
+    return super.trainLoss(x, y, info);
+  }
+}
+
+const weightsOf = (net: Network) => new Map([...net.getWeights()].map(([k, t]) => [k, Array.from(t.dataSync())]));
+
+test('scheduledLr: step decay with a floor decays only while the rate is above it (EMR authors\' loop)', () => {
+  const s = { kind: 'step' as const, everyEpochs: 10, gamma: 0.5, minLr: 1e-5 };
+  assert.equal(scheduledLr(1e-3, s, 9, 100), 1e-3);
+  assert.equal(scheduledLr(1e-3, s, 10, 100), 5e-4);
+  assert.equal(scheduledLr(1e-3, s, 69, 100), 1e-3 / 64);
+  assert.equal(scheduledLr(1e-3, s, 70, 100), 1e-3 / 128); // 1.5625e-5 > 1e-5: one more halving
+  assert.equal(scheduledLr(1e-3, s, 99, 100), 1e-3 / 128); // 7.8e-6 ≤ 1e-5: no further decay
+});
+
+test('grouped steps: per-group rates, clipping per group to a global norm, then weight decay (torch order), by hand', async () => {
+  const data = tinyData(8, 4, 2);
+  const run = (o: Partial<Parameters<typeof trainNetwork>[2]>) => {
+    const net = new StoreTiny(3);
+    const before = weightsOf(net);
+    return trainNetwork(net, data, { epochs: 1, batchSize: 8, optimizer: { kind: 'sgd', lr: 0.5 }, seed: 1, shuffle: false, ...o }).then(() => ({ net, before, after: weightsOf(net) }));
+  };
+  // plain SGD: Δw = −lr·g; recover g from it
+  const plain = await run({});
+  const g = new Map([...plain.before].map(([k, w0]) => [k, w0.map((w, i) => (w - plain.after.get(k)![i]) / 0.5)]));
+  const norm = Math.sqrt([...g.values()].flat().reduce((s, v) => s + v * v, 0));
+  assert.ok(norm > 0.05, `gradient norm ${norm}`);
+  // bias at a tenth of the rate, kernel clipped to norm 0.01, weight decay 0.1 on both
+  const grouped = await run({
+    paramGroups: [{ name: 'bias', match: (n) => n.endsWith('/bias'), lr: 0.05 }],
+    clipGroups: [{ match: (n) => n.endsWith('/kernel'), maxNorm: 0.01 }],
+    weightDecay: 0.1,
+  });
+  const kNorm = Math.sqrt(g.get('fc/kernel')!.reduce((s, v) => s + v * v, 0));
+  const scale = 0.01 / (kNorm + 1e-6);
+  assert.ok(scale < 1);
+  for (const [k, w0] of grouped.before) {
+    const lr = k === 'fc/bias' ? 0.05 : 0.5;
+    const sc = k === 'fc/kernel' ? scale : 1;
+    w0.forEach((w, i) => {
+      const want = w - lr * (g.get(k)![i] * sc + 0.1 * w);
+      assert.ok(Math.abs(grouped.after.get(k)![i] - want) < 1e-5, `${k}[${i}]: ${grouped.after.get(k)![i]} vs ${want}`);
+    });
+  }
+  plain.net.dispose();
+  grouped.net.dispose();
+});
+
+test('augment sees the training batches only (never validation rows) with their shape; tags reach the loss with their batch', async () => {
+  const data = { ...tinyData(12, 6, 5), tags: Int32Array.from({ length: 12 }, (_, i) => 100 + i) };
+  const net = new StoreTiny(4);
+  const calls: number[] = [];
+  const r = await trainNetwork(net, data, {
+    epochs: 2,
+    batchSize: 4,
+    optimizer: { kind: 'adam', lr: 0.01 },
+    seed: 3,
+    validation: { fraction: 0.34, bySubject: true, patience: 10 },
+    augment: (x, n, shape) => {
+      assert.deepEqual(shape, [4, 4, 1]);
+      assert.equal(x.length, n * 16);
+      calls.push(n);
+      return x;
+    },
+  });
+  assert.equal(calls.reduce((a, b) => a + b, 0), 2 * r.trainSamples); // training rows only, each epoch
+  assert.ok(r.trainSamples < 12);
+  const valRows = new Set(data.subjects.map((s, i) => (r.validationSubjects.includes(s) ? 100 + i : -1)));
+  const seen = net.seenTags.flat();
+  assert.equal(seen.length, 2 * r.trainSamples);
+  assert.ok(seen.every((t) => !valRows.has(t)), 'a validation row reached the training loss');
   net.dispose();
 });

@@ -63,7 +63,7 @@ test('lbptop-svm: parameters checked, features clips passed through', async () =
   const values = Float32Array.from([1, 2, 3]);
   const c: ClipRef = { dataset: 'd', subject: 's', clip: 'c', emotion: 'happiness', source: { kind: 'features', values, columns: ['a', 'b', 'c'] } };
   assert.equal(await lbptopSvm().extract(c), values);
-  assert.equal(getRecipe('lbptop-svm').name, 'lbptop-svm');
+  assert.equal((await getRecipe('lbptop-svm')).name, 'lbptop-svm');
 });
 
 test('lbptop-svm fit + predict on tiny textured clips: brightening vs darkening is learnt across subjects', async () => {

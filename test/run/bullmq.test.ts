@@ -5,11 +5,12 @@
  * SIGKILL in the middle of a fold. Every fold must still be computed exactly
  * once to completion, and the metrics equal the local executor's bit for bit.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { Queue } from 'bullmq';
 import { evaluate } from '../../src/run/evaluate.ts';
 import { QUEUES, redisConnection, errorFromReason, MERERROR_PREFIX_FOR_TESTS } from '../../src/run/bullmq.ts';
@@ -18,6 +19,7 @@ import { MerError } from '../../src/core/errors.ts';
 import { SLOW_RECIPE } from './fixtures/slowRecipe.ts';
 import { writeLearnableTable } from './fixtures/table.ts';
 import { merkit, until, type Proc } from './helpers.ts';
+import { PROJECT_ROOT } from '../helpers/shared.ts';
 
 const noRedis = findRedisServer() ? false : 'redis-server is not on PATH (apt-get install -y redis-server)';
 if (noRedis) console.log(`# skipped: ${noRedis}`);
@@ -32,7 +34,8 @@ test('a failed job reason carrying a MerError comes back as that MerError', () =
   assert.equal(plain.message, 'boom');
 });
 
-test('two workers, one killed mid-fold: every fold once, metrics equal the local run', { skip: noRedis, timeout: 120_000 }, async (t) => {
+/** A private redis-server and a temp folder for one test; both, and every process in `procs`, go when the test ends. */
+async function redisSandbox(t: TestContext): Promise<{ dir: string; procs: Proc[]; redis: RedisServer }> {
   const dir = mkdtempSync(join(tmpdir(), 'merkit-bullmq-'));
   const procs: Proc[] = [];
   let redis: RedisServer | undefined;
@@ -42,6 +45,11 @@ test('two workers, one killed mid-fold: every fold once, metrics equal the local
     rmSync(dir, { recursive: true, force: true });
   });
   redis = await startRedisServer();
+  return { dir, procs, redis };
+}
+
+test('two workers, one killed mid-fold: every fold once, metrics equal the local run', { skip: noRedis, timeout: 120_000 }, async (t) => {
+  const { dir, procs, redis } = await redisSandbox(t);
   const table = writeLearnableTable(dir, 6, 4);
   const cache = join(dir, 'cache');
   const workerArgs = ['worker', '--redis', redis.url, '--cache', cache, '--lock-ms', '1500'];
@@ -84,4 +92,25 @@ test('two workers, one killed mid-fold: every fold once, metrics equal the local
   const local = await evaluate({ dataset: `features:${table}`, recipe: SLOW_RECIPE, workers: 1, cache: false });
   assert.deepEqual(res.metrics, JSON.parse(JSON.stringify(local.metrics)));
   assert.deepEqual(res.predictions, JSON.parse(JSON.stringify(local.predictions)));
+});
+
+test('the compiled package: `merkit worker` and `evaluate --executor bullmq` from dist/, threads on the compiled processor (no tsx)', { skip: noRedis, timeout: 300_000 }, async (t) => {
+  // dist/ as `npm pack` builds it (a no-op when it is up to date)
+  const built = spawnSync(process.execPath, [join(PROJECT_ROOT, 'scripts', 'build.mjs')], { encoding: 'utf8' });
+  assert.equal(built.status, 0, built.stderr);
+  const { dir, procs, redis } = await redisSandbox(t);
+  const table = writeLearnableTable(dir, 4, 6);
+  const cache = join(dir, 'cache');
+  // MERKIT_FROM_DIST: bin/merkit.js runs dist/ as an install does; no .ts plug-in (plain node cannot load one)
+  const fromDist = { MERKIT_FROM_DIST: '1', MERKIT_PLUGINS: '' };
+  const w = merkit(['worker', '--redis', redis.url, '--cache', cache], fromDist);
+  procs.push(w);
+  await until('worker ready', () => w.out().includes('ready:') || w.child.exitCode !== null, 60_000);
+  const run = merkit(['evaluate', '--dataset', `features:${table}`, '--recipe', 'svm-linear', '--protocol', 'loso', '--executor', 'bullmq', '--redis', redis.url, '--cache', cache, '--out', join(dir, 'out'), '--json'], fromDist);
+  procs.push(run);
+  assert.equal(await run.exit, 0, `${run.out()}\nworker:\n${w.out()}`);
+  assert.match(w.out(), /done merkit-fold/, 'the folds ran on the worker');
+  const res = JSON.parse(readFileSync(join(dir, 'out', 'results.json'), 'utf8'));
+  const local = await evaluate({ dataset: `features:${table}`, recipe: 'svm-linear', protocol: 'loso', workers: 1, cache: false });
+  assert.deepEqual(res.metrics, JSON.parse(JSON.stringify(local.metrics)));
 });

@@ -1,9 +1,6 @@
 /** `merkit analyze video.mp4 --model DIR --out DIR`: track, spot, classify; analysis.json + analysis.html. */
-import type { Command } from 'commander';
-import { analyzeVideo } from '../../run/analyze.ts';
-import { terminalProgress } from '../progressBar.ts';
-import { intOption } from '../options.ts';
-import { MerError } from '../../core/errors.ts';
+import { Option, type Command } from 'commander';
+import { intOption, usageError } from '../options.ts';
 
 export function registerAnalyzeCommand(program: Command): void {
   program
@@ -15,14 +12,13 @@ export function registerAnalyzeCommand(program: Command): void {
     .option('--face <n|largest>', "face to follow when several are seen: 'largest' or its index from the left", 'largest')
     .option('--side <px>', 'analysis resolution: longer side after downscaling', intOption('--side', 64), 640)
     .option('--key-interval <frames>', 'face detection every N frames (default: one per second)', intOption('--key-interval', 1))
-    .option('--detector <d>', 'ssd | tiny', 'ssd')
+    .addOption(new Option('--detector <d>', 'face detector').choices(['ssd', 'tiny']).default('ssd'))
     .option('--p <p>', 'spotting threshold factor p (MEGC: mean + p·(max − mean))', parseFloat)
-    .option('--features <f>', 'spotting features: intensity | lbp | flow (TV-L1 magnitude: slower, see spotFlow.ts)', 'intensity')
+    .addOption(new Option('--features <f>', 'spotting features (flow = TV-L1 magnitude: slower, see spotFlow.ts)').choices(['intensity', 'lbp', 'flow']).default('intensity'))
     .action(async (video: string, o) => {
       const face = o.face === 'largest' ? 'largest' : Number(o.face);
-      if (face !== 'largest' && !(Number.isInteger(face) && face >= 0)) throw new MerError('BAD_OPTION', `--face ${o.face}`, { expected: "'largest' or an index ≥ 0" });
-      if (o.detector !== 'ssd' && o.detector !== 'tiny') throw new MerError('BAD_OPTION', `--detector ${o.detector}`, { expected: 'ssd or tiny' });
-      if (o.features !== 'intensity' && o.features !== 'lbp' && o.features !== 'flow') throw new MerError('BAD_OPTION', `--features ${o.features}`, { expected: 'intensity, lbp or flow' });
+      if (face !== 'largest' && !(Number.isInteger(face) && face >= 0)) throw usageError(`--face ${o.face}: expected 'largest' or an index ≥ 0`);
+      const [{ analyzeVideo }, { terminalProgress }] = await Promise.all([import('../../run/analyze.ts'), import('../progressBar.ts')]);
       const { analysis, files } = await analyzeVideo(video, {
         model: o.model,
         out: o.out,

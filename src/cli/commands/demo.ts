@@ -9,14 +9,8 @@
  */
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { writeSyntheticDataset } from '../../datasets/synthetic/generate.ts';
-import { evaluate } from '../../run/evaluate.ts';
-import { writeReport } from '../../eval/report.ts';
-import { getRecipe, listRecipes } from '../../recipes/index.ts';
-import { terminalProgress } from '../progressBar.ts';
 import { intOption } from '../options.ts';
 import { defaultWorkers } from '../../run/pool.ts';
-import { writeFileAtomic } from '../../io/atomic.ts';
 import { MerError } from '../../core/errors.ts';
 
 /**
@@ -57,24 +51,33 @@ export function registerDemoCommand(program: Command): void {
     .option('--all', `also the heavy networks (${DEMO_HEAVY.join(', ')}); takes an hour or more on 2 cores`)
     .option('--workers <n>', 'worker threads', intOption('--workers', 1), defaultWorkers())
     .action(async (o) => {
+      const [{ writeSyntheticDataset }, { evaluate }, { writeReport }, { getRecipe, listRecipes }, { terminalProgress }, { writeFileAtomic }] = await Promise.all([
+        import('../../datasets/synthetic/generate.ts'),
+        import('../../run/evaluate.ts'),
+        import('../../eval/report.ts'),
+        import('../../recipes/index.ts'),
+        import('../progressBar.ts'),
+        import('../../io/atomic.ts'),
+      ]);
       const progress = terminalProgress();
       const dataDir = join(o.out, 'data');
       const names: string[] = o.recipes
         ? String(o.recipes).split(',').map((s) => s.trim()).filter(Boolean)
         : o.quick
           ? DEMO_QUICK
-          : listRecipes()
+          : (await listRecipes())
               .filter((r) => r.accepts.includes('frames') && (o.all || !DEMO_HEAVY.includes(r.name)))
               .map((r) => r.name);
       for (const n of names) {
-        if (!getRecipe(n).accepts.includes('frames')) throw new MerError('BAD_OPTION', `recipe '${n}' does not read frame clips`, { expected: 'a frame-based recipe' });
+        if (!(await getRecipe(n)).accepts.includes('frames')) throw new MerError('BAD_OPTION', `recipe '${n}' does not read frame clips`, { expected: 'a frame-based recipe' });
       }
       progress.info(`generating ${o.subjects} subjects × 5 classes × ${o.clipsPerClass} synthetic micro-expressions in ${dataDir} …`);
       await writeSyntheticDataset(dataDir, { seed: o.seed, subjects: o.subjects, clipsPerClass: o.clipsPerClass });
       const lines = ['| recipe | Acc | UF1 | UAR | clips | folds | seconds | settings |', '|---|---|---|---|---|---|---|---|'];
+      const notesShown = new Set<string>();
       for (const name of names) {
         const overrides = DEMO_OVERRIDES[name] ?? {};
-        const r = getRecipe(name, overrides);
+        const r = await getRecipe(name, overrides);
         progress.info(`\n== ${r.name}: ${r.title}`);
         const res = await evaluate({
           dataset: `synthetic:${dataDir}`,
@@ -87,7 +90,10 @@ export function registerDemoCommand(program: Command): void {
           cache: join(o.out, 'cache'),
           progress,
         });
-        await writeReport(join(o.out, name), res);
+        for (const note of (await writeReport(join(o.out, name), res)).notes) {
+          if (!notesShown.has(note)) process.stderr.write(`merkit: note: ${note}\n`);
+          notesShown.add(note);
+        }
         const m = res.metrics;
         const settings = Object.keys(overrides).length ? `demo: ${Object.entries(overrides).map(([k, v]) => `${k}=${v}`).join(', ')}` : 'paper/default';
         lines.push(`| ${name} | ${m.acc.toFixed(4)} | ${m.uf1.toFixed(4)} | ${m.uar.toFixed(4)} | ${res.predictions.length} | ${res.folds.length} | ${res.timing.totalSeconds.toFixed(1)} | ${settings} |`);

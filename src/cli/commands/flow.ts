@@ -9,21 +9,10 @@
  */
 import type { Command } from 'commander';
 import { MerError } from '../../core/errors.ts';
-import { readImage, writeImage } from '../../io/image.ts';
-import { writeFlo } from '../../io/flo.ts';
-import { flowImageFloat } from '../../motion/flowImage.ts';
-import { opticalStrain } from '../../motion/strain.ts';
-import { tvl1Flow, TVL1_DEFAULTS, type Tvl1Params } from '../../motion/tvl1.ts';
+import { TVL1_DEFAULTS, type Tvl1Params } from '../../motion/tvl1.ts';
+import { numberOption } from '../options.ts';
 
-function num(name: string, integer = false): (v: string) => number {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) {
-      throw new MerError('BAD_OPTION', `--${name} must be ${integer ? 'an integer' : 'a number'}, got '${v}'`);
-    }
-    return n;
-  };
-}
+const num = (name: string, integer = false) => numberOption(`--${name}`, integer);
 
 interface FlowCliOptions {
   out: string;
@@ -54,6 +43,13 @@ export function registerFlowCommand(program: Command): void {
     .option('--scale-step <x>', `pyramid scale step (default ${d.scaleStep})`, num('scale-step'))
     .option('--median <n>', `median filter size, ≤1 = off (default ${d.medianFiltering})`, num('median', true))
     .action(async (a: string, b: string, o: FlowCliOptions) => {
+      const [{ readImage, writeImage }, { writeFlo }, { flowImageFloat }, { opticalStrain }, { tvl1Flow }] = await Promise.all([
+        import('../../io/image.ts'),
+        import('../../io/flo.ts'),
+        import('../../motion/flowImage.ts'),
+        import('../../motion/strain.ts'),
+        import('../../motion/tvl1.ts'),
+      ]);
       const ia = await readImage(a, { mode: 'gray' });
       const ib = await readImage(b, { mode: 'gray' });
       if (ia.width !== ib.width || ia.height !== ib.height) {

@@ -4,7 +4,7 @@
  * like the authors' script: BGR, raw 0–255) and print, per image, the
  * predicted class and the logits.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { MerError } from '../../core/errors.ts';
@@ -26,7 +26,7 @@ export async function predictStstnetPth(weights: string, images: readonly string
     import('../../nets/pth.ts'),
     import('../../nets/ststnet.ts'),
     import('../../recipes/ststnet.ts'),
-    import('@tensorflow/tfjs'),
+    import('../../nets/tf.ts'),
   ]);
   await initBackend({ backend: 'wasm' });
   const model = st.buildStstnet({ layout: 'fused' });
@@ -51,12 +51,11 @@ export function registerNetPredictCommand(program: Command): void {
   program
     .command('net-predict')
     .description('classify flow images with a network and published PyTorch weights (prints class and logits)')
-    .requiredOption('--arch <name>', 'network architecture: ststnet')
+    .addOption(new Option('--arch <name>', 'network architecture').choices(['ststnet']).makeOptionMandatory())
     .requiredOption('--weights <file.pth>', 'PyTorch state dict (zip or legacy format)')
     .option('--json', 'print JSON instead of a table')
     .argument('<images...>', 'flow images (28×28 PNG: R = u, G = v, B = strain)')
     .action(async (images: string[], o: { arch: string; weights: string; json?: boolean }) => {
-      if (o.arch !== 'ststnet') throw new MerError('BAD_OPTION', `unknown --arch '${o.arch}'`, { expected: 'ststnet' });
       printNetPredictions(await predictStstnetPth(o.weights, images), Boolean(o.json));
     });
 }

@@ -12,10 +12,8 @@ import type { ClipRef } from '../../core/clip.ts';
 import { MerError } from '../../core/errors.ts';
 import type { Image } from '../../core/image.ts';
 import { resizeImage } from '../../core/resize.ts';
-import { readImage } from '../../io/image.ts';
-import { frameNumberOf } from '../../io/clip.ts';
-import { loadModel, predictClip, type ClassPrediction, type LoadedModel } from '../../run/modelFolder.ts';
-import { intOption } from '../options.ts';
+import type { ClassPrediction, LoadedModel } from '../../run/modelFolder.ts';
+import { intOption, usageError } from '../options.ts';
 
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.bmp']);
 const VIDEO_EXT = new Set(['.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v']);
@@ -58,6 +56,7 @@ export interface PredictInputOptions {
 
 /** Classify an input path (see the file comment). */
 export async function predictInput(m: LoadedModel, input: string, o: PredictInputOptions = {}): Promise<ClassPrediction & { input: string; note?: string }> {
+  const [{ readImage }, { frameNumberOf }, { predictClip }] = await Promise.all([import('../../io/image.ts'), import('../../io/clip.ts'), import('../../run/modelFolder.ts')]);
   const parts = input.split(',');
   if (parts.length === 2) {
     let frames = [await readImage(parts[0], { mode: 'gray' }), await readImage(parts[1], { mode: 'gray' })];
@@ -113,13 +112,14 @@ export function registerPredictCommand(program: Command): void {
     .argument('<input>', 'frame folder | onset,apex images | video file')
     .action(async (input: string, o) => {
       if (o.arch) {
-        if (!o.weights) throw new MerError('BAD_OPTION', '--arch needs --weights <file.pth>');
+        if (!o.weights) throw usageError('--arch needs --weights <file.pth>');
+        if (o.arch !== 'ststnet') throw usageError(`--arch '${o.arch}' is not one of the choices: ststnet`);
         const { predictStstnetPth, printNetPredictions } = await import('./netPredict.ts');
-        if (o.arch !== 'ststnet') throw new MerError('BAD_OPTION', `unknown --arch '${o.arch}'`, { expected: 'ststnet' });
         printNetPredictions(await predictStstnetPth(o.weights, [input]), Boolean(o.json));
         return;
       }
-      if (!o.model) throw new MerError('BAD_OPTION', 'predict needs --model <dir> (or --arch ststnet --weights x.pth)');
+      if (!o.model) throw usageError('predict needs --model <dir> (or --arch ststnet --weights x.pth)');
+      const { loadModel } = await import('../../run/modelFolder.ts');
       const m = await loadModel(o.model);
       const r = await predictInput(m, input, { align: Boolean(o.align), apex: o.apex });
       if (o.json) {

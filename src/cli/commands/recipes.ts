@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
-import { listRecipes } from '../../recipes/index.ts';
 
 export function registerRecipesCommand(program: Command): void {
   program
     .command('recipes')
     .description('list the recipes with the paper each reproduces')
     .option('--json', 'machine-readable output')
-    .action((o) => {
-      const rs = listRecipes();
+    .action(async (o) => {
+      const { listRecipes } = await import('../../recipes/index.ts');
+      const rs = await listRecipes();
       if (o.json) {
         process.stdout.write(`${JSON.stringify(rs.map((r) => ({ name: r.name, title: r.title, paper: r.paper, accepts: r.accepts, defaultProtocol: r.defaultProtocol, params: r.params })), null, 2)}\n`);
         return;

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { writeSyntheticDataset } from '../../datasets/synthetic/generate.ts';
 import { intOption } from '../options.ts';
 
 export function registerSynthCommand(program: Command): void {
@@ -11,6 +10,7 @@ export function registerSynthCommand(program: Command): void {
     .option('--clips-per-class <k>', 'clips per class and subject', intOption('--clips-per-class', 1))
     .option('--seed <n>', 'random seed', intOption('--seed'), 1)
     .action(async (o) => {
+      const { writeSyntheticDataset } = await import('../../datasets/synthetic/generate.ts');
       const t0 = performance.now();
       const m = await writeSyntheticDataset(o.out, { seed: o.seed, subjects: o.subjects, clipsPerClass: o.clipsPerClass });
       const n = (m as { clips?: unknown[] }).clips?.length ?? '?';

@@ -1,7 +1,5 @@
 /** `merkit train`: fit a recipe on ALL clips of a dataset and write a model folder. */
 import type { Command } from 'commander';
-import { trainModel } from '../../run/modelFolder.ts';
-import { terminalProgress } from '../progressBar.ts';
 import { intOption } from '../options.ts';
 
 export function registerTrainCommand(program: Command): void {
@@ -15,6 +13,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--seed <n>', 'random seed of the fit', intOption('--seed'), 1)
     .option('--workers <n>', 'worker threads for feature extraction (1 = in-process)', intOption('--workers', 1), 1)
     .action(async (o) => {
+      const [{ trainModel }, { terminalProgress }] = await Promise.all([import('../../run/modelFolder.ts'), import('../progressBar.ts')]);
       const progress = terminalProgress();
       const { meta, skipped } = await trainModel({
         recipe: o.recipe,

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { MerError } from '../../core/errors.ts';
-import { defaultCacheDir } from '../../run/cache.ts';
-import { DEFAULT_LOCK_MS, DEFAULT_MAX_STALLED, startBullmqWorkers } from '../../run/bullmq.ts';
-import { loadPlugins } from '../../run/plugins.ts';
 import { intOption } from '../options.ts';
+// bullmq.ts loads bullmq itself only when a worker starts: its constants cost nothing
+import { DEFAULT_LOCK_MS, DEFAULT_MAX_STALLED } from '../../run/bullmq.ts';
 
 /** after a clean stop, give stdout this long to flush before exiting */
 const EXIT_GRACE_MS = 200;
@@ -19,6 +18,11 @@ export function registerWorkerCommand(program: Command): void {
     .option('--lock-ms <n>', `job lock duration: a job whose worker dies is retried after this long (default ${DEFAULT_LOCK_MS})`, intOption('--lock-ms', 100))
     .option('--max-stalled <n>', `times a job may lose its worker before it fails (default ${DEFAULT_MAX_STALLED})`, intOption('--max-stalled', 1))
     .action(async (o) => {
+      const [{ loadPlugins }, { defaultCacheDir }, { startBullmqWorkers }] = await Promise.all([
+        import('../../run/plugins.ts'),
+        import('../../run/cache.ts'),
+        import('../../run/bullmq.ts'),
+      ]);
       await loadPlugins();
       const cacheDir = resolve(typeof o.cache === 'string' ? o.cache : defaultCacheDir());
       const log = (line: string) => process.stdout.write(`[worker ${process.pid}] ${line}\n`);

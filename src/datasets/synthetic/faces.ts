@@ -15,9 +15,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import sharp from 'sharp';
 import { MerError } from '../../core/errors.ts';
 import { makeImage } from '../../core/image.ts';
+import { sharpFor } from '../../io/image.ts';
 import { faceFrame } from './actionUnits.ts';
 import type { SyntheticFace } from './render.ts';
 
@@ -69,6 +69,9 @@ export interface FaceCatalog {
   photos: CatalogPhoto[];
 }
 
+/** what needs sharp here (named in the error when the optional package is missing) */
+export const SYNTHETIC_FEATURE = 'the synthetic data set (merkit synth, merkit demo)';
+
 export function samplePhotoDir(): string {
   return join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo');
 }
@@ -100,6 +103,7 @@ async function readCatalog(path: string, hashes: string[]): Promise<FaceCatalog 
 
 /** Decode a photo to interleaved 8-bit RGB (no EXIF rotation, same as the crops). */
 export async function decodePhoto(file: string): Promise<{ width: number; height: number; data: Uint8Array }> {
+  const sharp = await sharpFor(SYNTHETIC_FEATURE);
   try {
     const { data, info } = await sharp(file).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
@@ -213,6 +217,7 @@ export function cropFace(face: UsableFace, subject: string, size: number, supers
     pr = (async () => {
       const S = size * supersample;
       const file = join(samplePhotoDir(), face.photo);
+      const sharp = await sharpFor(SYNTHETIC_FEATURE);
       const { data } = await sharp(file)
         .removeAlpha()
         .toColourspace('srgb')

@@ -23,14 +23,14 @@ import { writeFileAtomic } from '../../io/atomic.ts';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { MerError } from '../../core/errors.ts';
 import type { FlowField, Image } from '../../core/image.ts';
 import { Rng, hashString } from '../../core/rng.ts';
 import { writeFlo } from '../../io/flo.ts';
 import { writeSheet } from '../../io/xlsx.ts';
+import { sharpFor } from '../../io/image.ts';
 import { DEFAULT_JITTER, normaliseBumps, placeBumps, type AuActivation, type AuJitter } from './actionUnits.ts';
-import { cropFace, faceCatalog, usableFaces } from './faces.ts';
+import { cropFace, faceCatalog, SYNTHETIC_FEATURE, usableFaces } from './faces.ts';
 import {
   RENDER_DEFAULTS,
   groundTruthFlow,
@@ -322,7 +322,8 @@ function toRgb8(img: Image): Buffer {
 /** CASME II frames are JPEGs; quality 95 keeps sub-pixel motion well above the coding noise. */
 const JPEG_QUALITY = 95;
 
-export function encodeFrameJpeg(img: Image): Promise<Buffer> {
+export async function encodeFrameJpeg(img: Image): Promise<Buffer> {
+  const sharp = await sharpFor(SYNTHETIC_FEATURE);
   return sharp(toRgb8(img), { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg({ quality: JPEG_QUALITY }).toBuffer();
 }
 

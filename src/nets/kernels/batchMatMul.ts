@@ -18,7 +18,7 @@
  * same numbers; only the summation order of the fast kernel differs, well
  * within the tolerance of the CPU-backend comparison in the tests.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.ts';
 import { freeInfo, replaceWasmKernel, runWasmKernel, type WasmBackend, type WasmKernelFn } from './wasmCall.ts';
 
 let original: WasmKernelFn | undefined;

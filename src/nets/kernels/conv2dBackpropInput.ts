@@ -20,7 +20,7 @@
  * forward convs; on EMR's ResNet-18 (batch 64, 64×64 input) its strided
  * 3×3/2 calls took 4–8× the forward's time.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.ts';
 import { freeInfo, heapF32, replaceWasmKernel, runWasmKernel, type WasmBackend, type WasmKernelFn } from './wasmCall.ts';
 
 let original: WasmKernelFn | undefined;

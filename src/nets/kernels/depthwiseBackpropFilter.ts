@@ -4,7 +4,7 @@
  *
  * df[a, b, c, m] = Σ_{n, i, j} x[n, i·sh + a·dh − pt, j·sw + b·dw − pl, c] · dy[n, i, j, c·M + m]
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.ts';
 import { depthwiseGeometry, heapF32, registerOnce, type DepthwiseAttrs, type WasmBackend } from './wasmCall.ts';
 
 interface DepthwiseBackpropFilterAttrs extends DepthwiseAttrs {

@@ -5,7 +5,7 @@
  * forward  y[n, i, j, c·M + m] = Σ_{a, b} x[n, i·sh + a·dh − pt, j·sw + b·dw − pl, c] · f[a, b, c, m]
  * backward dx[n, y, x, c] = Σ over every (i, j, a, b, m) that reads (y, x) of dy[n, i, j, c·M + m] · f[a, b, c, m]
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.ts';
 import { depthwiseGeometry, heapF32, registerOnce, type DepthwiseAttrs, type WasmBackend } from './wasmCall.ts';
 
 interface DepthwiseBackpropInputAttrs extends DepthwiseAttrs {

@@ -6,7 +6,7 @@
  * are immutable, so sharing the data (reference-counted, as the backend's own
  * Reshape does) is the same value. The CPU backend's Identity does the same.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.ts';
 import { replaceWasmKernel } from './wasmCall.ts';
 
 interface RefCounting {

@@ -28,7 +28,7 @@
  * rounding; the same dropout masks bit for bit). The forward keeps relu(r)
  * at each winner (`rwin`) so the backward never gathers from z.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.ts';
 import { Rng } from '../../core/rng.ts';
 import { heapF32, type WasmBackend } from './wasmCall.ts';
 import { SIMD_CHANNELS, simdKernels, type SimdKernels } from './simd.ts';

@@ -6,7 +6,7 @@
  * Heap views are invalidated when the wasm memory grows, so take them only
  * after every output of a kernel has been allocated.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '../tf.ts';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 export type WasmBackend = BackendWasm;
