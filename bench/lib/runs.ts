@@ -61,10 +61,10 @@ const pairSd = (xs: { uf1: number; uar: number }[]) => {
 export async function runsTable(root: string): Promise<string> {
   const runs = await Promise.all((await listRuns(root)).map(readRun));
   const lines = [
-    '| recipe | run (seed) | settings | folds | overall UF1 / UAR | CASME II UF1 / UAR (published) | SMIC UF1 / UAR (published) | published overall | model selection |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| recipe | run (seed) | settings | folds | overall UF1 / UAR | CASME II UF1 / UAR (published) | SMIC UF1 / UAR (published) | published overall | model selection | why merkit and the paper differ |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
-  if (runs.length === 0) lines.push('| (no stored runs yet) | | | | | | | | |');
+  if (runs.length === 0) lines.push('| (no stored runs yet) | | | | | | | | | |');
   const groups = new Map<string, StoredRun[]>();
   for (const run of runs) {
     const m = run.manifest;
@@ -75,7 +75,7 @@ export async function runsTable(root: string): Promise<string> {
     const partial = done < total ? ` (partial: ${done} fold${done === 1 ? '' : 's'})` : '';
     const runName = run.dir.split(/[\\/]/).slice(-1)[0];
     lines.push(
-      `| \`${m.recipe}\` | ${runName} | ${await settingsOf(run)} | ${done === total ? `${total} of ${total}` : `**${done} of ${total}**`} | ${r ? pair(r.metrics) + partial : '–'} | ${r ? pair(r.metrics.perPart.casme2) : '–'} (${pub?.casme2 ? pair({ uf1: pub.casme2[0], uar: pub.casme2[1] }) : '–'}) | ${r ? pair(r.metrics.perPart.smic) : '–'} (${pub?.smic ? pair({ uf1: pub.smic[0], uar: pub.smic[1] }) : '–'}) | ${pub?.overall ? pair({ uf1: pub.overall[0], uar: pub.overall[1] }) : '–'} | ${done > 0 ? selectionOf(run) : '–'} |`,
+      `| \`${m.recipe}\` | ${runName} | ${await settingsOf(run)} | ${done === total ? `${total} of ${total}` : `**${done} of ${total}**`} | ${r ? pair(r.metrics) + partial : '–'} | ${r ? pair(r.metrics.perPart.casme2) : '–'} (${pub?.casme2 ? pair({ uf1: pub.casme2[0], uar: pub.casme2[1] }) : '–'}) | ${r ? pair(r.metrics.perPart.smic) : '–'} (${pub?.smic ? pair({ uf1: pub.smic[0], uar: pub.smic[1] }) : '–'}) | ${pub?.overall ? pair({ uf1: pub.overall[0], uar: pub.overall[1] }) : '–'} | ${done > 0 ? selectionOf(run) : '–'} | ${pub?.differs ?? ''} |`,
     );
     const key = `${m.recipe}\0${runName.replace(/-s\d+$/, '')}`;
     groups.set(key, [...(groups.get(key) ?? []), run]);
@@ -86,7 +86,7 @@ export async function runsTable(root: string): Promise<string> {
     const res = complete.map((g) => resultsOfRun(g));
     const [recipe, base] = key.split('\0');
     lines.push(
-      `| \`${recipe}\` | ${base}, mean ± sd of ${group.length} seeds | ${await settingsOf(group[0])} | ${group.length} × ${group[0].manifest.folds.length} | ${pairSd(res.map((r) => r.metrics))} | ${pairSd(res.map((r) => r.metrics.perPart.casme2).filter(Boolean))} | ${pairSd(res.map((r) => r.metrics.perPart.smic).filter(Boolean))} | | |`,
+      `| \`${recipe}\` | ${base}, mean ± sd of ${group.length} seeds | ${await settingsOf(group[0])} | ${group.length} × ${group[0].manifest.folds.length} | ${pairSd(res.map((r) => r.metrics))} | ${pairSd(res.map((r) => r.metrics.perPart.casme2).filter(Boolean))} | ${pairSd(res.map((r) => r.metrics.perPart.smic).filter(Boolean))} | | | |`,
     );
   }
   return lines.join('\n');

@@ -191,7 +191,8 @@ export function scheduledLr(base: number, schedule: ScheduleOptions | undefined,
   }
 }
 
-function makeOptimizer(o: OptimizerOptions): { opt: tf.Optimizer; setLr: (lr: number) => void } {
+/** The optimiser training uses for `o` (exported for bench:net-steps, which times the same step). */
+export function makeOptimizer(o: OptimizerOptions): { opt: tf.Optimizer; setLr: (lr: number) => void } {
   if (!(o.lr > 0)) throw new MerError('BAD_OPTION', `learning rate ${o.lr}`, { expected: 'a positive number' });
   if (o.kind === 'adam') {
     // tfjs's Adam, its update fused into one SIMD pass on wasm (bit-identical; fusedAdam.ts)
@@ -208,7 +209,7 @@ function makeOptimizer(o: OptimizerOptions): { opt: tf.Optimizer; setLr: (lr: nu
 }
 
 /** How a step turns the loss into updates. */
-interface Stepper {
+export interface Stepper {
   /** set the epoch's learning rates; returns the rate of the default group (logged) */
   setEpoch(epoch: number, epochs: number): number;
   /** one update; returns the loss (call inside tf.tidy) */
@@ -269,6 +270,12 @@ function groupedStepper(net: Network, o: TrainOptions): Stepper {
     },
     dispose: () => parts.forEach((p) => p.opt.dispose()),
   };
+}
+
+/** The update trainNetwork makes for these options (also timed by bench:net-steps): grouped when groups, clipping or weight decay are asked for. */
+export function trainingStepper(net: Network, opts: Pick<TrainOptions, 'optimizer' | 'schedule' | 'paramGroups' | 'clipGroups' | 'weightDecay'>): Stepper {
+  const grouped = (opts.paramGroups?.length ?? 0) > 0 || (opts.clipGroups?.length ?? 0) > 0 || (opts.weightDecay ?? 0) > 0;
+  return grouped ? groupedStepper(net, opts as TrainOptions) : plainStepper(opts as TrainOptions);
 }
 
 /** Fisher–Yates with a seeded Rng. */
@@ -374,8 +381,7 @@ export async function trainNetwork(net: Network, data: TrainData, opts: TrainOpt
     trainIdx = groupedByClass(trainIdx, data.y);
   }
 
-  const grouped = (opts.paramGroups?.length ?? 0) > 0 || (opts.clipGroups?.length ?? 0) > 0 || (opts.weightDecay ?? 0) > 0;
-  const stepper = grouped ? groupedStepper(net, opts) : plainStepper(opts);
+  const stepper = trainingStepper(net, opts);
   const vars = net.trainableVariables();
   const log: EpochLog[] = [];
   const patience = opts.validation?.patience ?? DEFAULT_PATIENCE;

@@ -123,3 +123,44 @@ test("the fused STSTNet layout computes the published per-stream function (logit
   streams.dispose();
   fused.dispose();
 });
+
+test('BatchNorm on the SIMD kernels = its JavaScript loops bit for bit (output, batch statistics, dx, dγ, dβ), several blocks', async () => {
+  await initBackend({ backend: 'wasm' });
+  const { setSimdKernelsDisabled } = await import('../../src/nets/kernels/simd.ts');
+  const rng = new Rng('bn-simd');
+  // 2·19·17 = 646 positions: one full block of 512 and a partial one; C = 6 (pairs), 64 (EMR); C = 5 keeps the loops
+  for (const shape of [[2, 19, 17, 6], [3, 8, 8, 64], [2, 5, 7, 5]]) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const C = shape[3];
+    // an offset and a spread per channel: the E[x²] − E[x]² form and the (x − μ) terms both matter
+    const x = Float32Array.from({ length: n }, (_, i) => 3 * ((i % C) - 2) + (1 + (i % C)) * rng.normal());
+    const dy = Float32Array.from({ length: n }, () => rng.normal());
+    const gamma = Float32Array.from({ length: C }, () => rng.normal());
+    const beta = Float32Array.from({ length: C }, () => rng.normal());
+    const run = () => {
+      let stats: Float64Array[] = [];
+      const ts = tf.tidy(() => {
+        const xt = tf.tensor4d(x, shape as [number, number, number, number]);
+        const g = tf.tensor1d(gamma);
+        const b = tf.tensor1d(beta);
+        const f = (a: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => batchNormTrain(a, gg as tf.Tensor1D, bb as tf.Tensor1D, 1e-5).y;
+        const { y, mean, variance } = batchNormTrain(xt, g, b, 1e-5);
+        stats = [Float64Array.from(mean), Float64Array.from(variance)];
+        return [y, ...tf.grads(f)([xt, g, b], tf.tensor4d(dy, shape as [number, number, number, number]))];
+      });
+      const out = ts.map((t) => Float32Array.from(t.dataSync()));
+      tf.dispose(ts);
+      return { out, stats };
+    };
+    const simd = run();
+    setSimdKernelsDisabled(true);
+    let js: ReturnType<typeof run>;
+    try {
+      js = run();
+    } finally {
+      setSimdKernelsDisabled(false);
+    }
+    ['y', 'dx', 'dgamma', 'dbeta'].forEach((what, i) => assert.deepEqual(simd.out[i], js.out[i], `${what} [${shape.join(', ')}]`));
+    assert.deepEqual(simd.stats, js.stats, `batch statistics [${shape.join(', ')}]`);
+  }
+});

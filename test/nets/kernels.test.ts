@@ -171,6 +171,9 @@ const poolCases: { name: string; x: number[]; k: number; s: number; pad: Pad }[]
   { name: '2×2 s2 valid, 4 channels (wrong in tfjs-backend-wasm 4.22)', x: [2, 10, 10, 4], k: 2, s: 2, pad: 'valid' },
   { name: '3×3 s3 pad 1 (STSTNet)', x: [2, 30, 30, 5], k: 3, s: 3, pad: 1 },
   { name: '3×3 s1 same (overlapping windows)', x: [1, 7, 6, 3], k: 3, s: 1, pad: 'same' },
+  // C a multiple of 4: the SIMD kernel
+  { name: 'ResNet 3×3 s2 same, 8 channels (SIMD)', x: [2, 10, 9, 8], k: 3, s: 2, pad: 'same' },
+  { name: '3×3 s3 pad 2, 12 channels (windows wholly in the padding; SIMD)', x: [2, 7, 8, 12], k: 3, s: 3, pad: 2 },
 ];
 
 for (const c of poolCases) {
@@ -188,19 +191,58 @@ for (const c of poolCases) {
   });
 }
 
+test('MaxPoolGrad SIMD kernel = its JavaScript loop bit for bit, ties included (first maximum wins)', async () => {
+  const { setSimdKernelsDisabled } = await import('../../src/nets/kernels/simd.ts');
+  const rng = new Rng('pool-ties');
+  for (const [shape, k, s, pad] of [[[3, 11, 10, 16], 3, 2, 'same'], [[2, 9, 9, 8], 3, 1, 'same'], [[2, 8, 8, 4], 2, 2, 'valid'], [[1, 7, 7, 8], 3, 3, 2]] as const) {
+    const n = (shape as readonly number[]).reduce((a, b) => a * b, 1);
+    // values on a coarse grid: many windows hold several equal maxima
+    const x = Float32Array.from({ length: n }, () => Math.floor(rng.uniform(0, 4)));
+    const run = () =>
+      tf.tidy(() => {
+        const xt = tf.tensor4d(x, [...shape]);
+        const y = tf.maxPool(xt, k, s, pad as 'same');
+        const dy = tf.sin(tf.mul(tf.reshape(tf.range(0, y.size), y.shape), 0.37));
+        return Float32Array.from((tf.engine().runKernel('MaxPoolGrad', { dy, input: xt, output: y }, { filterSize: k, strides: s, pad }) as tf.Tensor).dataSync());
+      });
+    const simd = run();
+    setSimdKernelsDisabled(true);
+    let js: Float32Array;
+    try {
+      js = run();
+    } finally {
+      setSimdKernelsDisabled(false);
+    }
+    assert.deepEqual(simd, js, `[${shape.join(', ')}] k${k} s${s} ${pad}`);
+    assert.ok(js.some((v) => v !== 0));
+  }
+});
+
 // ---------------------------------------------------------------------------
 // SIMD wasm kernels (src/nets/kernels/simd.ts): the direct filter gradient and
 // the fused ReLU/BN/max-pool/dropout/avg-pool head, against the CPU backend.
 
-const directCases: { name: string; x: number[]; k: number[]; pad?: Pad }[] = [
+const directCases: { name: string; x: number[]; k: number[]; pad?: Pad; s?: number }[] = [
   { name: '3×3×3 → 16 valid (SIMD direct path)', x: [3, 12, 11, 3], k: [3, 3, 3, 16] },
+  // images swept in chunks of CHUNK_BYTES: 40×40×24 + 38×38×16 floats per image ⇒ several images per chunk, and a last partial chunk
+  { name: '3×3×24 → 16 valid, 9 images (several chunks)', x: [9, 40, 40, 24], k: [3, 3, 24, 16] },
+  // strided (EMR's ResNet-18): the direct path steps x by the stride
+  { name: 'ResNet stem 7×7×3 → 16 pad 3 s2', x: [2, 16, 14, 3], k: [7, 7, 3, 16], pad: 3, s: 2 },
+  { name: 'ResNet 3×3×8 → 32 pad 1 s2, odd side (last row/column unread)', x: [2, 9, 7, 8], k: [3, 3, 8, 32], pad: 1, s: 2 },
+  { name: 'ResNet shortcut 1×1×6 → 16 s2', x: [2, 8, 7, 6], k: [1, 1, 6, 16], pad: 'valid', s: 2 },
+  { name: '3×3×2 → 16 same s2 (pad only after)', x: [2, 8, 8, 2], k: [3, 3, 2, 16], pad: 'same', s: 2 },
+  { name: '4×4×3 → 16 pad 1 s3', x: [1, 11, 10, 3], k: [4, 4, 3, 16], pad: 1, s: 3 },
+  // output maps of ≤ 4 pixels: one product per tap over the pixels it reaches (ResNet-18's 2×2 stage)
+  { name: 'per-tap products: 2×2 map, 3×3 pad 1 (corner taps reach one pixel)', x: [3, 2, 2, 24], k: [3, 3, 24, 16], pad: 1 },
+  { name: 'per-tap products: 4×4 → 2×2, 3×3 pad 1 s2', x: [2, 4, 4, 8], k: [3, 3, 8, 32], pad: 1, s: 2 },
+  { name: 'per-tap products: 1×1 map, 3×3 pad 1 (only the centre tap reaches it), 5 filters', x: [2, 1, 1, 6], k: [3, 3, 6, 5], pad: 1 },
   { name: '3×3×3 → 16 pad 2 (STSTNet conv: zero-padded scratch copy)', x: [2, 8, 9, 3], k: [3, 3, 3, 16], pad: 2 },
   { name: '2×2×3 → 16 same (asymmetric padding)', x: [2, 5, 6, 3], k: [2, 2, 3, 16], pad: 'same' },
   { name: '2×3×2 → 32 valid (two 16-channel chunks, odd tap count)', x: [2, 7, 8, 2], k: [2, 3, 2, 32] },
   { name: '1×1×5 → 16 valid', x: [2, 4, 5, 5], k: [1, 1, 5, 16] },
 ];
 for (const c of directCases) {
-  test(`Conv2DBackpropFilter SIMD direct path = cpu: ${c.name}`, async () => {
+  test(`Conv2DBackpropFilter direct SIMD and per-tap paths = cpu: ${c.name}`, async () => {
     const rng = new Rng(`direct:${c.name}`);
     const n = (s: number[]) => s.reduce((a, b) => a * b, 1);
     const [cpu, wasm] = await onBoth(
@@ -210,7 +252,7 @@ for (const c of directCases) {
       ],
       ([x, w]) => {
         const loss = (ww: tf.Tensor) => {
-          const y = tf.conv2d(x as tf.Tensor4D, ww as tf.Tensor4D, 1, (c.pad ?? 'valid') as 'same');
+          const y = tf.conv2d(x as tf.Tensor4D, ww as tf.Tensor4D, c.s ?? 1, (c.pad ?? 'valid') as 'same');
           const ramp = tf.sin(tf.mul(tf.reshape(tf.range(0, y.size), y.shape), 0.01));
           return tf.sum(tf.mul(y, ramp)) as tf.Scalar;
         };
@@ -355,4 +397,46 @@ test('the BatchMatMul and Conv2DBackpropInput wrappers are in place, and registe
   // a wrapper that had saved itself as "the original" would recurse forever here
   const v = tf.tidy(() => Array.from(tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[1, 0], [0, 1]]), true, false).dataSync()));
   assert.deepEqual(v, [1, 3, 2, 4]);
+});
+
+// Conv2D, stride 1, out channels a multiple of 16: merkit's SIMD kernel (conv2d.ts)
+// must give XNNPACK's convolution bit for bit (the SIMD kernels disabled = the
+// backend's own Conv2D), forward and through the input gradient (a stride-1
+// convolution of dy with the flipped kernel), for every padding and shape kind.
+const directConvCases: { name: string; x: number[]; k: number[]; pad: Pad }[] = [
+  { name: 'TLCNN conv1 5×5×1 → 16 same', x: [3, 12, 11, 1], k: [5, 5, 1, 16], pad: 'same' },
+  { name: 'TLCNN conv3 3×3×32 → 48 same, odd width', x: [2, 6, 7, 32], k: [3, 3, 32, 48], pad: 'same' },
+  { name: 'Inception 1×1×24 → 16', x: [3, 5, 5, 24], k: [1, 1, 24, 16], pad: 'same' },
+  { name: 'STSTNet 3×3×3 → 16 pad 2', x: [2, 8, 8, 3], k: [3, 3, 3, 16], pad: 2 },
+  { name: '4×4×5 → 32 same (pads 1 before, 2 after)', x: [2, 7, 6, 5], k: [4, 4, 5, 32], pad: 'same' },
+  { name: 'ResNet 3×3×64 → 64 pad 1 on a 2×2 map', x: [4, 2, 2, 64], k: [3, 3, 64, 64], pad: 1 },
+  { name: '2×3×7 → 16 valid, one output column', x: [2, 5, 3, 7], k: [2, 3, 7, 16], pad: 'valid' },
+];
+test('Conv2D SIMD kernel = XNNPACK bit for bit (forward and input gradient)', async () => {
+  const { setSimdKernelsDisabled } = await import('../../src/nets/kernels/simd.ts');
+  for (const c of directConvCases) {
+    const rng = new Rng(`direct-conv:${c.name}`);
+    const n = (s: number[]) => s.reduce((a, b) => a * b, 1);
+    const x = randn(rng, n(c.x));
+    const w = randn(rng, n(c.k));
+    const run = () =>
+      tf.tidy(() => {
+        const xt = tf.tensor4d(x, c.x as [number, number, number, number]);
+        const wt = tf.tensor4d(w, c.k as [number, number, number, number]);
+        const y = tf.conv2d(xt, wt, 1, c.pad as 'same');
+        const ramp = tf.sin(tf.mul(tf.reshape(tf.range(0, y.size), y.shape), 0.01));
+        const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, wt, 1, c.pad as 'same'), ramp)))(xt);
+        return [Float32Array.from(y.dataSync()), Float32Array.from(dx.dataSync())];
+      });
+    const simd = run();
+    setSimdKernelsDisabled(true);
+    let xnn: Float32Array[];
+    try {
+      xnn = run();
+    } finally {
+      setSimdKernelsDisabled(false);
+    }
+    assert.deepEqual(simd[0], xnn[0], `${c.name}: forward`);
+    assert.deepEqual(simd[1], xnn[1], `${c.name}: input gradient`);
+  }
 });

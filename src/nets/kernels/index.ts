@@ -11,6 +11,9 @@
  * (every dense layer's gradient) take XNNPACK's fast path (batchMatMul.ts),
  * and Conv2DBackpropInput becomes forward convolutions, one per stride phase
  * (conv2dBackpropInput.ts), 4–10× faster than the backend's plain loop.
+ * Conv2D with stride 1 and out channels a multiple of 16 runs on merkit's
+ * SIMD kernel (conv2d.ts; bit-identical to XNNPACK's, without recreating an
+ * XNNPACK operator for every new filter tensor).
  */
 import { registerConv2DBackpropFilterWasm } from './conv2dBackpropFilter.ts';
 import { registerDepthwiseBackpropFilterWasm } from './depthwiseBackpropFilter.ts';
@@ -19,6 +22,7 @@ import { registerMaxPoolGradWasm } from './maxPoolGrad.ts';
 import { registerIdentityWasm } from './identity.ts';
 import { registerBatchMatMulWasm } from './batchMatMul.ts';
 import { registerConv2DBackpropInputWasm } from './conv2dBackpropInput.ts';
+import { registerConv2DWasm } from './conv2d.ts';
 
 export const WASM_TRAINING_KERNELS = [
   'Conv2DBackpropFilter',
@@ -36,4 +40,5 @@ export function registerWasmTrainingKernels(): void {
   registerIdentityWasm();
   registerBatchMatMulWasm();
   registerConv2DBackpropInputWasm();
+  registerConv2DWasm();
 }

@@ -8,9 +8,15 @@
  * of channel c is at (y, x) of dy[n, i, j, c]. Padding never wins (it acts as
  * −∞, as in PyTorch and the CPU backend); ties go to the first position,
  * as in both.
+ *
+ * Four channels at a time with the SIMD kernel (simd.ts `maxPoolGrad`) when
+ * C is a multiple of 4 and the pool undilated — the same winners and the
+ * same additions in the same order, so bit-identical to the loop below
+ * (EMR's 3×3/2 pool over [64, 32, 32, 64]: 220 → 36 ms CPU, load ≈ 25).
  */
 import * as tf from '../tf.ts';
 import { heapF32, replaceWasmKernel, type WasmBackend } from './wasmCall.ts';
+import { simdKernels } from './simd.ts';
 
 interface MaxPoolGradAttrs {
   filterSize: [number, number] | number;
@@ -40,6 +46,11 @@ export function maxPoolGradWasm(args: { inputs: tf.NamedTensorInfoMap; backend: 
   const out = backend.makeOutput([N, H, W, C], 'float32');
   const dx = heapF32(backend, out);
   dx.fill(0);
+  const simd = simdKernels(backend);
+  if (simd && C % 4 === 0 && dh === 1 && dw === 1 && N * Ho * Wo > 0) {
+    simd.maxPoolGrad(simd.ptr(input), simd.ptr(dy), simd.ptr(out), N, H, W, C, Ho, Wo, kh, kw, sh, sw, pt, pl);
+    return out;
+  }
   const x = heapF32(backend, input);
   const g = heapF32(backend, dy);
   const best = new Float32Array(C);

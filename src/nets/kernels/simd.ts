@@ -21,7 +21,11 @@
  * - `mask`: the dropout mask from an sfc32 stream (bit-identical to the
  *   JavaScript loop in reluBnPool.ts);
  * - `adam`: one fused Adam update (src/nets/fusedAdam.ts), bit-identical to
- *   tfjs's AdamOptimizer.
+ *   tfjs's AdamOptimizer;
+ * - `maxPoolGrad`: max-pool's gradient four channels at a time
+ *   (maxPoolGrad.ts), bit-identical to its JavaScript loop;
+ * - `bnSums` / `bnMap`: BatchNorm's statistics, output, gradient sums and
+ *   dx in float64 pairs (fastBatchNorm.ts), bit-identical to its loops.
  *
  * JavaScript fallbacks live next to the callers (conv2dBackpropFilter.ts,
  * reluBnPool.ts); `simdKernels` returns null where wasm SIMD is unavailable
@@ -430,6 +434,239 @@ function adamFunc(): WasmFunc {
   return { name: 'adam', params: [...new Array(8).fill(WT.i32), ...new Array(8).fill(WT.f32)], results: [], locals: [[11, WT.v128]], body };
 }
 
+/**
+ * MaxPoolGrad (maxPoolGrad.ts) for C a multiple of 4, dilation 1: for each
+ * output pixel, in order, each channel's first maximum of its window
+ * (clipped to the image: padding never wins) gets dx += dy. Four channels
+ * per vector: v > best selects value and element index; the four winners are
+ * then added one lane at a time (distinct channels, distinct elements), so
+ * every dx element receives its contributions in the JavaScript loop's order.
+ */
+function maxPoolGradFunc(): WasmFunc {
+  const [px, pdy, pdx, n, H, Wd, C, Ho, Wo, kh, kw, sh, sw, pt, pl] = range(15);
+  const [img, i, j, y0, y1, x0, x1, yy, xx, c, t, e, pg, a] = range(14).map((q) => 15 + q);
+  const [best, where, v, m, lanes, gv] = range(6).map((q) => 29 + q);
+  const loopTo = (l: number, limit: number) => [...W.get(l), ...W.i32(1), ...W.i32add(), ...W.tee(l), ...W.get(limit), ...W.i32ltS(), ...W.brIf(0)];
+  const bounds = (lo: number, hi: number, limit: number, k: number) => [
+    ...W.get(t), ...W.i32(0), ...W.get(t), ...W.i32(0), ...W.i32geS(), ...W.select(), ...W.set(lo),
+    ...W.get(t), ...W.get(k), ...W.i32add(), ...W.get(limit), ...W.get(t), ...W.get(k), ...W.i32add(), ...W.get(limit), ...W.i32ltS(), ...W.select(), ...W.set(hi),
+  ];
+  /** e = ((img·H + yr)·W + xr)·C + c */
+  const elem = (yr: number, xr: number) => [...W.get(img), ...W.get(H), ...W.i32mul(), ...W.get(yr), ...W.i32add(), ...W.get(Wd), ...W.i32mul(), ...W.get(xr), ...W.i32add(), ...W.get(C), ...W.i32mul(), ...W.get(c), ...W.i32add(), ...W.set(e)];
+  const at = (base: number, idx: number) => [...W.get(base), ...W.get(idx), ...W.i32(4), ...W.i32mul(), ...W.i32add()];
+  const scatterLane = (lane: number) => [
+    ...W.get(pdx), ...W.get(where), ...W.i32x4lane(lane), ...W.i32(4), ...W.i32mul(), ...W.i32add(), ...W.set(a),
+    ...W.get(a), ...W.get(a), ...W.f32load(), ...W.get(gv), ...W.f32x4lane(lane), ...W.f32add(), ...W.f32store(),
+  ];
+  const body = [
+    ...W.i32x4const(0, 1, 2, 3), ...W.set(lanes),
+    ...W.get(pdy), ...W.set(pg), ...W.i32(0), ...W.set(img),
+    ...W.loop(),
+    ...W.i32(0), ...W.set(i),
+    ...W.loop(),
+    ...W.get(i), ...W.get(sh), ...W.i32mul(), ...W.get(pt), ...W.i32sub(), ...W.set(t),
+    ...bounds(y0, y1, H, kh),
+    ...W.i32(0), ...W.set(j),
+    ...W.loop(),
+    ...W.get(j), ...W.get(sw), ...W.i32mul(), ...W.get(pl), ...W.i32sub(), ...W.set(t),
+    ...bounds(x0, x1, Wd, kw),
+    ...W.get(y0), ...W.get(y1), ...W.i32ltS(), ...W.get(x0), ...W.get(x1), ...W.i32ltS(), ...W.i32and(),
+    ...W.if(),
+    ...W.i32(0), ...W.set(c),
+    ...W.loop(),
+    // the window's first pixel wins until a larger value comes
+    ...elem(y0, x0),
+    ...at(px, e), ...W.load(), ...W.set(best),
+    ...W.get(e), ...S(SIMD.i32splat), ...W.get(lanes), ...S(SIMD.i32add), ...W.set(where),
+    ...W.get(y0), ...W.set(yy),
+    ...W.loop(),
+    ...W.get(x0), ...W.set(xx),
+    ...W.loop(),
+    ...elem(yy, xx),
+    ...at(px, e), ...W.load(), ...W.set(v),
+    ...W.get(v), ...W.get(best), ...S(SIMD.f32gt), ...W.set(m),
+    ...W.get(v), ...W.get(best), ...W.get(m), ...S(SIMD.bitselect), ...W.set(best),
+    ...W.get(e), ...S(SIMD.i32splat), ...W.get(lanes), ...S(SIMD.i32add), ...W.get(where), ...W.get(m), ...S(SIMD.bitselect), ...W.set(where),
+    ...loopTo(xx, x1),
+    ...W.end(),
+    ...loopTo(yy, y1),
+    ...W.end(),
+    ...at(pg, c), ...W.load(), ...W.set(gv),
+    ...range(4).flatMap(scatterLane),
+    ...W.get(c), ...W.i32(4), ...W.i32add(), ...W.tee(c), ...W.get(C), ...W.i32ltS(), ...W.brIf(0),
+    ...W.end(),
+    ...W.end(),
+    ...inc(pg, [...W.get(C), ...W.i32(4), ...W.i32mul()]),
+    ...loopTo(j, Wo),
+    ...W.end(),
+    ...loopTo(i, Ho),
+    ...W.end(),
+    ...loopTo(img, n),
+    ...W.end(),
+  ];
+  return { name: 'maxPoolGrad', params: new Array(15).fill(WT.i32), results: [], locals: [[14, WT.i32], [6, WT.v128]], body };
+}
+
+/**
+ * BatchNorm's passes (src/nets/fastBatchNorm.ts) two channels at a time in
+ * float64 (f64x2), the arithmetic of its JavaScript loops operation for
+ * operation, so the results are bit-identical: float32 data promoted to
+ * double, sums per channel in position order, float32 only on the store.
+ * `count` positions of C channels (C even); a64/b64/c64/d64: per-channel
+ * float64 arrays; acc1/acc2: C-double scratch.
+ * - bnSums: acc = 0; acc1 += u, acc2 += u·w over the positions (u = first
+ *   input, w = u itself (stats, mode 0) or (second input − c64) (gradient,
+ *   mode 1)); then s1 += acc1, s2 += acc2 (one block of the JavaScript loop);
+ * - bnAffine: out = (x − a64)·b64 + c64 (the forward's output);
+ * - bnDx: out = a64·dy + b64·x + c64 (the gradient's dx).
+ */
+function bnSumsFunc(): WasmFunc {
+  const [u, xs, c64, C, count, acc1, acc2, s1, s2, mode] = range(10);
+  const [pu, px, pa, pb, pc, p1, p2, k, q] = range(9).map((i) => 10 + i);
+  const [v, w] = [19, 20];
+  const pairs = [...W.get(C), ...W.i32(1), ...W.i32shrS()];
+  const body = [
+    // zero the block accumulators
+    ...W.get(acc1), ...W.set(pa), ...W.get(acc2), ...W.set(pb), ...pairs, ...W.set(k),
+    ...W.loop(),
+    ...W.get(pa), ...zero(), ...W.store(), ...W.get(pb), ...zero(), ...W.store(),
+    ...inc(pa, W.i32(16)), ...inc(pb, W.i32(16)),
+    ...countDown(k),
+    ...W.end(),
+    ...W.get(u), ...W.set(pu), ...W.get(xs), ...W.set(px), ...W.get(count), ...W.set(q),
+    ...W.loop(),
+    ...W.get(acc1), ...W.set(pa), ...W.get(acc2), ...W.set(pb), ...W.get(c64), ...W.set(pc), ...pairs, ...W.set(k),
+    ...W.loop(),
+    ...W.get(pu), ...W.loadF32x2(), ...W.set(v),
+    // w = u (mode 0) or x − c (mode 1)
+    ...W.get(v),
+    ...W.get(px), ...W.loadF32x2(), ...W.get(pc), ...W.load(), ...S(SIMD.f64sub),
+    // mask all ones (mode 0: keep u) or zero (mode 1: take x − c)
+    ...W.get(mode), ...W.i32(1), ...W.i32sub(), ...S(SIMD.i32splat), ...S(SIMD.bitselect), ...W.set(w),
+    ...W.get(pa), ...W.get(pa), ...W.load(), ...W.get(v), ...S(SIMD.f64add), ...W.store(),
+    ...W.get(pb), ...W.get(pb), ...W.load(), ...W.get(v), ...W.get(w), ...S(SIMD.f64mul), ...S(SIMD.f64add), ...W.store(),
+    ...inc(pu, W.i32(8)), ...inc(px, W.i32(8)), ...inc(pa, W.i32(16)), ...inc(pb, W.i32(16)), ...inc(pc, W.i32(16)),
+    ...countDown(k),
+    ...W.end(),
+    ...countDown(q),
+    ...W.end(),
+    // s += acc
+    ...W.get(acc1), ...W.set(pa), ...W.get(acc2), ...W.set(pb), ...W.get(s1), ...W.set(p1), ...W.get(s2), ...W.set(p2), ...pairs, ...W.set(k),
+    ...W.loop(),
+    ...W.get(p1), ...W.get(p1), ...W.load(), ...W.get(pa), ...W.load(), ...S(SIMD.f64add), ...W.store(),
+    ...W.get(p2), ...W.get(p2), ...W.load(), ...W.get(pb), ...W.load(), ...S(SIMD.f64add), ...W.store(),
+    ...inc(pa, W.i32(16)), ...inc(pb, W.i32(16)), ...inc(p1, W.i32(16)), ...inc(p2, W.i32(16)),
+    ...countDown(k),
+    ...W.end(),
+  ];
+  return { name: 'bnSums', params: new Array(10).fill(WT.i32), results: [], locals: [[9, WT.i32], [2, WT.v128]], body };
+}
+
+/** out = (x − a)·b + c (mode 0) or a·x + b·y + c (mode 1), per channel pair, float64, stored as float32 */
+function bnMapFunc(): WasmFunc {
+  const [x, y, out, a64, b64, c64, C, count, mode] = range(9);
+  const [px, py, po, pa, pb, pc, k, q] = range(8).map((i) => 9 + i);
+  const [v, r] = [17, 18];
+  const body = [
+    ...W.get(x), ...W.set(px), ...W.get(y), ...W.set(py), ...W.get(out), ...W.set(po), ...W.get(count), ...W.set(q),
+    ...W.loop(),
+    ...W.get(a64), ...W.set(pa), ...W.get(b64), ...W.set(pb), ...W.get(c64), ...W.set(pc), ...W.get(C), ...W.i32(1), ...W.i32shrS(), ...W.set(k),
+    ...W.loop(),
+    ...W.get(px), ...W.loadF32x2(), ...W.set(v),
+    ...W.get(mode), ...W.i32eqz(),
+    ...W.if(),
+    ...W.get(v), ...W.get(pa), ...W.load(), ...S(SIMD.f64sub), ...W.get(pb), ...W.load(), ...S(SIMD.f64mul), ...W.get(pc), ...W.load(), ...S(SIMD.f64add), ...W.set(r),
+    ...W.end(),
+    ...W.get(mode),
+    ...W.if(),
+    ...W.get(pa), ...W.load(), ...W.get(v), ...S(SIMD.f64mul), ...W.get(pb), ...W.load(), ...W.get(py), ...W.loadF32x2(), ...S(SIMD.f64mul), ...S(SIMD.f64add), ...W.get(pc), ...W.load(), ...S(SIMD.f64add), ...W.set(r),
+    ...W.end(),
+    ...W.get(po), ...W.get(r), ...W.storeF32x2(),
+    ...inc(px, W.i32(8)), ...inc(py, W.i32(8)), ...inc(po, W.i32(8)), ...inc(pa, W.i32(16)), ...inc(pb, W.i32(16)), ...inc(pc, W.i32(16)),
+    ...countDown(k),
+    ...W.end(),
+    ...countDown(q),
+    ...W.end(),
+  ];
+  return { name: 'bnMap', params: new Array(9).fill(WT.i32), results: [], locals: [[8, WT.i32], [2, WT.v128]], body };
+}
+
+/**
+ * Stride-1 convolution of a zero-padded NHWC image, 16 output channels and
+ * P adjacent output pixels (columns j0 ≤ j < j1, step P) per pass (conv2d.ts):
+ *   out[n, i, j, o] = Σ_a Σ_(b, c) xp[n, i + a, j + b, c] · w[a, b, c, o]
+ * accumulated from +0 in the order (a, b, c), each product rounded and then
+ * added — XNNPACK's order, so the result is its convolution's bit for bit
+ * (tested). For fixed a the (b, c) values are contiguous in both xp and w,
+ * so the inner loop runs over kw·ci of them; P = 2 pixels share each weight
+ * load and give eight independent accumulators.
+ */
+function convFwdFunc(P: 1 | 2): WasmFunc {
+  const [xp, w, out, n, ho, j0, j1, kh, kw, ci, co, Hp, Wp, wo, top, hin] = range(16);
+  const [img, i, j, q, a, cnt, pxa, pw, pxBase, rowBytes, inner, pwa, px, po, pixBytes, a1, coBytes] = range(17).map((k) => 16 + k);
+  const V0 = 33;
+  const acc = range(P * G).map((g) => V0 + g);
+  const sp = range(P).map((k) => V0 + P * G + k);
+  const loopBy = (l: number, step: number[], limit: number) => [...W.get(l), ...step, ...W.i32add(), ...W.tee(l), ...W.get(limit), ...W.i32ltS(), ...W.brIf(0)];
+  const one = W.i32(1);
+  const body = [
+    ...W.get(Wp), ...W.get(ci), ...W.i32mul(), ...W.i32(4), ...W.i32mul(), ...W.set(rowBytes),
+    ...W.get(ci), ...W.i32(4), ...W.i32mul(), ...W.set(pixBytes),
+    ...W.get(co), ...W.i32(4), ...W.i32mul(), ...W.set(coBytes),
+    ...W.get(kw), ...W.get(ci), ...W.i32mul(), ...W.set(inner),
+    ...W.i32(0), ...W.set(q),
+    ...W.loop(),
+    ...W.i32(0), ...W.set(img),
+    ...W.loop(),
+    ...W.i32(0), ...W.set(i),
+    ...W.loop(),
+    ...W.get(j0), ...W.set(j),
+    ...W.loop(),
+    // pxBase = xp + ((img·Hp + i)·Wp + j)·ci·4; po = out + ((img·ho + i)·wo + j)·co·4
+    ...W.get(xp), ...W.get(img), ...W.get(Hp), ...W.i32mul(), ...W.get(i), ...W.i32add(), ...W.get(Wp), ...W.i32mul(), ...W.get(j), ...W.i32add(), ...W.get(pixBytes), ...W.i32mul(), ...W.i32add(), ...W.set(pxBase),
+    ...W.get(out), ...W.get(img), ...W.get(ho), ...W.i32mul(), ...W.get(i), ...W.i32add(), ...W.get(wo), ...W.i32mul(), ...W.get(j), ...W.i32add(), ...W.get(co), ...W.i32mul(), ...W.i32(4), ...W.i32mul(), ...W.i32add(), ...W.set(po),
+    ...acc.flatMap((v) => [...zero(), ...W.set(v)]),
+    // rows a0 ≤ a < a1 of the kernel that read image rows, not the zero padding
+    ...W.get(top), ...W.get(i), ...W.i32sub(), ...W.set(a),
+    ...W.get(a), ...W.i32(0), ...W.get(a), ...W.i32(0), ...W.i32geS(), ...W.select(), ...W.set(a),
+    ...W.get(hin), ...W.get(top), ...W.i32add(), ...W.get(i), ...W.i32sub(), ...W.set(a1),
+    ...W.get(a1), ...W.get(kh), ...W.get(a1), ...W.get(kh), ...W.i32ltS(), ...W.select(), ...W.set(a1),
+    ...W.get(w), ...W.get(q), ...W.i32(4), ...W.i32mul(), ...W.i32add(), ...W.get(a), ...W.get(inner), ...W.i32mul(), ...W.get(co), ...W.i32mul(), ...W.i32(4), ...W.i32mul(), ...W.i32add(), ...W.set(pwa),
+    ...W.get(pxBase), ...W.get(a), ...W.get(rowBytes), ...W.i32mul(), ...W.i32add(), ...W.set(pxa),
+    ...W.get(a), ...W.get(a1), ...W.i32ltS(),
+    ...W.if(),
+    ...W.loop(),
+    ...W.get(pxa), ...W.set(px), ...W.get(pwa), ...W.set(pw), ...W.get(inner), ...W.set(cnt),
+    ...W.loop(),
+    ...W.get(px), ...W.loadSplat32(), ...W.set(sp[0]),
+    ...(P === 2 ? [...W.get(px), ...W.get(pixBytes), ...W.i32add(), ...W.loadSplat32(), ...W.set(sp[1])] : []),
+    ...range(G).flatMap((g) => [
+      ...W.get(pw), ...W.load(g * VEC), ...W.set(V0 + P * G + P),
+      ...range(P).flatMap((k) => [...W.get(acc[k * G + g]), ...W.get(sp[k]), ...W.get(V0 + P * G + P), ...S(SIMD.f32mul), ...S(SIMD.f32add), ...W.set(acc[k * G + g])]),
+    ]),
+    ...inc(px, W.i32(4)), ...inc(pw, W.get(coBytes)),
+    ...countDown(cnt),
+    ...W.end(),
+    ...inc(pxa, W.get(rowBytes)),
+    ...W.get(pw), ...W.set(pwa),
+    ...loopBy(a, one, a1),
+    ...W.end(),
+    ...W.end(),
+    ...range(P).flatMap((k) =>
+      range(G).flatMap((g) => [...W.get(po), ...W.get(q), ...W.i32(4), ...W.i32mul(), ...W.i32add(), ...(k ? [...W.get(co), ...W.i32(4 * k), ...W.i32mul(), ...W.i32add()] : []), ...W.get(acc[k * G + g]), ...W.store(g * VEC)]),
+    ),
+    ...loopBy(j, W.i32(P), j1),
+    ...W.end(),
+    ...loopBy(i, one, ho),
+    ...W.end(),
+    ...loopBy(img, one, n),
+    ...W.end(),
+    ...loopBy(q, W.i32(SIMD_CHANNELS), co),
+    ...W.end(),
+  ];
+  return { name: `convFwd${P}`, params: new Array(16).fill(WT.i32), results: [], locals: [[17, WT.i32], [P * G + P + 1, WT.v128]], body };
+}
+
 export interface SimdKernels {
   mem: WebAssembly.Memory;
   /** see the file comment; every pointer is a byte address in the backend's heap */
@@ -443,6 +680,15 @@ export interface SimdKernels {
   tail(rw: number, sgn: number, scale: number, shift: number, mask: number, out: number, n: number, hp: number, wp: number, ha: number, wa: number): void;
   prelude(go: number, rw: number, mk: number, mu: number, inv: number, dp: number, acc64: number, n: number, hp: number, wp: number, ha: number, wa: number, scratch: number): void;
   sparse(dp: number, win: number, rw: number, ca: number, dz: number, acc64: number, n: number, cells: number, scratch: number): void;
+  /** see bnSumsFunc: mode 0 statistics (xs unused), mode 1 gradient sums (u = dy, w = x − c64) */
+  bnSums(u: number, xs: number, c64: number, C: number, count: number, acc1: number, acc2: number, s1: number, s2: number, mode: number): void;
+  /** see bnMapFunc: mode 0 out = (x − a)·b + c; mode 1 out = a·x + b·y + c */
+  bnMap(x: number, y: number, out: number, a64: number, b64: number, c64: number, C: number, count: number, mode: number): void;
+  /** stride-1 convolution of a padded image, co % 16 = 0; see convFwdFunc */
+  convFwd1(xp: number, w: number, out: number, n: number, ho: number, j0: number, j1: number, kh: number, kw: number, ci: number, co: number, Hp: number, Wp: number, wo: number, top: number, hin: number): void;
+  convFwd2(xp: number, w: number, out: number, n: number, ho: number, j0: number, j1: number, kh: number, kw: number, ci: number, co: number, Hp: number, Wp: number, wo: number, top: number, hin: number): void;
+  /** dx (pre-zeroed) += dy at each window's first maximum; C % 4 = 0, dilation 1; see maxPoolGradFunc */
+  maxPoolGrad(x: number, dy: number, dx: number, n: number, H: number, W: number, C: number, Ho: number, Wo: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number): void;
   /** allocate / free scratch bytes on the backend's heap */
   malloc(bytes: number): number;
   free(ptr: number): void;
@@ -475,7 +721,7 @@ export function simdKernels(backend: unknown): SimdKernels | null {
   const ids = b.dataIdMap;
   let k: SimdKernels | null = null;
   if (memory instanceof WebAssembly.Memory && malloc && free && ids) {
-    bytes ??= wasmModule([dwPairFunc(), statsFunc(), gradDenseFunc(), poolFunc(), tailFunc(), preludeFunc(), sparseFunc(), maskFunc(), adamFunc()]);
+    bytes ??= wasmModule([dwPairFunc(), statsFunc(), gradDenseFunc(), poolFunc(), tailFunc(), preludeFunc(), sparseFunc(), maskFunc(), adamFunc(), maxPoolGradFunc(), bnSumsFunc(), bnMapFunc(), convFwdFunc(1), convFwdFunc(2)]);
     const m = instantiateWasm(bytes, memory);
     if (m) {
       const ex = m.exports as unknown as Omit<SimdKernels, 'mem' | 'malloc' | 'free' | 'ptr'>;
@@ -490,6 +736,11 @@ export function simdKernels(backend: unknown): SimdKernels | null {
         prelude: ex.prelude,
         sparse: ex.sparse,
         adam: ex.adam,
+        maxPoolGrad: ex.maxPoolGrad,
+        bnSums: ex.bnSums,
+        bnMap: ex.bnMap,
+        convFwd1: ex.convFwd1,
+        convFwd2: ex.convFwd2,
         // emscripten hands out i32 pointers: past 2 GiB of heap they read as
         // negative numbers, so every address is taken as unsigned (>>> 0)
         malloc: (n) => malloc.call(b.wasm, n) >>> 0,
