@@ -28,6 +28,8 @@ export default defineConfig({
       { find: /^\.\/(modelFolder|detect)\.ts$/, replacement: join(here, 'shims', 'nodeOnly.ts') },
     ],
   },
+  // the analysis worker imports the same src/ modules (lazy imports included): an ES module worker
+  worker: { format: 'es' },
   build: {
     outDir: join(here, '..', 'dist', 'page'),
     emptyOutDir: true,
