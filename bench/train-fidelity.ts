@@ -15,7 +15,7 @@
  *
  *   node --import tsx bench/train-fidelity.ts [--seeds 1,2,3] [--subjects smic/s03,casme2/sub17 | --subset 8]
  *        [--epochs 800] [--workers 2] [--only merkit|torch] [--set init=glorot,batchOrder=shuffle]
- *        [--torch-order class|csv|shuffle] [--torch-init torch|glorot] [--out DIR] [--report DIR]
+ *        [--torch-order class|csv|shuffle] [--torch-init torch|glorot] [--out DIR] [--report DIR] [--merkit-run RUN]
  *
  * `--subset 8`: the 4 largest subjects of each part (fixed by clip count,
  * never by results) for ablations. `--set` changes merkit recipe parameters
@@ -27,7 +27,7 @@
  * holds (no training).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -177,6 +177,26 @@ async function torchSeed(python: string, seed: number, todo: string[], ids: stri
   if (code !== 0) throw new Error(`train_fidelity_torch.py exited with ${code}`);
 }
 
+/** merkit's folds from a run folder (src/run/runStore.ts layout), checked against this bench's recipe parameters */
+async function merkitFromRun(dir: string): Promise<FoldOut[]> {
+  const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { recipe: string; params: Record<string, unknown>; seed: number; protocol: string };
+  const want = (await getRecipe('ststnet', { epochs, ...sets })).params;
+  const diff = Object.keys({ ...want, ...run.params }).filter((k) => JSON.stringify(want[k]) !== JSON.stringify(run.params[k]));
+  if (run.recipe !== 'ststnet' || !['cde', 'loso'].includes(run.protocol) || diff.length) {
+    throw new Error(`--merkit-run ${dir}: recipe ${run.recipe}, protocol ${run.protocol}${diff.map((k) => `, ${k} ${JSON.stringify(run.params[k])} (this bench: ${JSON.stringify(want[k])})`).join('')}`);
+  }
+  const out: FoldOut[] = [];
+  for (const name of readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'run.json')) {
+    const f = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { fold: string; seed: number; info?: { finalLoss?: number }; predictions: { dataset: string; subject: string; clip: string; pred: string }[] };
+    if (!subjects.includes(f.fold)) continue;
+    const ids = f.predictions.map((p) => `${p.dataset}/${p.subject}/${p.clip}`);
+    const pred = f.predictions.map((p) => classes.indexOf(p.pred));
+    out.push({ seed: f.seed, subject: f.fold, ids, pred, loss: f.info?.finalLoss });
+  }
+  console.log(`merkit: ${out.length} fold(s) of seed ${run.seed} from ${dir}`);
+  return out;
+}
+
 function readJsonl(file: string): FoldOut[] {
   return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as FoldOut) : [];
 }
@@ -232,12 +252,13 @@ console.log(`load average (1, 5, 15 min) before: ${load()}`);
 let merkit: FoldOut[] = [];
 let torch: FoldOut[] = [];
 if (arg('--report')) {
-  merkit = readJsonl(join(outDir as string, 'merkit.jsonl'));
+  merkit = arg('--merkit-run') ? await merkitFromRun(arg('--merkit-run') as string) : readJsonl(join(outDir as string, 'merkit.jsonl'));
   torch = readJsonl(join(outDir as string, 'torch.jsonl'));
 } else {
   if (outDir) mkdirSync(outDir, { recursive: true });
   const t0 = performance.now();
-  if (only !== 'torch') {
+  if (arg('--merkit-run')) merkit = await merkitFromRun(arg('--merkit-run') as string);
+  else if (only !== 'torch') {
     const sets_ = Object.entries(sets).map(([k, v]) => `${k} ${String(v)}`).join(', ');
     console.log(`merkit: ststnet recipe${sets_ ? ` with ${sets_}` : ' (defaults)'}, ${workers} worker(s)`);
     merkit = await runMerkit(outDir ? join(outDir, 'merkit.jsonl') : undefined);

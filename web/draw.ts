@@ -10,7 +10,10 @@ import { imageToCanvas } from './frames.ts';
 /** What the timeline needs: a finished analysis, or a partial one while decoding */
 export type TimelineData = { motion: { micro: number[] }; video: { fps: number }; intervals: readonly Pick<AnalyzedInterval, 'onset' | 'apex' | 'offset' | 'kind' | 'class'>[]; spotting: { thresholds: { micro?: number } } };
 
-const COLORS = { micro: '#c2410c', macro: '#6d28d9', curve: '#0b5cad', threshold: '#57606a', axis: '#8c959f' };
+
+const COLORS = { micro: '#c2410c', macro: '#6d28d9', blink: '#1a7f37', curve: '#0b5cad', threshold: '#57606a', axis: '#8c959f' };
+/** blinks are drawn in their own lane under the curve (they are not expressions) */
+const BLINK_LANE = 14;
 
 export function drawTimeline(canvas: HTMLCanvasElement, a: TimelineData, selected = -1, totalFrames?: number): void {
   const curve = a.motion.micro;
@@ -29,7 +32,7 @@ export function drawTimeline(canvas: HTMLCanvasElement, a: TimelineData, selecte
     ctx.fillText('No video analysed yet.', 12, cssH / 2);
     return;
   }
-  const padL = 8, padR = 8, padT = 22, padB = 22;
+  const padL = 8, padR = 8, padT = 22, padB = 22 + BLINK_LANE;
   const T = Math.max(totalFrames ?? curve.length, 2);
   const W = cssW - padL - padR;
   const H = cssH - padT - padB;
@@ -38,6 +41,21 @@ export function drawTimeline(canvas: HTMLCanvasElement, a: TimelineData, selecte
   const y = (v: number) => padT + H - (v / max) * H;
   let labelEnd = -Infinity;
   a.intervals.forEach((iv, k) => {
+    if (iv.kind === 'blink') {
+      // the blink lane: a green bar under the curve, labelled once
+      const bx = x(iv.onset);
+      const bw = Math.max(3, x(iv.offset) - bx);
+      ctx.fillStyle = COLORS.blink;
+      ctx.globalAlpha = k === selected ? 0.9 : 0.55;
+      ctx.fillRect(bx, padT + H + 3, bw, BLINK_LANE - 6);
+      ctx.globalAlpha = 1;
+      if (k === selected) {
+        ctx.strokeStyle = '#1b1f24';
+        ctx.lineWidth = 2;
+        ctx.strokeRect(bx, padT + H + 2, bw, BLINK_LANE - 4);
+      }
+      return;
+    }
     ctx.fillStyle = iv.kind === 'micro' ? 'rgba(194,65,12,0.16)' : 'rgba(109,40,217,0.14)';
     ctx.fillRect(x(iv.onset), padT, Math.max(2, x(iv.offset) - x(iv.onset)), H);
     if (k === selected) {
@@ -83,7 +101,7 @@ export function drawTimeline(canvas: HTMLCanvasElement, a: TimelineData, selecte
   const step = seconds > 60 ? 10 : seconds > 20 ? 5 : 1;
   for (let s = 0; s <= seconds; s += step) {
     const px = x(s * fps);
-    ctx.fillRect(px, padT + H, 1, 4);
+    ctx.fillRect(px, padT + H + BLINK_LANE, 1, 4);
     ctx.fillText(`${s}s`, Math.min(px + 2, cssW - 24), cssH - 5);
   }
 }
@@ -110,7 +128,12 @@ export function renderProbabilities(el: HTMLElement, iv: AnalyzedInterval | unde
   if (!iv.class) {
     const p = document.createElement('p');
     p.className = 'muted';
-    p.textContent = hasModel ? 'This interval is too short to classify.' : 'No model loaded (start `merkit serve --model DIR`): spotting only.';
+    p.textContent =
+      iv.kind === 'blink'
+        ? `An eye blink (the eyes' aspect ratio dropped by ${Math.round(100 * (iv.blink?.depth ?? 0))} % and recovered): not an expression, not classified.`
+        : hasModel
+          ? 'This interval is too short to classify.'
+          : 'No model loaded (start `merkit serve --model DIR`): spotting only.';
     el.append(p);
     return;
   }

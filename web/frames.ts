@@ -1,7 +1,10 @@
 /**
- * Frames in the page: a video file decoded by the browser (HTMLVideoElement
- * seeked frame by frame, drawn on a canvas), or the webcam; each frame
- * becomes a gray Float32 image in [0, 1] (BT.601 luma) at a capped size.
+ * Frames in the page from the browser's own <video>: the webcam, and the
+ * fallback for files the analysis worker cannot decode itself (not H.264 in
+ * MP4: the element seeked frame by frame, drawn on a canvas — slow, and
+ * through the browser's scaler and colour path, so not bit-identical to
+ * `merkit analyze`; webDecode.ts is the main path). Each frame becomes a gray
+ * Float32 image in [0, 1] (BT.601 luma) at a capped size.
  */
 import type { Image } from '../src/core/image.ts';
 

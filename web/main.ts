@@ -8,11 +8,11 @@ import { alignLandmarks, alignTransform, applyAlign, type AlignTransform } from 
 import type { Image } from '../src/core/image.ts';
 import { isMerError } from '../src/core/errors.ts';
 import type { DetectedFace } from '../src/face/detect.ts';
-import { analyzeFrames, type Analysis, type AnalyzeOptions, type OverlayImages } from '../src/run/analyze.ts';
 import type { ProgressSink } from '../src/core/progress.ts';
 import { classifierFromModel, fetchModel, intervalClassify, type IntervalClassifier } from '../src/web/modelClient.ts';
-import { detectAll, detectLargestFace, initFaces } from './face.ts';
+import { detectAll, detectLargestFace, initFaces, landmarksInBox } from './face.ts';
 import { canvasGray, drawFrameAt, imageToCanvas, openVideoFile, scaledSize } from './frames.ts';
+import { analysisSize, analyzeFrames, type Analysis, type AnalyzeOptions, type OverlayImages } from '../src/run/analyze.ts';
 import { drawApex, drawTimeline, escapeHtml, renderProbabilities, type TimelineData } from './draw.ts';
 import { loadReports } from './reportsView.ts';
 
@@ -40,6 +40,9 @@ const el = {
 
 const EMPTY: TimelineData = { motion: { micro: [] }, video: { fps: 25 }, intervals: [], spotting: { thresholds: {} } };
 let classifier: IntervalClassifier | undefined;
+/** URL of the served model folder (the worker loads it itself) */
+let modelBase: string | undefined;
+let worker: Worker | undefined;
 let current: { analysis: Analysis; overlays: OverlayImages } | undefined;
 let selected = -1;
 let busy = false;
@@ -82,6 +85,7 @@ async function loadModel(): Promise<void> {
     const { meta, saved } = await fetchModel(cfg.model);
     try {
       classifier = await classifierFromModel(meta, saved);
+      modelBase = cfg.model;
       el.model.textContent = `Model: ${meta.recipe}, classes ${meta.classes.join(', ')} (${meta.labels}).`;
     } catch (e) {
       el.model.textContent = message(e);
@@ -103,6 +107,7 @@ function render(analysis: Analysis, overlays: OverlayImages): void {
     b.type = 'button';
     b.setAttribute('aria-pressed', String(k === selected));
     b.innerHTML = `<span class="kind-${iv.kind}">${iv.kind}</span> ${iv.onsetTime.toFixed(2)}–${iv.offsetTime.toFixed(2)} s${iv.class ? ` · <strong>${escapeHtml(iv.class.label)}</strong>` : ''}`;
+    b.dataset.kind = iv.kind;
     b.dataset.interval = String(k);
     b.addEventListener('click', () => select(k));
     li.append(b);
@@ -116,10 +121,11 @@ function render(analysis: Analysis, overlays: OverlayImages): void {
   }
 }
 
+/** the highest-scoring expression (a blink only when there is nothing else) */
 function bestInterval(a: Analysis): number {
-  let best = 0;
-  a.intervals.forEach((iv, k) => (iv.score > a.intervals[best].score ? (best = k) : 0));
-  return best;
+  let best = -1;
+  a.intervals.forEach((iv, k) => iv.kind !== 'blink' && (best < 0 || iv.score > a.intervals[best].score) && (best = k));
+  return best >= 0 ? best : 0;
 }
 
 function select(k: number): void {
@@ -170,74 +176,165 @@ function fpsValue(): number {
 }
 
 /* ------------------------------------------------------------ video file */
+
+type Outcome = { analysis: Analysis; overlays: OverlayImages };
+
+/**
+ * Analyse a file in the analysis worker (analysisWorker.ts: WebCodecs decode,
+ * the CLI's conversion, detection and analyzeFrames); 'unsupported' when the
+ * page cannot decode the file itself (not MP4/H.264, no WebCodecs).
+ */
+function analyseInWorker(file: File): Promise<Outcome | 'unsupported'> {
+  worker ??= new Worker(new URL('./analysisWorker.ts', import.meta.url), { type: 'module' });
+  const w = worker;
+  return new Promise((resolve, reject) => {
+    w.onmessage = (e: MessageEvent) => {
+      const m = e.data as { type: string; [k: string]: unknown };
+      if (m.type === 'progress') {
+        const total = Number(m.total) || 1;
+        el.progress.value = Math.min(1, Number(m.done) / total);
+        if (m.stage === 'frames') say(`Decoding, tracking and aligning: frame ${m.done} of ${total}…`);
+        else if (m.stage === 'classify') say('Recognising the spotted intervals…');
+      } else if (m.type === 'backend') el.backend.textContent = `tfjs backend: ${String(m.backend)} (analysis worker)`;
+      else if (m.type === 'unsupported') resolve('unsupported');
+      else if (m.type === 'done') {
+        const overlays: OverlayImages = new Map((m.overlays as [number, Image][]).map(([i, img]) => [i, img]));
+        resolve({ analysis: m.analysis as Analysis, overlays });
+      } else if (m.type === 'error') {
+        const noFace = m.noFace as { keyFrames: number } | undefined;
+        reject(new Error(noFace ? `No face found in '${file.name}'${noFace.keyFrames ? ` (the face detector ran on ${noFace.keyFrames} key frames)` : ''}. Use a video with one clearly visible, roughly frontal face.` : String(m.message)));
+      }
+    };
+    w.onerror = (e) => reject(new Error(`the analysis worker failed: ${e.message}`));
+    w.postMessage({ type: 'analyse', file, ...(modelBase && classifier ? { model: modelBase } : {}) });
+  });
+}
+
+/**
+ * The fallback for files the page cannot decode itself (WebM, HEVC, …): the
+ * browser's <video> seeked frame by frame, drawn on a canvas, on this thread.
+ * Slower, and its frames come from the browser's scaler and colour path, so
+ * its analysis can differ from `merkit analyze`'s (which the worker's does not).
+ */
+async function analyseBySeeking(file: File): Promise<Outcome> {
+  const fps = fpsValue();
+  const info = await openVideoFile(el.video, file);
+  const size = analysisSize(info.width, info.height);
+  const canvas = document.createElement('canvas');
+  canvas.width = size.width;
+  canvas.height = size.height;
+  const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+  say('Loading the face detector…');
+  el.backend.textContent = `tfjs backend: ${await initFaces()}`;
+  const total = Math.max(1, Math.floor(info.duration * fps + 1e-6));
+  if (total < MIN_ANALYSIS_FRAMES) throw new Error(`'${file.name}' has ${total} frame(s) at ${fps} fps; spotting needs at least ${MIN_ANALYSIS_FRAMES}`);
+  const opts = analyzeOptions(fps, detectOn, {
+    begin: (stage) => stage === 'classify' && say('Recognising the spotted intervals…'),
+    tick: () => undefined,
+    end: () => undefined,
+    info: (m) => say(m),
+  });
+  const keyEvery = opts.keyFrameInterval!;
+  // gray frames go to the tracker (a quarter of the memory); key frames keep their colour for the detector, which misses faces in gray
+  const colour = new Map<Image, ImageData>();
+  const detCanvas = document.createElement('canvas');
+  async function detectOn(img: Image): Promise<DetectedFace[]> {
+    const rgba = colour.get(img);
+    colour.delete(img);
+    let c: HTMLCanvasElement;
+    if (rgba) {
+      detCanvas.width = img.width;
+      detCanvas.height = img.height;
+      detCanvas.getContext('2d')!.putImageData(rgba, 0, 0);
+      c = detCanvas;
+    } else c = imageToCanvas(img, detCanvas);
+    return detectAll(c);
+  }
+  async function* frames(): AsyncGenerator<Image> {
+    for (let i = 0; i < total; i++) {
+      await drawFrameAt(el.video, ctx, i, fps);
+      const g = canvasGray(ctx, size.width, size.height);
+      if (i % keyEvery === 0 || i === total - 1) colour.set(g, ctx.getImageData(0, 0, size.width, size.height));
+      el.progress.value = (i + 1) / total;
+      if ((i + 1) % fps === 0) say(`Decoding (by seeking), tracking and aligning: frame ${i + 1} of ${total}…`);
+      yield g;
+    }
+  }
+  try {
+    const r = await analyzeFrames(frames(), { fps, width: size.width, height: size.height, frames: total, file: file.name, sourceWidth: info.width, sourceHeight: info.height }, opts);
+    modelInfo(r.analysis);
+    return r;
+  } catch (e) {
+    if (isMerError(e) && e.code === 'NOT_FOUND' && /no face found/.test(e.message)) {
+      const keys = /(\d+) key frame/.exec(e.message)?.[1];
+      throw new Error(`No face found in '${file.name}'${keys ? ` (the face detector ran on ${keys} key frames)` : ''}. Use a video with one clearly visible, roughly frontal face.`);
+    }
+    throw e;
+  }
+}
+
+/** the last file analysed (merkitDebug below) */
+let lastFile: File | undefined;
+
+/**
+ * For the browser test (test/web/browser.test.ts): the first `count` frames
+ * of the last file as the analysis worker decoded them, each as base64 of
+ * its Float32 bytes, to compare with `merkit analyze`'s frames bit for bit.
+ */
+(window as unknown as { merkitDebug: unknown }).merkitDebug = {
+  decodeFirst(count: number): Promise<{ width: number; height: number; base64: string }[]> {
+    if (!lastFile) return Promise.reject(new Error('no file analysed yet'));
+    const w = new Worker(new URL('./analysisWorker.ts', import.meta.url), { type: 'module' });
+    return new Promise((resolve, reject) => {
+      w.onmessage = (e: MessageEvent) => {
+        w.terminate();
+        if (e.data.type !== 'decoded') return reject(new Error(String(e.data.message ?? e.data.type)));
+        resolve(
+          (e.data.frames as { width: number; height: number; data: Float32Array }[]).map((f) => {
+            const bytes = new Uint8Array(f.data.buffer, f.data.byteOffset, f.data.byteLength);
+            let bin = '';
+            for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+            return { width: f.width, height: f.height, base64: btoa(bin) };
+          }),
+        );
+      };
+      w.postMessage({ type: 'decode', file: lastFile, count });
+    });
+  },
+};
+
 async function analyseFile(file: File): Promise<void> {
   if (busy) return;
   busy = true;
+  lastFile = file;
   document.body.dataset.state = 'busy';
   reset();
   try {
-    const fps = fpsValue();
+    if (file.type && !file.type.startsWith('video/')) throw new Error(`'${file.name}' is not a video (${file.type}); choose an .mp4 or .webm file`);
     say(`Opening ${file.name}…`);
-    const info = await openVideoFile(el.video, file);
-    const size = scaledSize(info.width, info.height);
-    const canvas = document.createElement('canvas');
-    canvas.width = size.width;
-    canvas.height = size.height;
-    const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
-    say('Loading the face detector…');
-    el.backend.textContent = `tfjs backend: ${await initFaces()}`;
-    const total = Math.max(1, Math.floor(info.duration * fps + 1e-6));
-    if (total < MIN_ANALYSIS_FRAMES) throw new Error(`'${file.name}' has ${total} frame(s) at ${fps} fps; spotting needs at least ${MIN_ANALYSIS_FRAMES}`);
+    el.progress.value = 0;
     el.progress.hidden = false;
-    const opts = analyzeOptions(fps, detectOn, {
-      begin: (stage) => stage === 'classify' && say('Recognising the spotted intervals…'),
-      tick: () => undefined,
-      end: () => undefined,
-      info: (m) => say(m),
-    });
-    const keyEvery = opts.keyFrameInterval!;
-    // gray frames go to the tracker (a quarter of the memory); key frames keep their colour for the detector, which misses faces in gray
-    const colour = new Map<Image, ImageData>();
-    const detCanvas = document.createElement('canvas');
-    async function detectOn(img: Image): Promise<DetectedFace[]> {
-      const rgba = colour.get(img);
-      colour.delete(img);
-      let c: HTMLCanvasElement;
-      if (rgba) {
-        detCanvas.width = img.width;
-        detCanvas.height = img.height;
-        detCanvas.getContext('2d')!.putImageData(rgba, 0, 0);
-        c = detCanvas;
-      } else c = imageToCanvas(img, detCanvas);
-      return detectAll(c);
+    let result = await analyseInWorker(file);
+    let fallback = false;
+    if (result === 'unsupported') {
+      fallback = true;
+      say(`This browser cannot decode '${file.name}' frame by frame itself; seeking through it instead (slower)…`);
+      result = await analyseBySeeking(file);
     }
-    async function* frames(): AsyncGenerator<Image> {
-      for (let i = 0; i < total; i++) {
-        await drawFrameAt(el.video, ctx, i, fps);
-        const g = canvasGray(ctx, size.width, size.height);
-        if (i % keyEvery === 0 || i === total - 1) colour.set(g, ctx.getImageData(0, 0, size.width, size.height));
-        el.progress.value = (i + 1) / total;
-        if ((i + 1) % fps === 0) say(`Decoding, tracking and aligning: frame ${i + 1} of ${total}…`);
-        yield g;
-      }
-    }
-    let result: { analysis: Analysis; overlays: OverlayImages };
-    try {
-      result = await analyzeFrames(frames(), { fps, width: size.width, height: size.height, frames: total, file: file.name, sourceWidth: info.width, sourceHeight: info.height }, opts);
-    } catch (e) {
-      if (isMerError(e) && e.code === 'NOT_FOUND' && /no face found/.test(e.message)) {
-        const keys = /(\d+) key frame/.exec(e.message)?.[1];
-        throw new Error(`No face found in '${file.name}'${keys ? ` (the face detector ran on ${keys} key frames)` : ''}. Use a video with one clearly visible, roughly frontal face.`);
-      }
-      throw e;
-    }
-    modelInfo(result.analysis);
+    document.body.dataset.decoder = fallback ? 'seek' : 'webcodecs';
     render(result.analysis, result.overlays);
     const a = result.analysis;
-    const n = a.intervals.length;
+    const n = a.intervals.filter((i) => i.kind !== 'blink').length;
+    const blinks = a.intervals.length - n;
     const lost = a.face.keyFrames - a.face.detectedKeyFrames;
     const lostMsg = lost > 0 ? ` The face was not found on ${lost} of ${a.face.keyFrames} key frames.` : '';
-    say(n === 0 ? `Done: no expression spotted in ${a.video.duration.toFixed(1)} s.${lostMsg}` : `Done: ${n} interval(s) spotted in ${a.video.duration.toFixed(1)} s of video.${lostMsg}`);
+    const blinkMsg = blinks > 0 ? ` ${blinks} eye blink(s), shown apart (green).` : '';
+    say(
+      (n === 0 ? `Done: no expression spotted in ${a.video.duration.toFixed(1)} s.` : `Done: ${n} interval(s) spotted in ${a.video.duration.toFixed(1)} s of video (${a.timing.realtimeFactor.toFixed(2)}× real time).`) +
+        blinkMsg +
+        lostMsg +
+        (fallback ? ' (Decoded by seeking: results can differ slightly from `merkit analyze`.)' : ''),
+    );
     document.body.dataset.state = 'done';
   } catch (e) {
     fail(message(e));
@@ -340,7 +437,7 @@ async function startWebcam(): Promise<void> {
       const still: DetectedFace[] = [{ score: 1, box: { x: 0, y: 0, width: faceSize, height: faceSize }, landmarks: alignedLm! }];
       const crops = frames.map((data) => ({ width: faceSize, height: faceSize, channels: 1 as const, data }));
       try {
-        const r = await analyzeFrames(crops, { fps, width: faceSize, height: faceSize, file: 'webcam' }, { ...analyzeOptions(fps, async () => still), faceSize });
+        const r = await analyzeFrames(crops, { fps, width: faceSize, height: faceSize, file: 'webcam' }, { ...analyzeOptions(fps, async () => still), faceSize, landmarksInBox, redetectEvery: 1 }); // the landmark net only for blinks: the crops keep their one alignment
         modelInfo(r.analysis);
         render(r.analysis, r.overlays);
       } catch (e) {

@@ -1,8 +1,8 @@
 /**
  * Vite build of the merkit page. The page imports the browser-safe src/
  * modules (core, motion, temporal, features, learn, face/align); the few
- * `node:` imports they carry (lazy createRequire in learn/svm.ts, nets'
- * loaders reached only for network models) resolve to web/shims/node.ts,
+ * `node:` imports they carry (the lazy createRequire of the libsvm binding)
+ * resolve to web/shims/node.ts,
  * which throws a clear error if ever called in the browser; the Node-only
  * modules reached lazily from run/analyze.ts and face/track.ts resolve to
  * web/shims/nodeOnly.ts.
@@ -21,13 +21,13 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^node:.*$/, replacement: shim },
-      // persist.ts imports the networks lazily for 'network:*' models: not in the page
-      { find: /^\.\.\/nets\/index\.ts$/, replacement: join(here, 'shims', 'nets.ts') },
       // run/analyze.ts's Node edge (analyzeVideo) and face/track.ts's default detector, both imported lazily: the page injects its own
       { find: /^\.\.\/io\/(video|image|atomic)\.ts$/, replacement: join(here, 'shims', 'nodeOnly.ts') },
       { find: /^\.\/(modelFolder|detect)\.ts$/, replacement: join(here, 'shims', 'nodeOnly.ts') },
     ],
   },
+  // the analysis worker imports the same src/ modules (lazy imports included): an ES module worker
+  worker: { format: 'es' },
   build: {
     outDir: join(here, '..', 'dist', 'page'),
     emptyOutDir: true,

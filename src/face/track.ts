@@ -28,7 +28,7 @@
 import type { Image } from '../core/image.ts';
 import { MerError } from '../core/errors.ts';
 import { resizeImage } from '../core/resize.ts';
-import type { DetectedFace, FaceBox, RgbImage8 } from './detect.ts';
+import type { DetectedFace, DetectOptions, FaceBox, RgbImage8 } from './faceApiOps.ts';
 import { landmarkBox } from './landmarks.ts';
 
 export interface TrackOptions {
@@ -109,12 +109,22 @@ export function boxFromLandmarks(lm: ArrayLike<number>): FaceBox {
   return { x: b.x + 0.02 * b.width, y: b.y - 0.37 * b.height, width: 0.96 * b.width, height: 1.4 * b.height };
 }
 
-async function defaultLandmarksInBox(img: Image, box: FaceBox, side: number): Promise<Float32Array> {
-  const { landmarksInBox } = await import('./detect.ts');
+/** detection on 8-bit RGB (faceApiOps.ts's detectWith with a face-api module): node's by default, the page passes its own */
+export type RgbDetector = (rgb: RgbImage8, opts: DetectOptions) => Promise<DetectedFace[]>;
+/** the landmark net in a box of 8-bit RGB (faceApiOps.ts's landmarksWith) */
+export type RgbLandmarker = (rgb: RgbImage8, box: FaceBox) => Promise<Float32Array>;
+
+/**
+ * The 68 landmarks of the face in `box` of a float image: the image
+ * downscaled to ≤ side and quantised to 8 bits first (toDetectionImage), as
+ * for detection, then `landmarker` (default: face-api on node).
+ */
+export async function landmarksOnImage(img: Image, box: FaceBox, side = DEFAULT_DETECT_SIDE, landmarker?: RgbLandmarker): Promise<Float32Array> {
+  const lmRgb = landmarker ?? (await import('./detect.ts')).landmarksInBox;
   const { rgb, scale } = toDetectionImage(img, side);
   const k = 1 / scale;
   const small = { x: (box.x + 0.5) * scale - 0.5, y: (box.y + 0.5) * scale - 0.5, width: box.width * scale, height: box.height * scale };
-  const lm = await landmarksInBox(rgb, small);
+  const lm = await lmRgb(rgb, small);
   return scale === 1 ? lm : Float32Array.from(lm, (v) => (v + 0.5) * k - 0.5);
 }
 
@@ -215,13 +225,18 @@ export async function detectOnImage(input: Image, opts: DetectOnImageOptions = {
   const img = p > 0 ? padImage(src, p) : src;
   const unpad = (f: DetectedFace): DetectedFace =>
     p > 0 ? { score: f.score, box: { ...f.box, x: f.box.x - p, y: f.box.y - p }, landmarks: f.landmarks ? Float32Array.from(f.landmarks, (v) => v - p) : undefined } : f;
-  return (await detectUnpadded(img, opts)).map(unpad);
+  return (await detectScaled(img, opts)).map(unpad);
 }
 
-async function detectUnpadded(img: Image, opts: DetectOnImageOptions): Promise<DetectedFace[]> {
+/**
+ * Faces on a float image: downscaled to ≤ detectSide and quantised to 8 bits
+ * (toDetectionImage), detected with `detector` (default: face-api on
+ * node-wasm, loaded only when used), mapped back to the image's pixels.
+ */
+export async function detectScaled(img: Image, opts: Pick<DetectOnImageOptions, 'detectSide' | 'detector' | 'minConfidence'> = {}, detector?: RgbDetector): Promise<DetectedFace[]> {
   const { rgb, scale } = toDetectionImage(img, opts.detectSide ?? DEFAULT_DETECT_SIDE);
-  const { detectFaces } = await import('./detect.ts'); // face-api on node-wasm: loaded only when used
-  const faces = await detectFaces(rgb, { detector: opts.detector ?? 'ssd', minConfidence: opts.minConfidence, withLandmarks: true });
+  const detectRgb = detector ?? (await import('./detect.ts')).detectFaces;
+  const faces = await detectRgb(rgb, { detector: opts.detector ?? 'ssd', minConfidence: opts.minConfidence, withLandmarks: true });
   if (scale === 1) return faces;
   const k = 1 / scale;
   // pixel centres: full = (small + 0.5)·k − 0.5
@@ -273,7 +288,7 @@ export async function trackFace(frames: Iterable<Image> | AsyncIterable<Image>, 
 
   const redetect = opts.detect && !opts.landmarksInBox ? 1 : (opts.redetectEvery ?? DEFAULT_REDETECT_EVERY);
   if (!(Number.isInteger(redetect) && redetect >= 1)) throw new MerError('BAD_OPTION', `redetectEvery ${redetect}`, { expected: 'an integer ≥ 1' });
-  const lmInBox = opts.landmarksInBox ?? ((img: Image, box: FaceBox) => defaultLandmarksInBox(img, box, opts.detectSide ?? DEFAULT_DETECT_SIDE));
+  const lmInBox = opts.landmarksInBox ?? ((img: Image, box: FaceBox) => landmarksOnImage(img, box, opts.detectSide ?? DEFAULT_DETECT_SIDE));
   let sinceDetect = 0;
 
   const keyFrame = async (t: number, frame: Image) => {

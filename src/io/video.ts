@@ -23,6 +23,7 @@ import { createRequire } from 'node:module';
 import { dirname, extname } from 'node:path';
 import { MerError } from '../core/errors.ts';
 import { makeImage, type Image } from '../core/image.ts';
+import { colourOf, splitYuv420, yuv420Bytes, type Yuv420Frame, type YuvColour } from './yuv.ts';
 
 export interface VideoInfo {
   width: number;
@@ -32,6 +33,10 @@ export interface VideoInfo {
   /** seconds */
   duration: number;
   codec?: string;
+  /** decoder pixel format, e.g. 'yuv420p' */
+  pixelFormat?: string;
+  /** colour matrix and range the stream declares (see io/yuv.ts colourOf; BT.601 limited when it declares none) */
+  colour: YuvColour;
 }
 
 export interface DecodeVideoOptions {
@@ -170,6 +175,12 @@ export async function probeVideo(path: string): Promise<VideoInfo> {
   const height = Number(size[2]);
   const fps = parseRate(line, 'fps') ?? parseRate(line, 'tbr') ?? NaN;
   const codec = /Video: (\w+)/.exec(line)?.[1];
+  // "Video: h264 (Main) (avc1 / 0x…), yuv420p(tv, bt709, progressive), 2880x2160, …": the pixel format and its colour tags
+  const pf = /Video: [^,]*, (\w+)(?:\(([^)]*)\))?/.exec(line);
+  const tags = (pf?.[2] ?? '').split(/,\s*/);
+  // a colour tag is "space" or "space/primaries/transfer": the first name is the matrix
+  const matrix = tags.map((t) => t.split('/')[0]).find((t) => /^(bt709|bt470bg|smpte170m|bt2020nc|bt2020c|fcc|smpte240m)$/.test(t));
+  const colour = colourOf(matrix, tags.includes('pc') || /^yuvj/.test(pf?.[1] ?? ''));
 
   // exact frame count: copy the video packets to the null muxer (no decoding)
   const count = start(['-hide_banner', '-nostdin', '-v', 'error', '-stats', '-i', path, '-map', '0:v:0', '-c', 'copy', '-f', 'null', '-'], path);
@@ -181,7 +192,7 @@ export async function probeVideo(path: string): Promise<VideoInfo> {
   }
   const frames = Number(frameMatches[frameMatches.length - 1][1]);
   const duration = parseDuration(text) ?? (fps > 0 ? frames / fps : NaN);
-  return { width, height, fps, frames, duration, codec };
+  return { width, height, fps, frames, duration, codec, ...(pf ? { pixelFormat: pf[1] } : {}), colour };
 }
 
 function outSize(info: VideoInfo, opts: DecodeVideoOptions): { w: number; h: number } {
@@ -224,6 +235,59 @@ export async function* decodeVideoFrames(path: string, opts: DecodeVideoOptions 
 async function* framesOf(path: string, info: VideoInfo, opts: DecodeVideoOptions): AsyncGenerator<Image> {
   const { w, h } = outSize(info, opts);
   const rgb = opts.mode === 'rgb';
+  const filters: string[] = [];
+  if (w !== info.width || h !== info.height) {
+    const shrink = w <= info.width && h <= info.height;
+    filters.push(`scale=${w}:${h}:flags=${shrink ? 'area' : 'bicubic'}`);
+  }
+  for await (const frame of rawFrames(path, info, opts, filters, rgb ? 'rgb24' : 'gray', w * h * (rgb ? 3 : 1))) yield toImage(frame, w, h, rgb);
+}
+
+/**
+ * Stream the decoded 4:2:0 planes of a video at its own size (ffmpeg as a
+ * decoder only, `-pix_fmt yuv420p`): what `merkit analyze` converts with
+ * io/yuv.ts, exactly as the page does with WebCodecs' planes. The planes
+ * are views of one reused buffer, valid until the next frame is asked for
+ * (convert or copy them first: a 4K frame is 12 MB). Frames `start`…`end`
+ * as in decodeVideoFrames.
+ */
+export async function* decodeVideoYuv(path: string, opts: Omit<DecodeVideoOptions, 'mode' | 'width' | 'height'> = {}, probed?: VideoInfo): AsyncGenerator<Yuv420Frame> {
+  const info = probed ?? (await probeVideo(path));
+  const { width: w, height: h } = info;
+  for await (const frame of rawFrames(path, info, opts, [], 'yuv420p', yuv420Bytes(w, h))) yield splitYuv420(frame, w, h);
+}
+
+/**
+ * The colour matrix and range to convert a video's planes with — the page's
+ * rule (web/webDecode.ts): for H.264 in MP4, what the stream's SPS or the
+ * MP4 declares (io/h264.ts; BT.601 limited when neither says), else what
+ * ffmpeg reports (`info.colour`).
+ */
+export async function streamColour(path: string, info: VideoInfo): Promise<YuvColour> {
+  const { open } = await import('node:fs/promises');
+  const { demuxMp4 } = await import('./mp4.ts');
+  const { trackColour } = await import('./h264.ts');
+  const fh = await open(path, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    const track = await demuxMp4({
+      size,
+      read: async (o, n) => {
+        const buf = new Uint8Array(Math.max(0, Math.min(n, size - o)));
+        await fh.read(buf, 0, buf.length, o);
+        return buf;
+      },
+    });
+    return trackColour(track.description, track.colour);
+  } catch {
+    return info.colour; // not MP4/H.264: ffmpeg's view
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Raw frames of `frameBytes` each out of ffmpeg (one reused buffer, valid until the next iteration). */
+async function* rawFrames(path: string, info: VideoInfo, opts: DecodeVideoOptions, scale: string[], pixFmt: string, frameBytes: number): AsyncGenerator<Uint8Array> {
   const first = opts.start ?? 0;
   if (!Number.isInteger(first) || first < 0) throw new MerError('BAD_OPTION', `start frame must be a non-negative integer, got ${first}`, { file: path });
   if (opts.end !== undefined && (!Number.isInteger(opts.end) || opts.end < 0)) {
@@ -235,15 +299,11 @@ async function* framesOf(path: string, info: VideoInfo, opts: DecodeVideoOptions
   if (limit === 0) return;
   const filters: string[] = [];
   if (first > 0 || opts.end !== undefined) filters.push(`trim=start_frame=${first}` + (opts.end !== undefined ? `:end_frame=${opts.end}` : ''));
-  if (w !== info.width || h !== info.height) {
-    const shrink = w <= info.width && h <= info.height;
-    filters.push(`scale=${w}:${h}:flags=${shrink ? 'area' : 'bicubic'}`);
-  }
+  filters.push(...scale);
   const args = ['-hide_banner', '-nostdin', '-v', 'error', '-noautorotate', '-i', path, '-map', '0:v:0'];
   if (filters.length) args.push('-vf', filters.join(','));
-  args.push('-vsync', '0', '-f', 'rawvideo', '-pix_fmt', rgb ? 'rgb24' : 'gray', 'pipe:1');
+  args.push('-vsync', '0', '-f', 'rawvideo', '-pix_fmt', pixFmt, 'pipe:1');
   const run = start(args, path);
-  const frameBytes = w * h * (rgb ? 3 : 1);
   const frame = new Uint8Array(frameBytes);
   let filled = 0;
   let done = 0;
@@ -258,7 +318,7 @@ async function* framesOf(path: string, info: VideoInfo, opts: DecodeVideoOptions
         if (filled === frameBytes) {
           filled = 0;
           done++;
-          yield toImage(frame, w, h, rgb);
+          yield frame;
           opts.onProgress?.(done, Math.max(expected, done));
           if (done >= limit) return;
         }

@@ -43,7 +43,13 @@ export interface LtogpRankpoolParams {
    */
   rankC: number;
   rankMethod: RankPoolMethod;
-  /** time-varying mean smoothing of the frame features before ranking (Fernando et al.; features/rankPool.ts) */
+  /**
+   * time-varying mean smoothing of the frame features before ranking (Fernando
+   * et al., the paper's ref. [15]; features/rankPool.ts). Off: the paper's
+   * Eq. 3 ranks "the frame-level feature at time t_i", and on the seed-2
+   * synthetic development set smoothing did not help (UF1 0.162 against 0.143
+   * with N = 450; README, Quick start).
+   */
   rankSmooth: boolean;
   /** ℓ2,1 γ (paper: 1) */
   gamma: number;

@@ -10,16 +10,28 @@
  *   imports; the face detector and the classifier are injected (defaults load
  *   face-api / nothing lazily).
  * - `analysisHtml(a, images)`: the report page as a string (pure).
- * - `analyzeVideo(file, opts)`: the node edge (ffmpeg decode at a reduced
- *   size, model folder, PNG encoding, files written atomically), loaded by
- *   dynamic import so the core stays browser-friendly.
+ * - `analyzeVideo(file, opts)`: the node edge (ffmpeg decodes, model folder,
+ *   PNG encoding, files written atomically), loaded by dynamic import so the
+ *   core stays browser-friendly.
+ *
+ * One analysis, two front ends: `merkit analyze` and the page
+ * feed analyzeFrames the same frames. ffmpeg (here) and WebCodecs (the
+ * page's worker, web/webDecode.ts) only decode; both scale and convert the
+ * decoded 4:2:0 planes with io/yuv.ts at `analysisSize` (colour from the
+ * stream: io/h264.ts), and detect through face/faceApiOps.ts. The same
+ * video gives the same frames bit for bit, hence the same analysis.
+ *
+ * Blinks (temporal/spotBlinks.ts): spotted intervals explained by an eye
+ * blink (the eye aspect ratio of the aligned crops, from the landmark net,
+ * drops and recovers within 0.3 s) are reported as kind 'blink', not
+ * classified, and their eye blocks are frozen before spotting again.
  *
  * Alignment: for SPOTTING every frame is aligned with the similarity
  * transform of its TRACKED landmarks, which are interpolated between key
  * frames (≥ 1 per second by default), so the crops follow the head over the
  * whole video. For RECOGNITION (the classified clip and the flow overlay)
  * every spotted interval is re-cropped with ONE transform, its onset
- * frame's (the MER convention, issue 5): the tracked landmarks drift between
+ * frame's (the MER convention): the tracked landmarks drift between
  * key frames (interpolation, the landmark net reacting to the expression),
  * and a per-frame crop would turn that drift into a translation of the whole
  * face in the onset→apex flow. The re-crop is computed from the stored
@@ -28,12 +40,15 @@
 import type { Image, Volume } from '../core/image.ts';
 import { MerError } from '../core/errors.ts';
 import { resizeImage } from '../core/resize.ts';
-import type { DetectedFace } from '../face/detect.ts';
+import type { DetectedFace, FaceBox } from '../face/detect.ts';
 import { alignLandmarks, alignTransform, applyAlign, relativeTransform, type AlignTransform } from '../face/align.ts';
+import { meanEyeAspectRatio, type BlinkOptions } from '../face/blink.ts';
 import { roiBlocks } from '../face/landmarks.ts';
-import { trackFace, type FaceTrack } from '../face/track.ts';
+import { boxFromLandmarks, detectOnImage, landmarksOnImage, trackFace, type FaceTrack } from '../face/track.ts';
 import { tvl1Flow } from '../motion/tvl1.ts';
 import { spotIntervals, type SpotOptions, type SpottedInterval } from '../temporal/spot.ts';
+import { spotWithBlinks } from '../temporal/spotBlinks.ts';
+import { yuv420ToRgb, type Yuv420Frame, type YuvColour } from '../io/yuv.ts';
 import type { ProgressSink } from '../core/progress.ts';
 import type { LoadedModel } from './modelFolder.ts';
 
@@ -70,18 +85,41 @@ export interface AnalyzeOptions {
   redetectEvery?: number;
   smoothKeyFrames?: number;
   detect?: (img: Image) => Promise<DetectedFace[]>;
+  /**
+   * the 68 landmarks of the face in a box of an image (face-api's landmark
+   * net): key frames between full detections, and the eye aspect ratio of
+   * the aligned crops for blinks. Default: face-api on node (with `detect`
+   * injected and no `landmarksInBox`, the tracker detects on every key frame
+   * and blinks are not looked for).
+   */
+  landmarksInBox?: (img: Image, box: FaceBox) => Promise<Float32Array>;
+  /**
+   * blinks: 'detect' (default: spotted intervals explained by an eye blink
+   * are reported as kind 'blink', see temporal/spotBlinks.ts), 'mask-eyes'
+   * (the eye blocks are left out of spotting altogether, as many MEGC
+   * spotting methods do) or 'off'
+   */
+  blinks?: 'detect' | 'mask-eyes' | 'off';
+  /** blink detector settings (face/blink.ts) */
+  blink?: Omit<BlinkOptions, 'fps'>;
   /** spotting options other than fps (see spot.ts) */
   spot?: Omit<SpotOptions, 'fps'>;
   /** restrict spotting to the blocks holding brows/eyes/nose/mouth landmarks; default true */
   roi?: boolean;
   /** classify an interval: aligned gray crops onset…offset (frame 0 = onset) and the apex index in them */
   classify?: (clip: Volume, apex: number) => Promise<IntervalClass>;
+  /** called with every frame once analyzeFrames is done with it (a frame pool takes its buffer back: framePool) */
+  recycle?: (frame: Image) => void;
   /** compute the onset→apex flow overlay of at most this many intervals (highest scores); default 12 */
   overlays?: number;
   progress?: ProgressSink;
 }
 
-export interface AnalyzedInterval extends SpottedInterval {
+export interface AnalyzedInterval extends Omit<SpottedInterval, 'kind'> {
+  /** micro/macro: an expression (spot.ts); blink: motion explained by an eye blink (not classified) */
+  kind: SpottedInterval['kind'] | 'blink';
+  /** blinks: the eye aspect ratio dip (frames below half its depth) and its depth as a share of the open-eye EAR */
+  blink?: { onset: number; apex: number; offset: number; depth: number };
   onsetTime: number;
   apexTime: number;
   offsetTime: number;
@@ -104,7 +142,15 @@ export interface Analysis {
     /** the followed face's box (analysis pixels) and detection score on every key frame where it was detected */
     track: { frame: number; box: { x: number; y: number; width: number; height: number }; score: number }[];
   };
-  spotting: { features: string; p: number; scales: { micro: number; macro?: number }; thresholds: { micro: number; macro?: number }; roiBlocks?: number[] };
+  spotting: {
+    features: string;
+    p: number;
+    scales: { micro: number; macro?: number };
+    thresholds: { micro: number; macro?: number };
+    roiBlocks?: number[];
+    /** how blinks were handled: 'ear' (looked for: `earFrames` crops got landmarks), 'mask-eyes', 'off', or 'unavailable' (no landmark net given) */
+    blinks: { method: 'ear' | 'mask-eyes' | 'off' | 'unavailable'; eyeBlocks?: number[]; found: number; earFrames?: number };
+  };
   intervals: AnalyzedInterval[];
   /** contrast curves (one value per frame), for the timeline */
   motion: { micro: number[]; macro?: number[] };
@@ -163,6 +209,18 @@ export function flowOverlay(gray: Image, u: Float32Array, v: Float32Array): Imag
   return { width: gray.width, height: gray.height, channels: 3, data: out };
 }
 
+/** The frames, with the time spent waiting for each (decoding) added to clock.decode. */
+async function* timedFrames(frames: Iterable<Image> | AsyncIterable<Image>, clock: { decode: number }): AsyncGenerator<Image> {
+  const it = (Symbol.asyncIterator in frames ? frames[Symbol.asyncIterator]() : (frames as Iterable<Image>)[Symbol.iterator]()) as AsyncIterator<Image> | Iterator<Image>;
+  for (;;) {
+    const s0 = performance.now();
+    const r = await it.next();
+    clock.decode += (performance.now() - s0) / 1000;
+    if (r.done) return;
+    yield r.value;
+  }
+}
+
 /** The analysis core (see the module comment). */
 export async function analyzeFrames(frames: Iterable<Image> | AsyncIterable<Image>, meta: VideoMeta, opts: AnalyzeOptions = {}): Promise<{ analysis: Analysis; overlays: OverlayImages; track: FaceTrack }> {
   const t0 = performance.now();
@@ -174,25 +232,43 @@ export async function analyzeFrames(frames: Iterable<Image> | AsyncIterable<Imag
   let alignedLm: Float32Array | undefined;
   let missing = 0;
   progress?.begin('frames', meta.frames ?? 0);
-  const track = await trackFace(frames, {
+  // where the time goes (the same breakdown in the CLI and the page): waiting for decoded frames, the face nets
+  const clock = { decode: 0, faceNets: 0 };
+  const timed = <A extends unknown[], R>(f: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
+    const s0 = performance.now();
+    try {
+      return await f(...a);
+    } finally {
+      clock.faceNets += (performance.now() - s0) / 1000;
+    }
+  };
+  // landmarks in a box: injected, or face-api on node unless the caller injected its own detector only
+  const lmRaw = opts.landmarksInBox ?? (opts.detect ? undefined : (img: Image, box: FaceBox) => landmarksOnImage(img, box, opts.detectSide));
+  const lmInBox = lmRaw && timed(lmRaw);
+  // one gray scratch frame: gray frames only live until they are cropped
+  const grayScratch = { data: new Float32Array(0) };
+  const track = await trackFace(timedFrames(frames, clock), {
     keyFrameInterval: opts.keyFrameInterval ?? Math.max(1, Math.round(meta.fps)),
     detectSide: opts.detectSide,
     detector: opts.detector,
     face: opts.face,
-    detect: opts.detect,
+    detect: timed(opts.detect ?? ((img: Image) => detectOnImage(img, { detectSide: opts.detectSide, detector: opts.detector }))),
+    ...(lmInBox ? { landmarksInBox: lmInBox } : {}),
     redetectEvery: opts.redetectEvery,
     smoothKeyFrames: opts.smoothKeyFrames,
     onFrame(t, frame, lm) {
-      const gray = frame.channels === 1 ? frame : toGrayImage(frame);
       if (!lm) {
         missing++;
         crops[t] = new Float32Array(S * S);
       } else {
+        const gray = frame.channels === 1 ? frame : toGrayImage(frame, grayScratch);
         const T = alignTransform(lm, { size: S, margin: opts.margin });
         transforms[t] = T;
         crops[t] = applyAlign(gray, T).data;
         alignedLm ??= alignLandmarks(lm, T);
       }
+      // the frame is not needed any more: its buffer can hold a later frame (no fresh 3.7 MB a frame: see framePool)
+      opts.recycle?.(frame);
       progress?.tick();
     },
   }).catch((e: unknown) => {
@@ -203,7 +279,9 @@ export async function analyzeFrames(frames: Iterable<Image> | AsyncIterable<Imag
     throw e;
   });
   progress?.end();
-  const stages: Record<string, number> = { track: (performance.now() - t0) / 1000 };
+  // track = decode + faceNets + alignment (interleaved: the tracker pulls the frames)
+  const stages: Record<string, number> = { track: (performance.now() - t0) / 1000, decode: clock.decode, faceNets: clock.faceNets };
+  clock.faceNets = 0;
   let tStage = performance.now();
   const lap = (name: string) => {
     const now = performance.now();
@@ -218,23 +296,62 @@ export async function analyzeFrames(frames: Iterable<Image> | AsyncIterable<Imag
   crops.length = 0;
 
   const roi = (opts.roi ?? true) && alignedLm ? roiBlocks(alignedLm, S, S, SPOT_GRID) : undefined;
-  const spotOpts: SpotOptions = { ...opts.spot, fps: meta.fps, grid: SPOT_GRID, ...(roi && roi.length ? { blocks: roi } : {}) };
-  const spot = T >= 8 ? spotIntervals(vol, spotOpts) : { intervals: [], curves: { micro: new Float64Array(T) }, thresholds: { micro: 0 }, scales: { micro: 0 } };
+  const eyeBlocks = alignedLm ? roiBlocks(alignedLm, S, S, SPOT_GRID, ['rightEye', 'leftEye']) : [];
+  const blinkMode = opts.blinks ?? 'detect';
+  const spotBlocks = blinkMode === 'mask-eyes' ? (roi ?? [...Array(SPOT_GRID * SPOT_GRID).keys()]).filter((b) => !eyeBlocks.includes(b)) : roi;
+  const spotOpts: SpotOptions = { ...opts.spot, fps: meta.fps, grid: SPOT_GRID, ...(spotBlocks && spotBlocks.length ? { blocks: spotBlocks } : {}) };
+  const empty = { intervals: [], curves: { micro: new Float64Array(T) }, thresholds: { micro: 0 }, scales: { micro: 0 } };
+  let spot: ReturnType<typeof spotIntervals> = empty;
+  let blinkInfo: Analysis['spotting']['blinks'] = { method: blinkMode === 'detect' ? 'unavailable' : blinkMode, found: 0, ...(blinkMode === 'mask-eyes' ? { eyeBlocks } : {}) };
+  const blinkIntervals: AnalyzedInterval[] = [];
+  if (T >= 8 && blinkMode === 'detect' && lmInBox && eyeBlocks.length) {
+    // eye aspect ratio of frame t from the landmark net on its aligned crop (the box the detector would give on that crop)
+    const ear = async (t: number): Promise<number> => {
+      const lm = track.landmarks[t];
+      const Tt = transforms[t];
+      if (!lm || !Tt) return NaN;
+      const crop: Image = { width: S, height: S, channels: 1, data: vol.data.subarray(t * S * S, (t + 1) * S * S) };
+      return meanEyeAspectRatio(await lmInBox(crop, boxFromLandmarks(alignLandmarks(lm, Tt))));
+    };
+    const r = await spotWithBlinks(vol, spotOpts, { eyeBlocks, ear, ...(opts.blink ? { blink: opts.blink } : {}) });
+    spot = r.result;
+    blinkInfo = { method: 'ear', eyeBlocks, found: r.blinks.length, earFrames: r.earFrames };
+    for (const b of r.blinks) {
+      blinkIntervals.push({
+        onset: b.interval.onset,
+        apex: b.interval.apex,
+        offset: b.interval.offset,
+        kind: 'blink',
+        score: b.interval.score,
+        blink: { onset: b.onset, apex: b.apex, offset: b.offset, depth: round3(b.depth) },
+        onsetTime: b.interval.onset / meta.fps,
+        apexTime: b.interval.apex / meta.fps,
+        offsetTime: b.interval.offset / meta.fps,
+        durationSeconds: (b.interval.offset - b.interval.onset + 1) / meta.fps,
+      });
+    }
+  } else if (T >= 8) spot = spotIntervals(vol, spotOpts);
 
   lap('spot');
-  const intervals: AnalyzedInterval[] = spot.intervals.map((s) => ({
-    ...s,
-    onsetTime: s.onset / meta.fps,
-    apexTime: s.apex / meta.fps,
-    offsetTime: s.offset / meta.fps,
-    durationSeconds: (s.offset - s.onset + 1) / meta.fps,
-  }));
+  // the landmark net on crops near spotted intervals (blinks), part of `spot`
+  if (clock.faceNets > 0) stages.blinkLandmarks = clock.faceNets;
+  const intervals: AnalyzedInterval[] = [
+    ...spot.intervals.map((s) => ({
+      ...s,
+      onsetTime: s.onset / meta.fps,
+      apexTime: s.apex / meta.fps,
+      offsetTime: s.offset / meta.fps,
+      durationSeconds: (s.offset - s.onset + 1) / meta.fps,
+    })),
+    ...blinkIntervals,
+  ].sort((a, b) => a.onset - b.onset || a.offset - b.offset);
   const n = S * S;
-  const clipOf = (iv: SpottedInterval): Volume => onsetAligned(vol, transforms, iv.onset, iv.offset);
+  const clipOf = (iv: AnalyzedInterval): Volume => onsetAligned(vol, transforms, iv.onset, iv.offset);
   if (opts.classify) {
     progress?.begin('classify', intervals.length);
     for (const iv of intervals) {
-      if (iv.apex > iv.onset) iv.class = await opts.classify(clipOf(iv), iv.apex - iv.onset);
+      // a blink is not an expression: it gets no class
+      if (iv.kind !== 'blink' && iv.apex > iv.onset) iv.class = await opts.classify(clipOf(iv), iv.apex - iv.onset);
       progress?.tick();
     }
     progress?.end();
@@ -243,7 +360,11 @@ export async function analyzeFrames(frames: Iterable<Image> | AsyncIterable<Imag
   const overlays: OverlayImages = new Map();
   const nOver = opts.overlays ?? DEFAULT_OVERLAYS;
   if (nOver > 0 && intervals.length) {
-    const order = intervals.map((_, i) => i).sort((a, b) => intervals[b].score - intervals[a].score).slice(0, nOver);
+    const order = intervals
+      .map((_, i) => i)
+      .filter((i) => intervals[i].kind !== 'blink')
+      .sort((a, b) => intervals[b].score - intervals[a].score)
+      .slice(0, nOver);
     for (const i of order) {
       const iv = intervals[i];
       const clip = onsetAligned(vol, transforms, iv.onset, iv.apex);
@@ -281,7 +402,14 @@ export async function analyzeFrames(frames: Iterable<Image> | AsyncIterable<Imag
       alignedSize: S,
       track: track.boxes.map((b) => ({ frame: b.frame, box: { x: round3(b.box.x), y: round3(b.box.y), width: round3(b.box.width), height: round3(b.box.height) }, score: round3(b.score) })),
     },
-    spotting: { features: opts.spot?.features ?? 'intensity', p: opts.spot?.p ?? 0.35, scales: spot.scales, thresholds: spot.thresholds, ...(roi ? { roiBlocks: roi } : {}) },
+    spotting: {
+      features: opts.spot?.features ?? 'intensity',
+      p: opts.spot?.p ?? 0.35,
+      scales: spot.scales,
+      thresholds: spot.thresholds,
+      ...(spotBlocks ? { roiBlocks: spotBlocks } : {}),
+      blinks: blinkInfo,
+    },
     intervals,
     motion: { micro: Array.from(spot.curves.micro), ...(spot.curves.macro ? { macro: Array.from(spot.curves.macro) } : {}) },
     timing: { seconds, realtimeFactor: seconds > 0 ? duration / seconds : 0, stages },
@@ -313,9 +441,10 @@ export function onsetAligned(vol: Volume, transforms: readonly (AlignTransform |
 
 const round3 = (v: number) => Math.round(v * 1000) / 1000;
 
-function toGrayImage(img: Image): Image {
+function toGrayImage(img: Image, scratch?: { data: Float32Array }): Image {
   const n = img.width * img.height;
-  const out = new Float32Array(n);
+  if (scratch && scratch.data.length !== n) scratch.data = new Float32Array(n);
+  const out = scratch ? scratch.data : new Float32Array(n);
   const d = img.data;
   for (let i = 0; i < n; i++) out[i] = 0.299 * d[i] + 0.587 * d[n + i] + 0.114 * d[2 * n + i];
   return { width: img.width, height: img.height, channels: 1, data: out };
@@ -325,19 +454,23 @@ function toGrayImage(img: Image): Image {
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-/** Timeline SVG: the contrast curves with the spotted intervals shaded (micro orange, macro blue). */
+/** Timeline SVG: the contrast curves with the spotted intervals shaded (micro orange, macro blue) and blinks in their own green lane under the axis. */
 export function timelineSvg(a: Analysis, width = 900, height = 180): string {
   const T = a.video.frames;
   const pad = 30;
+  const lane = 12;
   const x = (t: number) => pad + ((width - 2 * pad) * t) / Math.max(1, T - 1);
   const curves: [number[], string][] = [[a.motion.micro, '#d35400']];
   if (a.motion.macro) curves.push([a.motion.macro, '#2471a3']);
   const max = Math.max(1e-12, ...curves.flatMap(([c]) => c));
-  const y = (v: number) => height - pad - ((height - 2 * pad) * v) / max;
+  const base = height - pad - lane;
+  const y = (v: number) => base - ((base - pad) * v) / max;
   const parts: string[] = [];
   for (const iv of a.intervals) {
-    const col = iv.kind === 'micro' ? '#f5b041' : '#85c1e9';
-    parts.push(`<rect x="${x(iv.onset).toFixed(1)}" y="${pad}" width="${Math.max(1, x(iv.offset) - x(iv.onset)).toFixed(1)}" height="${height - 2 * pad}" fill="${col}" opacity="0.45"><title>${iv.kind} ${iv.onsetTime.toFixed(2)}–${iv.offsetTime.toFixed(2)} s${iv.class ? ': ' + esc(iv.class.label) : ''}</title></rect>`);
+    const title = `<title>${iv.kind} ${iv.onsetTime.toFixed(2)}–${iv.offsetTime.toFixed(2)} s${iv.class ? ': ' + esc(iv.class.label) : ''}</title>`;
+    const w = Math.max(2, x(iv.offset) - x(iv.onset)).toFixed(1);
+    if (iv.kind === 'blink') parts.push(`<rect x="${x(iv.onset).toFixed(1)}" y="${base + 2}" width="${w}" height="${lane - 4}" fill="#1e8449" opacity="0.7">${title}</rect>`);
+    else parts.push(`<rect x="${x(iv.onset).toFixed(1)}" y="${pad}" width="${w}" height="${base - pad}" fill="${iv.kind === 'micro' ? '#f5b041' : '#85c1e9'}" opacity="0.45">${title}</rect>`);
   }
   for (const [c, col] of curves) {
     const pts = c.map((v, t) => `${x(t).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
@@ -350,7 +483,7 @@ export function timelineSvg(a: Analysis, width = 900, height = 180): string {
     const tx = x(s * a.video.fps);
     ticks.push(`<line x1="${tx.toFixed(1)}" x2="${tx.toFixed(1)}" y1="${height - pad}" y2="${height - pad + 4}" stroke="#555"/><text x="${tx.toFixed(1)}" y="${height - pad + 16}" font-size="10" text-anchor="middle">${s}s</text>`);
   }
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"><rect width="100%" height="100%" fill="#fff"/><line x1="${pad}" x2="${width - pad}" y1="${height - pad}" y2="${height - pad}" stroke="#555"/>${ticks.join('')}${parts.join('')}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"><rect width="100%" height="100%" fill="#fff"/><line x1="${pad}" x2="${width - pad}" y1="${base}" y2="${base}" stroke="#555"/><text x="${pad - 4}" y="${base + lane - 2}" font-size="9" text-anchor="end" fill="#1e8449">blink</text>${ticks.join('')}${parts.join('')}</svg>`;
 }
 
 /** The self-contained report page; `images` maps interval index → PNG data URI of its apex flow overlay. */
@@ -361,7 +494,9 @@ export function analysisHtml(a: Analysis, images: ReadonlyMap<number, string> = 
         ? Object.entries(iv.class.scores)
             .map(([k, v]) => `<div class="bar"><span>${esc(k)}</span><i style="width:${(100 * v).toFixed(1)}%"></i><b>${v.toFixed(2)}</b></div>`)
             .join('')
-        : '<em>no model</em>';
+        : iv.kind === 'blink'
+          ? `<em>eye blink (aspect ratio −${Math.round(100 * (iv.blink?.depth ?? 0))} %): not classified</em>`
+          : '<em>no model</em>';
       const img = images.get(i) ? `<img src="${images.get(i)}" width="128" height="128" alt="apex flow overlay">` : '';
       return `<tr><td>${i + 1}</td><td>${iv.kind}</td><td>${iv.onsetTime.toFixed(2)} / ${iv.apexTime.toFixed(2)} / ${iv.offsetTime.toFixed(2)} s<br><small>frames ${iv.onset} / ${iv.apex} / ${iv.offset}</small></td><td>${iv.score.toFixed(2)}</td><td>${iv.class ? `<strong>${esc(iv.class.label)}</strong>${iv.class.probabilities ? '' : ' <small>(scores, not probabilities)</small>'}` : ''}${probs}</td><td>${img}</td></tr>`;
     })
@@ -376,9 +511,9 @@ Face found on ${a.face.detectedKeyFrames} of ${a.face.keyFrames} key frames${a.f
 ${a.model ? `Model: ${esc(a.model.recipe)} (${a.model.classes.map(esc).join(', ')}).` : 'No model: intervals are not classified.'}
 Processed in ${a.timing.seconds.toFixed(1)} s (${a.timing.realtimeFactor.toFixed(2)}× real time).</p>
 <h2>Motion timeline</h2>
-<p><small>contrasted feature difference (orange: micro scale, blue: macro scale); shaded: spotted intervals (orange micro ≤ 0.5 s, blue macro)</small></p>
+<p><small>contrasted feature difference (orange: micro scale, blue: macro scale); shaded: spotted intervals (orange micro ≤ 0.5 s, blue macro); green lane: eye blinks (not expressions)</small></p>
 ${timelineSvg(a)}
-<h2>Spotted intervals (${a.intervals.length})</h2>
+<h2>Spotted intervals (${a.intervals.filter((i) => i.kind !== 'blink').length} expressions, ${a.intervals.filter((i) => i.kind === 'blink').length} blinks)</h2>
 <table><tr><th>#</th><th>kind</th><th>onset / apex / offset</th><th>score</th><th>class</th><th>apex + flow</th></tr>
 ${rows}
 </table>
@@ -396,23 +531,79 @@ export interface AnalyzeVideoOptions extends Omit<AnalyzeOptions, 'classify'> {
   out?: string;
   /** decode so that the longer side is at most this (ffmpeg scales while decoding); default 640 */
   analysisSide?: number;
-  /**
-   * decode colour ('rgb', default) or luma only ('gray': a third of the bytes,
-   * ≈ 15 % faster, but the detector then sees gray in all three channels and
-   * misses faces — it found none in the synthetic long videos)
-   */
-  decodeMode?: 'gray' | 'rgb';
+}
+
+/** default analysis size: the longer side of the decoded frames (enough for detection and 128-px face crops) */
+export const ANALYSIS_SIDE = 640;
+
+/**
+ * The size frames are analysed at, the same in `merkit analyze` and the
+ * page: the longer side scaled to at most `side`, both sides rounded to
+ * even numbers (4:2:0 sources have even sizes; so do ffmpeg's outputs).
+ */
+export function analysisSize(width: number, height: number, side = ANALYSIS_SIDE): { width: number; height: number } {
+  const scale = Math.min(1, side / Math.max(width, height));
+  return { width: Math.max(2, 2 * Math.round((width * scale) / 2)), height: Math.max(2, 2 * Math.round((height * scale) / 2)) };
+}
+
+/**
+ * Buffers for analysis frames, taken back once analyzeFrames is done with a
+ * frame (its `recycle` option): a fresh 640×480 planar RGB Float32Array is
+ * 3.7 MB whose first writes page-fault, which cost Chromium ≈ 14 ms a frame
+ * (more than the conversion itself). Only the decoder's own frames may be
+ * recycled: analyzeFrames keeps no frame after its onFrame (the tracker
+ * hands each frame over once, after its detection; only the aligned crops
+ * are kept), so the pool settles at the frames the tracker holds, about
+ * (smoothKeyFrames + 2) key intervals. `close()` (the decoder is done) drops
+ * the free buffers and ignores later recycling, so they are not held through
+ * spotting. `allocated`: buffers made so far.
+ */
+export interface FramePool {
+  take(length: number): Float32Array;
+  recycle(frame: Image): void;
+  close(): void;
+  readonly allocated: number;
+}
+
+export function framePool(): FramePool {
+  let free: Float32Array[] = [];
+  let allocated = 0;
+  let closed = false;
+  return {
+    take(length) {
+      const i = free.findIndex((a) => a.length === length);
+      if (i >= 0) return free.splice(i, 1)[0];
+      allocated++;
+      return new Float32Array(length);
+    },
+    recycle(frame) {
+      if (!closed) free.push(frame.data);
+    },
+    close() {
+      closed = true;
+      free = [];
+    },
+    get allocated() {
+      return allocated;
+    },
+  };
+}
+
+/** Decoded 4:2:0 frames → planar RGB analysis frames (io/yuv.ts: the page's conversion too), in pooled buffers when a pool is given. */
+export async function* framesAtSize(frames: AsyncIterable<Yuv420Frame>, width: number, height: number, colour: YuvColour, pool?: FramePool): AsyncGenerator<Image> {
+  try {
+    for await (const f of frames) yield yuv420ToRgb(f, width, height, colour, pool?.take(3 * width * height));
+  } finally {
+    pool?.close();
+  }
 }
 
 /** Analyse a video file (node): decode once at reduced size, track, spot, classify, write the report. */
 export async function analyzeVideo(file: string, opts: AnalyzeVideoOptions = {}): Promise<{ analysis: Analysis; files?: { json: string; html: string } }> {
-  const { probeVideo, decodeVideoFrames } = await import('../io/video.ts');
+  const { probeVideo, decodeVideoYuv, streamColour } = await import('../io/video.ts');
   const info = await probeVideo(file);
-  const side = opts.analysisSide ?? 640;
-  const scale = Math.min(1, side / Math.max(info.width, info.height));
-  // even sizes: ffmpeg's scaler and yuv420 sources prefer them
-  const w = Math.max(2, 2 * Math.round((info.width * scale) / 2));
-  const h = Math.max(2, 2 * Math.round((info.height * scale) / 2));
+  const colour = await streamColour(file, info);
+  const { width: w, height: h } = analysisSize(info.width, info.height, opts.analysisSide);
   let classify: AnalyzeOptions['classify'];
   let modelInfo: Analysis['model'];
   if (opts.model) {
@@ -434,11 +625,13 @@ export async function analyzeVideo(file: string, opts: AnalyzeVideoOptions = {})
       return { label: p.label, scores: p.scores, probabilities: p.probabilities };
     };
   }
-  const frames = decodeVideoFrames(file, { mode: opts.decodeMode ?? 'rgb', width: w, height: h });
+  // ffmpeg only decodes; scaling and colour are io/yuv.ts's, as in the page (see there)
+  const pool = framePool();
+  const frames = framesAtSize(decodeVideoYuv(file, {}, info), w, h, colour, pool);
   const { analysis, overlays } = await analyzeFrames(
     frames,
     { fps: info.fps, width: w, height: h, frames: info.frames, file, sourceWidth: info.width, sourceHeight: info.height },
-    { ...opts, classify },
+    { ...opts, classify, recycle: pool.recycle },
   );
   if (modelInfo) analysis.model = modelInfo;
   if (!opts.out) return { analysis };

@@ -14,12 +14,12 @@ import { join } from 'node:path';
 import type { Image } from '../../src/core/image.ts';
 import { isMerError } from '../../src/core/errors.ts';
 import type { DetectedFace } from '../../src/face/detect.ts';
-import { analyzeFrames } from '../../src/run/analyze.ts';
+import { analyzeFrames, framePool } from '../../src/run/analyze.ts';
 import { classifierFromModel, decodeArray, fetchModel, flowImageToFeatures, intervalClassify, namedScores, type IntervalClassifier } from '../../src/web/modelClient.ts';
 import { loadModel } from '../../src/run/modelFolder.ts';
 import { fixtureRows, writeFixtureModel, FIXTURE_CLASSES } from './fixtures.ts';
 
-test('flowImageToFeatures: interleaved RGB bytes → planar [R | G | B] / 255 (recipes/stages.ts layout)', () => {
+test('flowImageToFeatures: interleaved RGB bytes → planar [R | G | B] / 255 (stages/flowInput.ts layout)', () => {
   const x = flowImageToFeatures({ width: 2, height: 1, data: [10, 20, 30, 40, 50, 60] });
   assert.deepEqual(Array.from(x, (v) => Math.round(v * 255)), [10, 40, 20, 50, 30, 60]);
 });
@@ -118,6 +118,54 @@ test('analyzeFrames without a model spots only; no fps is a clear error', async 
   assert.equal(analysis.model, undefined);
   assert.equal(analysis.intervals[0].class, undefined);
   await assert.rejects(analyzeFrames(eventFrames(), { fps: 0, width: 160, height: 160 }, { detect: stillFace }), (e) => isMerError(e) && /fps/.test(e.message));
+});
+
+test('recycled frame buffers (framePool): the same analysis when each buffer is poisoned and reused as soon as it is handed back', async () => {
+  const T = 100;
+  const K = 10;
+  const gray = eventFrames();
+  // planar RGB frames (the decoders' kind), written into pooled buffers as framesAtSize does
+  const rgb = (g: Image, into: Float32Array): Image => {
+    const n = g.width * g.height;
+    for (let c = 0; c < 3; c++) into.set(g.data, c * n);
+    return { width: g.width, height: g.height, channels: 3, data: into };
+  };
+  const opts = { faceSize: 64, keyFrameInterval: K, detect: stillFace, roi: false, overlays: 2 };
+  const meta = { fps: 25, width: 160, height: 160 };
+  const fresh = await analyzeFrames(
+    gray.map((g) => rgb(g, new Float32Array(3 * g.width * g.height))),
+    meta,
+    opts,
+  );
+  const pool = framePool();
+  let handedBack = 0;
+  async function* pooled(): AsyncGenerator<Image> {
+    for (const g of gray) yield rgb(g, pool.take(3 * g.width * g.height));
+  }
+  const reused = await analyzeFrames(pooled(), meta, {
+    ...opts,
+    // a frame still read after it was handed back would see NaN, then a later frame
+    recycle: (f) => {
+      handedBack++;
+      f.data.fill(NaN);
+      pool.recycle(f);
+    },
+  });
+  assert.equal(handedBack, T, 'every frame is handed back once');
+  assert.ok(fresh.analysis.intervals.length > 0);
+  assert.deepEqual(reused.analysis.intervals, fresh.analysis.intervals);
+  assert.deepEqual(reused.analysis.motion, fresh.analysis.motion);
+  assert.deepEqual([...reused.overlays.keys()], [...fresh.overlays.keys()]);
+  for (const [i, img] of fresh.overlays) assert.deepEqual(reused.overlays.get(i)!.data, img.data);
+  // the tracker holds at most (smoothKeyFrames + 1) key intervals plus the one being read: 2 + 1 + 1 = 4 intervals of K
+  assert.ok(pool.allocated <= 4 * K + 1, `${pool.allocated} buffers for ${T} frames`);
+  // closed (the decoder is done): buffers handed back later are dropped, not kept through spotting
+  pool.close();
+  const before = pool.allocated;
+  const tiny = new Float32Array(3);
+  pool.recycle({ width: 1, height: 1, channels: 3, data: tiny });
+  assert.notEqual(pool.take(3), tiny);
+  assert.equal(pool.allocated, before + 1);
 });
 
 test('the page loads a model folder over HTTP and predicts exactly what the Node loader predicts', async () => {

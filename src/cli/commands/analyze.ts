@@ -15,6 +15,7 @@ export function registerAnalyzeCommand(program: Command): void {
     .addOption(new Option('--detector <d>', 'face detector').choices(['ssd', 'tiny']).default('ssd'))
     .option('--p <p>', 'spotting threshold factor p (MEGC: mean + p·(max − mean))', parseFloat)
     .addOption(new Option('--features <f>', 'spotting features (flow = TV-L1 magnitude: slower, see spotFlow.ts)').choices(['intensity', 'lbp', 'flow']).default('intensity'))
+    .addOption(new Option('--blinks <mode>', 'eye blinks: detect (reported apart, kind blink) | mask-eyes (eye blocks left out of spotting) | off').choices(['detect', 'mask-eyes', 'off']).default('detect'))
     .action(async (video: string, o) => {
       const face = o.face === 'largest' ? 'largest' : Number(o.face);
       if (face !== 'largest' && !(Number.isInteger(face) && face >= 0)) throw usageError(`--face ${o.face}: expected 'largest' or an index ≥ 0`);
@@ -28,10 +29,12 @@ export function registerAnalyzeCommand(program: Command): void {
         keyFrameInterval: o.keyInterval,
         detector: o.detector,
         spot: { features: o.features, ...(o.p !== undefined ? { p: o.p } : {}) },
+        blinks: o.blinks,
         progress: terminalProgress(),
       });
       const v = analysis.video;
-      process.stdout.write(`${v.frames} frames at ${v.fps} fps (${v.duration.toFixed(1)} s); face on ${analysis.face.detectedKeyFrames}/${analysis.face.keyFrames} key frames; ${analysis.intervals.length} interval(s); ${analysis.timing.realtimeFactor.toFixed(2)}× real time\n`);
+      const blinks = analysis.intervals.filter((i) => i.kind === 'blink').length;
+      process.stdout.write(`${v.frames} frames at ${v.fps} fps (${v.duration.toFixed(1)} s); face on ${analysis.face.detectedKeyFrames}/${analysis.face.keyFrames} key frames; ${analysis.intervals.length - blinks} interval(s), ${blinks} blink(s); ${analysis.timing.realtimeFactor.toFixed(2)}× real time\n`);
       for (const iv of analysis.intervals) {
         process.stdout.write(`  ${iv.kind.padEnd(5)} ${iv.onsetTime.toFixed(2)}–${iv.offsetTime.toFixed(2)} s (apex ${iv.apexTime.toFixed(2)} s)${iv.class ? '  ' + iv.class.label : ''}\n`);
       }

@@ -1,8 +1,10 @@
 /**
  * Long synthetic videos for spotting: one face, neutral for tens of seconds,
  * with micro-expressions (≤ 0.5 s, subtle) and macro-expressions (1–3 s,
- * several pixels) inserted at known, non-overlapping times. Ground truth =
- * the list of intervals (onset, apex, offset frames, 0-based; kind; class).
+ * several pixels) inserted at known, non-overlapping times, and optionally
+ * eye blinks (0.15–0.4 s, both upper lids closing fully: eyelids.ts) between
+ * them. Ground truth = the list of intervals (onset, apex, offset frames,
+ * 0-based; kind; class) and the list of blinks.
  *
  * The frames come from the same renderer as the synthetic clips
  * (createClipRenderer: landmark-anchored AU displacement fields, raised-cosine
@@ -17,6 +19,7 @@ import { encodeVideo } from '../../io/video.ts';
 import { normaliseBumps, placeBumps } from './actionUnits.ts';
 import { faceCatalog, usableFaces, cropFace } from './faces.ts';
 import { CLASS_VARIANTS, SYNTHETIC_CLASSES } from './generate.ts';
+import { eyelidsOf } from './eyelids.ts';
 import { createClipRenderer, type ClipRenderer, type ExpressionEvent, type SyntheticFace } from './render.ts';
 
 export interface LongVideoOptions {
@@ -43,6 +46,10 @@ export interface LongVideoOptions {
   macroAmplitude?: readonly [number, number];
   /** neutral gap kept between events and at both ends, seconds; default 1.5 */
   gapSeconds?: number;
+  /** number of eye blinks (both upper lids closing fully and reopening), placed between the expressions; default 0 */
+  blinks?: number;
+  /** blink duration range (lids start to close … fully open again), seconds; default [0.15, 0.4] (blinks last ≈ 100–400 ms) */
+  blinkSeconds?: readonly [number, number];
   /** renderer noise/flicker/head drift (see RenderOptions); head drift default 1 px over the video */
   noiseSd?: number;
   flicker?: number;
@@ -61,12 +68,21 @@ export interface GroundTruthInterval {
   amplitudePx: number;
 }
 
+/** A rendered blink: 0-based frames, lids start closing at onset, fully closed at apex, open again at offset. */
+export interface GroundTruthBlink {
+  onset: number;
+  apex: number;
+  offset: number;
+}
+
 export interface LongVideoPlan {
   face: SyntheticFace;
   fps: number;
   nFrames: number;
   size: number;
   intervals: GroundTruthInterval[];
+  /** eye blinks (not expressions: a spotter must not report them as micro-expressions) */
+  blinks: GroundTruthBlink[];
   events: ExpressionEvent[];
   renderSeed: number;
   render: { noiseSd: number; flicker: number; headMotionPx: number };
@@ -76,6 +92,21 @@ export interface LongVideoPlan {
 const DEFAULT_HEAD_DRIFT_PX = 1;
 /** at most this many tries to place an event without overlap before giving up */
 const PLACE_TRIES = 200;
+/** a blink is kept this far (seconds) from every expression and from the video's ends: blinks stand apart, as the test needs to tell them from expressions */
+const BLINK_GAP_SECONDS = 0.5;
+/** the lids close faster than they reopen: the apex falls this far into the blink */
+const BLINK_APEX_SHARE: readonly [number, number] = [0.3, 0.45];
+
+/** A random onset for an event of `len` frames at least `gap` frames from the ends where `free(onset)` holds, or −1 after PLACE_TRIES tries. */
+function placeEvent(rng: Rng, nFrames: number, len: number, gap: number, free: (onset: number) => boolean): number {
+  for (let tries = 0; tries < PLACE_TRIES; tries++) {
+    const hi = nFrames - gap - len;
+    if (hi <= gap) return -1;
+    const s = gap + rng.int(hi - gap);
+    if (free(s)) return s;
+  }
+  return -1;
+}
 
 /** Plan a long video (no pixels): face, event times, AU fields. Deterministic in `seed`. */
 export async function planLongVideo(opts: LongVideoOptions): Promise<LongVideoPlan> {
@@ -94,6 +125,8 @@ export async function planLongVideo(opts: LongVideoOptions): Promise<LongVideoPl
     noiseSd: 0.006,
     flicker: 0.004,
     headMotionPx: DEFAULT_HEAD_DRIFT_PX,
+    blinks: 0,
+    blinkSeconds: [0.15, 0.4] as const,
     ...opts,
   };
   if (!(o.fps > 0 && o.seconds > 0)) throw new MerError('BAD_OPTION', 'long video: fps and seconds must be positive');
@@ -112,17 +145,7 @@ export async function planLongVideo(opts: LongVideoOptions): Promise<LongVideoPl
   for (const kind of rng.shuffle(kinds)) {
     const [d0, d1] = kind === 'micro' ? o.microSeconds : o.macroSeconds;
     const len = Math.max(4, Math.round(rng.uniform(d0, d1) * o.fps));
-    let onset = -1;
-    for (let tries = 0; tries < PLACE_TRIES; tries++) {
-      const lo = gap;
-      const hi = nFrames - gap - len;
-      if (hi <= lo) break;
-      const s = lo + rng.int(hi - lo);
-      if (taken.every(([a, b]) => s + len + gap <= a || s >= b + gap)) {
-        onset = s;
-        break;
-      }
-    }
+    const onset = placeEvent(rng, nFrames, len, gap, (s) => taken.every(([a, b]) => s + len + gap <= a || s >= b + gap));
     if (onset < 0) {
       throw new MerError('BAD_OPTION', `long video: cannot fit ${o.micro} micro + ${o.macro} macro expressions into ${o.seconds} s with ${o.gapSeconds} s gaps`, {
         expected: 'a longer video or fewer events',
@@ -144,14 +167,33 @@ export async function planLongVideo(opts: LongVideoOptions): Promise<LongVideoPl
     intervals.push({ onset, apex, offset, kind, emotion, actionUnits: variant.join('+'), amplitudePx: amplitude });
   }
   const order = intervals.map((_, i) => i).sort((a, b) => intervals[a].onset - intervals[b].onset);
+  const renderSeed = rng.nextUint32();
+  // blinks come from their own stream: the expressions and the rendering noise of a seed stay the same with or without blinks
+  const brng = new Rng(`long-video-blinks:${o.seed}`);
+  const bgap = Math.round(BLINK_GAP_SECONDS * o.fps);
+  const lids = eyelidsOf(face.landmarks);
+  const blinks: GroundTruthBlink[] = [];
+  const blinkEvents: ExpressionEvent[] = [];
+  for (let k = 0; k < o.blinks; k++) {
+    const len = Math.max(3, Math.round(brng.uniform(o.blinkSeconds[0], o.blinkSeconds[1]) * o.fps));
+    const clear = (s: number, a: number, b: number) => s + len + bgap <= a || s >= b + bgap;
+    const onset = placeEvent(brng, nFrames, len, bgap, (s) => taken.every(([a, b]) => clear(s, a, b)) && blinks.every((b) => clear(s, b.onset, b.offset)));
+    if (onset < 0) throw new MerError('BAD_OPTION', `long video: cannot fit ${o.blinks} blinks between the expressions of ${o.seconds} s`, { expected: 'a longer video or fewer blinks' });
+    const offset = onset + len;
+    const apex = Math.min(offset - 1, onset + Math.max(1, Math.round(len * brng.uniform(BLINK_APEX_SHARE[0], BLINK_APEX_SHARE[1]))));
+    blinks.push({ onset, apex, offset });
+    blinkEvents.push({ onset, apex, offset, bumps: [], eyelids: lids });
+  }
+  blinks.sort((a, b) => a.onset - b.onset);
   return {
     face,
     fps: o.fps,
     nFrames,
     size: o.size,
     intervals: order.map((i) => intervals[i]),
-    events: order.map((i) => events[i]),
-    renderSeed: rng.nextUint32(),
+    blinks,
+    events: [...order.map((i) => events[i]), ...blinkEvents],
+    renderSeed,
     render: { noiseSd: o.noiseSd, flicker: o.flicker, headMotionPx: o.headMotionPx },
   };
 }
@@ -175,6 +217,8 @@ export interface LongVideoTruth {
   width: number;
   height: number;
   intervals: GroundTruthInterval[];
+  /** eye blinks (absent in files written before blinks existed) */
+  blinks?: GroundTruthBlink[];
 }
 
 /** Encode a long video (H.264 mp4) and its ground truth (`<path>.json`). */
@@ -189,6 +233,7 @@ export async function writeLongVideo(path: string, opts: LongVideoOptions): Prom
     width: plan.size,
     height: plan.size,
     intervals: plan.intervals,
+    blinks: plan.blinks,
   };
   const truthFile = `${path}.json`;
   await writeFileAtomic(truthFile, JSON.stringify(truth, null, 2) + '\n');

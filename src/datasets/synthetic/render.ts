@@ -19,6 +19,7 @@ import { makeFlow, makeImage, type FlowField, type Image } from '../../core/imag
 import { MerError } from '../../core/errors.ts';
 import type { Rng } from '../../core/rng.ts';
 import { evalBumps, type Bump } from './actionUnits.ts';
+import { eyelidField, type Eyelid } from './eyelids.ts';
 
 /** A face ready to animate. */
 export interface SyntheticFace {
@@ -46,6 +47,18 @@ export interface ExpressionEvent {
   offset: number;
   /** action-unit bumps in output pixels, already scaled to the apex amplitude */
   bumps: readonly Bump[];
+  /** eyelids that close fully at the apex (a blink; eyelids.ts) */
+  eyelids?: readonly Eyelid[];
+}
+
+/** An event's apex displacement field on a size² grid, `scale`× finer (bumps + eyelids). */
+export function eventField(ev: Pick<ExpressionEvent, 'bumps' | 'eyelids'>, size: number, scale: number): FlowField {
+  const f = evalBumps(ev.bumps, size, size, 1, scale);
+  if (ev.eyelids?.length) {
+    const lid = eyelidField(ev.eyelids, size, size, scale);
+    for (let i = 0; i < f.v.length; i++) f.v[i] += lid.v[i];
+  }
+  return f;
 }
 
 export interface RenderOptions {
@@ -252,7 +265,7 @@ export function createClipRenderer(
   for (let t = 0; t < nFrames; t++) gain[t] = 1 + rng.normal(0, o.flicker);
   const table = new Float32Array(NOISE_TABLE);
   for (let i = 0; i < NOISE_TABLE; i++) table[i] = rng.normal(0, o.noiseSd);
-  const fields = events.map((ev) => evalBumps(ev.bumps, size, size, 1, ss));
+  const fields = events.map((ev) => eventField(ev, size, ss));
   let t = 0;
   const next = (): Image => {
     if (t >= nFrames) throw new MerError('INTERNAL', `renderer: all ${nFrames} frames already produced`);
@@ -330,7 +343,7 @@ export function groundTruthFlow(
   b: number,
   size: number,
 ): FlowField {
-  const fields = events.map((ev) => evalBumps(ev.bumps, size, size, 1, 1));
+  const fields = events.map((ev) => eventField(ev, size, 1));
   const at = (t: number): FlowField => {
     if (fields.length) return displacementAt(fields, events, headX[t], headY[t], t);
     const f = makeFlow(size, size);

@@ -1,0 +1,149 @@
+/**
+ * The page's analysis, off the main thread: decode (webDecode.ts:
+ * WebCodecs + src/io/yuv.ts), track and detect (face-api's browser build,
+ * through src/face/faceApiOps.ts and face/track.ts's detectScaled /
+ * landmarksOnImage: the CLI's code path), spot, classify — run/analyze.ts's
+ * analyzeFrames, the core `merkit analyze` runs. The page sends a file and
+ * gets progress messages and the finished analysis; it stays responsive.
+ *
+ * Messages in:  { type: 'analyse', file: File, model?: string (URL of a model folder), side?: number } ·
+ *               { type: 'decode', file: File, count: number } (the first frames as decoded: for the browser test)
+ * Messages out: { type: 'progress', stage, done, total } · { type: 'done', analysis, overlays } ·
+ *               { type: 'unsupported', message } (the page falls back to its own decoding) ·
+ *               { type: 'error', message, noFace?: { keyFrames } }
+ */
+import * as faceapi from '@vladmandic/face-api/dist/face-api.esm.js';
+import type { Image } from '../src/core/image.ts';
+import { isMerError } from '../src/core/errors.ts';
+import { detectWith, landmarksWith, type FaceApiModule } from '../src/face/faceApiOps.ts';
+import { detectScaled, landmarksOnImage } from '../src/face/track.ts';
+import { analyzeFrames, framePool, type Analysis } from '../src/run/analyze.ts';
+import { classifierFromModel, fetchModel, intervalClassify } from '../src/web/modelClient.ts';
+import { openDecodedVideo } from './webDecode.ts';
+
+/** the detector's input side (track.ts's default detectSide, the CLI's) */
+const DETECT_SIDE = 640;
+/** aligned face side without a model's own: flow-svm's frameSize (the CLI's default) */
+const ALIGN_SIZE = 128;
+/** an apex flow overlay for every interval (a light TV-L1 on 64² each: cheap) */
+const ALL_OVERLAYS = 1000;
+
+type Tf = { setBackend(n: string): Promise<boolean>; ready(): Promise<void>; getBackend(): string; setWasmPaths?: (p: string) => void };
+
+let ready: Promise<string> | undefined;
+
+/** face-api has no environment in a worker (no window/document): give it one built on OffscreenCanvas and fetch */
+function workerEnv(): void {
+  const env = faceapi.env as unknown as { setEnv(e: unknown): void };
+  class Absent {}
+  env.setEnv({
+    Canvas: OffscreenCanvas,
+    CanvasRenderingContext2D: OffscreenCanvasRenderingContext2D,
+    Image: Absent,
+    ImageData,
+    Video: Absent,
+    createCanvasElement: () => new OffscreenCanvas(1, 1),
+    createImageElement: () => {
+      throw new Error('no image elements in the analysis worker');
+    },
+    createVideoElement: () => {
+      throw new Error('no video elements in the analysis worker');
+    },
+    fetch: (...a: Parameters<typeof fetch>) => fetch(...a),
+    readFile: () => {
+      throw new Error('no file system in the analysis worker');
+    },
+  });
+}
+
+/** tfjs on wasm (the CLI's backend; its binaries served by `merkit serve` under /wasm/), the two nets loaded once */
+function initFaces(): Promise<string> {
+  ready ??= (async () => {
+    workerEnv();
+    const tf = faceapi.tf as unknown as Tf;
+    tf.setWasmPaths?.(new URL('/wasm/', location.href).href);
+    if (!(await tf.setBackend('wasm'))) throw new Error('the tfjs wasm backend could not start in this browser');
+    await tf.ready();
+    const base = new URL('/face-models/', location.href).href;
+    await faceapi.nets.ssdMobilenetv1.loadFromUri(base);
+    await faceapi.nets.faceLandmark68Net.loadFromUri(base);
+    return tf.getBackend();
+  })();
+  return ready;
+}
+
+const api = faceapi as unknown as FaceApiModule;
+
+async function analyse(file: File, modelUrl: string | undefined, side: number | undefined): Promise<void> {
+  const post = (m: unknown, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
+  let video;
+  const pool = framePool();
+  try {
+    video = await openDecodedVideo(file, side, pool);
+  } catch (e) {
+    if (isMerError(e) && e.code === 'UNSUPPORTED') return post({ type: 'unsupported', message: e.message });
+    throw e;
+  }
+  const backend = await initFaces();
+  post({ type: 'backend', backend });
+  let classify;
+  let model: Analysis['model'];
+  if (modelUrl) {
+    const { meta, saved } = await fetchModel(modelUrl);
+    const c = await classifierFromModel(meta, saved);
+    classify = intervalClassify(c);
+    model = { recipe: c.recipe, classes: [...c.classes] };
+  }
+  const { analysis, overlays } = await analyzeFrames(
+    video.images,
+    { fps: video.fps, width: video.width, height: video.height, frames: video.frames, file: file.name, sourceWidth: video.track.width, sourceHeight: video.track.height },
+    {
+      faceSize: ALIGN_SIZE,
+      detect: (img: Image) => detectScaled(img, { detectSide: DETECT_SIDE }, (rgb, o) => detectWith(api, rgb, o)),
+      landmarksInBox: (img, box) => landmarksOnImage(img, box, DETECT_SIDE, (rgb, b) => landmarksWith(api, rgb, b)),
+      overlays: ALL_OVERLAYS,
+      recycle: pool.recycle,
+      ...(classify ? { classify } : {}),
+      progress: {
+        begin: (stage, total) => post({ type: 'progress', stage, done: 0, total }),
+        tick: (() => {
+          let done = 0;
+          let last = 0;
+          return () => {
+            done++;
+            const now = performance.now();
+            if (now - last > 100) {
+              last = now;
+              post({ type: 'progress', stage: 'frames', done, total: video.frames });
+            }
+          };
+        })(),
+        end: () => undefined,
+        info: () => undefined,
+      },
+    },
+  );
+  if (model) analysis.model = model;
+  const list = [...overlays].map(([i, img]) => [i, { width: img.width, height: img.height, channels: img.channels, data: img.data }] as const);
+  post({ type: 'done', analysis, overlays: list }, list.map(([, img]) => img.data.buffer));
+}
+
+/** the first `count` analysis frames of a file (planar RGB floats), as analyse() feeds them to analyzeFrames */
+async function decodeFirst(file: File, count: number): Promise<void> {
+  const video = await openDecodedVideo(file);
+  const frames: { width: number; height: number; data: Float32Array }[] = [];
+  for await (const img of video.images) {
+    frames.push({ width: img.width, height: img.height, data: img.data });
+    if (frames.length >= count) break;
+  }
+  (self as unknown as Worker).postMessage({ type: 'decoded', frames, colour: video.colour }, frames.map((f) => f.data.buffer));
+}
+
+self.onmessage = (e: MessageEvent<{ type: 'analyse' | 'decode'; file: File; model?: string; side?: number; count?: number }>) => {
+  if (e.data?.type !== 'analyse' && e.data?.type !== 'decode') return;
+  (e.data.type === 'decode' ? decodeFirst(e.data.file, e.data.count ?? 1) : analyse(e.data.file, e.data.model, e.data.side)).catch((err: unknown) => {
+    const message = isMerError(err) ? err.describe() : err instanceof Error ? err.message : String(err);
+    const noFace = isMerError(err) && err.code === 'NOT_FOUND' && /no face found/.test(err.message) ? { keyFrames: Number(/(\d+) key frame/.exec(err.message)?.[1] ?? 0) } : undefined;
+    (self as unknown as Worker).postMessage({ type: 'error', message, ...(noFace ? { noFace } : {}) });
+  });
+};
