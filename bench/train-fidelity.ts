@@ -252,7 +252,10 @@ console.log(`load average (1, 5, 15 min) before: ${load()}`);
 let merkit: FoldOut[] = [];
 let torch: FoldOut[] = [];
 if (arg('--report')) {
-  merkit = arg('--merkit-run') ? await merkitFromRun(arg('--merkit-run') as string) : readJsonl(join(outDir as string, 'merkit.jsonl'));
+  // the stored run's seed beside the seeds DIR holds (a seed both hold counts once, from the run)
+  const fromRun = arg('--merkit-run') ? await merkitFromRun(arg('--merkit-run') as string) : [];
+  const runSeeds = new Set(fromRun.map((f) => f.seed));
+  merkit = [...fromRun, ...readJsonl(join(outDir as string, 'merkit.jsonl')).filter((f) => !runSeeds.has(f.seed))];
   torch = readJsonl(join(outDir as string, 'torch.jsonl'));
 } else {
   if (outDir) mkdirSync(outDir, { recursive: true });
