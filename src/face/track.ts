@@ -34,25 +34,19 @@ import { landmarkBox } from './landmarks.ts';
 export interface TrackOptions {
   /** detect every this many frames; default 25 (one per second at 25 fps) */
   keyFrameInterval?: number;
-  /** detection input: the longer side is downscaled to at most this; default 640 */
-  detectSide?: number;
-  /** detector; default 'ssd' */
-  detector?: 'ssd' | 'tiny';
-  /** minimum detection score; default 0.5 */
-  minConfidence?: number;
   /** which face: 'largest' (default) or its index from the left on the first key frame with faces */
   face?: 'largest' | number;
   /** frames read before the first face is found are kept at most this many key-frame intervals; default 10 */
   maxLeadIntervals?: number;
   /** called for every frame in order with its tracked landmarks (undefined before any face was found) */
   onFrame?: (t: number, frame: Image, landmarks: Float32Array | undefined) => void | Promise<void>;
-  /** the detector (default: face-api via detectOnImage); a browser page passes its own */
-  detect?: (img: Image) => Promise<DetectedFace[]>;
+  /** the detector: face/detect.ts's face-api through detectOnImage on node (run/analyzeVideo.ts), the page's own in a browser */
+  detect: (img: Image) => Promise<DetectedFace[]>;
   /**
    * run the full detector on every this many key frames; on the key frames in
    * between only the landmark net runs, on the box predicted from the last
    * landmarks (≈ 15 ms instead of ≈ 500 ms); default 5. 1 = always detect.
-   * Ignored when `detect` is given without `landmarksInBox`.
+   * Ignored without `landmarksInBox`.
    */
   redetectEvery?: number;
   /**
@@ -61,7 +55,7 @@ export interface TrackOptions {
    * Frames are then delivered up to (h + 1) key-frame intervals late.
    */
   smoothKeyFrames?: number;
-  /** landmarks of the face inside a box (default: face-api's landmark net via landmarksInBox) */
+  /** landmarks of the face inside a box (face-api's landmark net through landmarksOnImage); without it every key frame is detected */
   landmarksInBox?: (img: Image, box: FaceBox) => Promise<Float32Array>;
   /** called after each key frame's detection (progress) */
   onKeyFrame?: (t: number, faces: number) => void;
@@ -109,22 +103,22 @@ export function boxFromLandmarks(lm: ArrayLike<number>): FaceBox {
   return { x: b.x + 0.02 * b.width, y: b.y - 0.37 * b.height, width: 0.96 * b.width, height: 1.4 * b.height };
 }
 
-/** detection on 8-bit RGB (faceApiOps.ts's detectWith with a face-api module): node's by default, the page passes its own */
+/** detection on 8-bit RGB (faceApiOps.ts's detectWith with a face-api module): face/detect.ts's detectFaces on node, the page's own */
 export type RgbDetector = (rgb: RgbImage8, opts: DetectOptions) => Promise<DetectedFace[]>;
-/** the landmark net in a box of 8-bit RGB (faceApiOps.ts's landmarksWith) */
+/** the landmark net in a box of 8-bit RGB (faceApiOps.ts's landmarksWith): face/detect.ts's landmarksInBox on node, the page's own */
 export type RgbLandmarker = (rgb: RgbImage8, box: FaceBox) => Promise<Float32Array>;
 
 /**
  * The 68 landmarks of the face in `box` of a float image: the image
  * downscaled to ≤ side and quantised to 8 bits first (toDetectionImage), as
- * for detection, then `landmarker` (default: face-api on node).
+ * for detection, then `landmarker`. This file loads no detector (the page
+ * bundles it): the caller passes face/detect.ts's on node, its own in a browser.
  */
-export async function landmarksOnImage(img: Image, box: FaceBox, side = DEFAULT_DETECT_SIDE, landmarker?: RgbLandmarker): Promise<Float32Array> {
-  const lmRgb = landmarker ?? (await import('./detect.ts')).landmarksInBox;
-  const { rgb, scale } = toDetectionImage(img, side);
+export async function landmarksOnImage(img: Image, box: FaceBox, side: number | undefined, landmarker: RgbLandmarker): Promise<Float32Array> {
+  const { rgb, scale } = toDetectionImage(img, side ?? DEFAULT_DETECT_SIDE);
   const k = 1 / scale;
   const small = { x: (box.x + 0.5) * scale - 0.5, y: (box.y + 0.5) * scale - 0.5, width: box.width * scale, height: box.height * scale };
-  const lm = await lmRgb(rgb, small);
+  const lm = await landmarker(rgb, small);
   return scale === 1 ? lm : Float32Array.from(lm, (v) => (v + 0.5) * k - 0.5);
 }
 
@@ -171,7 +165,13 @@ export function padImage(img: Image, p: number): Image {
   return { width: W2, height: H2, channels: C, data: out };
 }
 
-export interface DetectOnImageOptions extends Pick<TrackOptions, 'detectSide' | 'detector' | 'minConfidence'> {
+export interface DetectOnImageOptions {
+  /** detection input: the longer side is downscaled to at most this; default 640 */
+  detectSide?: number;
+  /** face-api's detector; default 'ssd' */
+  detector?: 'ssd' | 'tiny';
+  /** minimum detection score; default 0.5 */
+  minConfidence?: number;
   /**
    * pad every side by this fraction of the longer side before detecting (edge
    * replicated); default 0. Use ~0.25 on tight face crops (database apex
@@ -208,35 +208,34 @@ const CROP_CONFIDENT = 0.8;
 const CROP_MIN_CONFIDENCE = 0.3;
 
 /** The most confident face over the attempts on a face crop (see CROP_ATTEMPTS), or undefined. */
-export async function detectFaceInCrop(img: Image, opts: Pick<DetectOnImageOptions, 'detector' | 'minConfidence'> = {}): Promise<DetectedFace | undefined> {
+export async function detectFaceInCrop(img: Image, opts: Pick<DetectOnImageOptions, 'detector' | 'minConfidence'>, detector: RgbDetector): Promise<DetectedFace | undefined> {
   let best: DetectedFace | undefined;
   for (const a of CROP_ATTEMPTS) {
-    const faces = (await detectOnImage(img, { minConfidence: CROP_MIN_CONFIDENCE, ...opts, ...a, detectSide: Number.MAX_SAFE_INTEGER })).filter((f) => f.landmarks);
+    const faces = (await detectOnImage(img, { minConfidence: CROP_MIN_CONFIDENCE, ...opts, ...a, detectSide: Number.MAX_SAFE_INTEGER }, detector)).filter((f) => f.landmarks);
     for (const f of faces) if (!best || f.score > best.score) best = f;
     if (best && best.score >= CROP_CONFIDENT) break;
   }
   return best;
 }
 
-/** Detect faces (with landmarks) on a float image, results in its own pixel coordinates. */
-export async function detectOnImage(input: Image, opts: DetectOnImageOptions = {}): Promise<DetectedFace[]> {
+/** Detect faces (with landmarks) on a float image with `detector`, results in its own pixel coordinates. */
+export async function detectOnImage(input: Image, opts: DetectOnImageOptions, detector: RgbDetector): Promise<DetectedFace[]> {
   const p = Math.round((opts.pad ?? 0) * Math.max(input.width, input.height));
   const src = opts.stretch ? stretchContrast(input) : input;
   const img = p > 0 ? padImage(src, p) : src;
   const unpad = (f: DetectedFace): DetectedFace =>
     p > 0 ? { score: f.score, box: { ...f.box, x: f.box.x - p, y: f.box.y - p }, landmarks: f.landmarks ? Float32Array.from(f.landmarks, (v) => v - p) : undefined } : f;
-  return (await detectScaled(img, opts)).map(unpad);
+  return (await detectScaled(img, opts, detector)).map(unpad);
 }
 
 /**
  * Faces on a float image: downscaled to ≤ detectSide and quantised to 8 bits
- * (toDetectionImage), detected with `detector` (default: face-api on
- * node-wasm, loaded only when used), mapped back to the image's pixels.
+ * (toDetectionImage), detected with `detector` (face/detect.ts's face-api
+ * on node-wasm, the page's own in a browser), mapped back to the image's pixels.
  */
-export async function detectScaled(img: Image, opts: Pick<DetectOnImageOptions, 'detectSide' | 'detector' | 'minConfidence'> = {}, detector?: RgbDetector): Promise<DetectedFace[]> {
+export async function detectScaled(img: Image, opts: Pick<DetectOnImageOptions, 'detectSide' | 'detector' | 'minConfidence'>, detector: RgbDetector): Promise<DetectedFace[]> {
   const { rgb, scale } = toDetectionImage(img, opts.detectSide ?? DEFAULT_DETECT_SIDE);
-  const detectRgb = detector ?? (await import('./detect.ts')).detectFaces;
-  const faces = await detectRgb(rgb, { detector: opts.detector ?? 'ssd', minConfidence: opts.minConfidence, withLandmarks: true });
+  const faces = await detector(rgb, { detector: opts.detector ?? 'ssd', minConfidence: opts.minConfidence, withLandmarks: true });
   if (scale === 1) return faces;
   const k = 1 / scale;
   // pixel centres: full = (small + 0.5)·k − 0.5
@@ -268,7 +267,7 @@ export function chooseFace(faces: readonly DetectedFace[], prev: FaceBox | undef
 }
 
 /** Track one face through frames (see the module comment). */
-export async function trackFace(frames: Iterable<Image> | AsyncIterable<Image>, opts: TrackOptions = {}): Promise<FaceTrack> {
+export async function trackFace(frames: Iterable<Image> | AsyncIterable<Image>, opts: TrackOptions): Promise<FaceTrack> {
   const K = opts.keyFrameInterval ?? DEFAULT_KEY_INTERVAL;
   if (!(Number.isInteger(K) && K >= 1)) throw new MerError('BAD_OPTION', `keyFrameInterval ${K}`, { expected: 'an integer ≥ 1' });
   const choice = opts.face ?? 'largest';
@@ -286,13 +285,13 @@ export async function trackFace(frames: Iterable<Image> | AsyncIterable<Image>, 
     if (opts.onFrame) await opts.onFrame(t, frame, lm);
   };
 
-  const redetect = opts.detect && !opts.landmarksInBox ? 1 : (opts.redetectEvery ?? DEFAULT_REDETECT_EVERY);
+  const lmInBox = opts.landmarksInBox;
+  const redetect = !lmInBox ? 1 : (opts.redetectEvery ?? DEFAULT_REDETECT_EVERY);
   if (!(Number.isInteger(redetect) && redetect >= 1)) throw new MerError('BAD_OPTION', `redetectEvery ${redetect}`, { expected: 'an integer ≥ 1' });
-  const lmInBox = opts.landmarksInBox ?? ((img: Image, box: FaceBox) => landmarksOnImage(img, box, opts.detectSide ?? DEFAULT_DETECT_SIDE));
   let sinceDetect = 0;
 
   const keyFrame = async (t: number, frame: Image) => {
-    if (lastKey && lastBox && sinceDetect + 1 < redetect) {
+    if (lmInBox && lastKey && lastBox && sinceDetect + 1 < redetect) {
       // follow: landmark net on the box predicted from the last landmarks
       sinceDetect++;
       const lm = await lmInBox(frame, boxFromLandmarks(lastKey.lm));
@@ -305,7 +304,7 @@ export async function trackFace(frames: Iterable<Image> | AsyncIterable<Image>, 
       return;
     }
     sinceDetect = 0;
-    const faces = await (opts.detect ? opts.detect(frame) : detectOnImage(frame, opts));
+    const faces = await opts.detect(frame);
     track.keyFrames.push(t);
     track.facesPerKeyFrame.push(faces.length);
     track.maxFaces = Math.max(track.maxFaces, faces.length);
