@@ -32,7 +32,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ffmpegPath, probeVideo } from '../src/io/video.ts';
-import { analyzeVideo } from '../src/run/analyze.ts';
+import { analyzeVideo } from '../src/run/analyzeVideo.ts';
 import { trainModel } from '../src/run/modelFolder.ts';
 import { writeSyntheticDataset } from '../src/datasets/synthetic/generate.ts';
 import { writeLongVideo } from '../src/datasets/synthetic/longVideo.ts';
@@ -89,9 +89,10 @@ async function main(): Promise<void> {
   // 0. start-up: tfjs wasm + face-api models (once per process), timed apart
   const tw = performance.now();
   const { detectOnImage } = await import('../src/face/track.ts');
+  const { detectFaces } = await import('../src/face/detect.ts');
   const { readImage } = await import('../src/io/image.ts');
   const { samplePhotoDir } = await import('../src/datasets/synthetic/faces.ts');
-  await detectOnImage(await readImage(join(samplePhotoDir(), 'sample1.jpg'), { mode: 'rgb' }));
+  await detectOnImage(await readImage(join(samplePhotoDir(), 'sample1.jpg'), { mode: 'rgb' }), {}, detectFaces);
   console.log(`start-up (tfjs wasm, face-api models, first detection): ${((performance.now() - tw) / 1000).toFixed(1)} s`);
 
   // 1. speed on 1080p

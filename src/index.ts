@@ -43,5 +43,5 @@ export type { Recipe } from './recipes/types.ts';
 export { evaluate } from './run/evaluate.ts';
 export type { EvaluateOptions } from './run/evaluate.ts';
 export { trainModel, loadModel, predictClip } from './run/modelFolder.ts';
-export { analyzeVideo } from './run/analyze.ts';
+export { analyzeVideo } from './run/analyzeVideo.ts';
 export { MERKIT_VERSION } from './version.ts';

@@ -7,7 +7,7 @@
 import { alignLandmarks, alignTransform, applyAlign, type AlignTransform } from '../src/face/align.ts';
 import type { Image } from '../src/core/image.ts';
 import { isMerError } from '../src/core/errors.ts';
-import type { DetectedFace } from '../src/face/detect.ts';
+import type { DetectedFace } from '../src/face/faceApiOps.ts';
 import type { ProgressSink } from '../src/core/progress.ts';
 import { classifierFromModel, fetchModel, intervalClassify, type IntervalClassifier } from '../src/web/modelClient.ts';
 import { detectAll, detectLargestFace, initFaces, landmarksInBox } from './face.ts';

@@ -1,11 +1,11 @@
 /**
  * Vite build of the merkit page. The page imports the browser-safe src/
- * modules (core, motion, temporal, features, learn, face/align); the few
- * `node:` imports they carry (the lazy createRequire of the libsvm binding)
- * resolve to web/shims/node.ts,
- * which throws a clear error if ever called in the browser; the Node-only
- * modules reached lazily from run/analyze.ts and face/track.ts resolve to
- * web/shims/nodeOnly.ts.
+ * modules (core, motion, temporal, features, learn, face/track and align,
+ * run/analyze's core) and injects its own face detector, so no Node-only file
+ * is reached and no file name needs an alias. The one alias left maps `node:`
+ * imports to web/shims/node.ts: learn/libsvm.ts imports node:module for the
+ * libsvm binding (training only; the page's SVM predicts without it), and the
+ * shim turns a call into a clear error instead of Vite's externalised stub.
  */
 import { defineConfig } from 'vite';
 import { dirname, join } from 'node:path';
@@ -19,12 +19,7 @@ export default defineConfig({
   base: './',
   logLevel: 'warn',
   resolve: {
-    alias: [
-      { find: /^node:.*$/, replacement: shim },
-      // run/analyze.ts's Node edge (analyzeVideo) and face/track.ts's default detector, both imported lazily: the page injects its own
-      { find: /^\.\.\/io\/(video|image|atomic)\.ts$/, replacement: join(here, 'shims', 'nodeOnly.ts') },
-      { find: /^\.\/(modelFolder|detect)\.ts$/, replacement: join(here, 'shims', 'nodeOnly.ts') },
-    ],
+    alias: [{ find: /^node:.*$/, replacement: shim }],
   },
   // the analysis worker imports the same src/ modules (lazy imports included): an ES module worker
   worker: { format: 'es' },

@@ -24,6 +24,8 @@
  *   the summary (maxFaces), the choice above applies.
  * Frames are handed to `onFrame` in order, with their landmarks, at most
  * (smoothKeyFrames + 1) × keyFrameInterval frames after they were read.
+ * `FaceTracker` is the state machine (push a frame, finish the video);
+ * `trackFace` runs it over an iterable of frames.
  */
 import type { Image } from '../core/image.ts';
 import { MerError } from '../core/errors.ts';
@@ -34,25 +36,19 @@ import { landmarkBox } from './landmarks.ts';
 export interface TrackOptions {
   /** detect every this many frames; default 25 (one per second at 25 fps) */
   keyFrameInterval?: number;
-  /** detection input: the longer side is downscaled to at most this; default 640 */
-  detectSide?: number;
-  /** detector; default 'ssd' */
-  detector?: 'ssd' | 'tiny';
-  /** minimum detection score; default 0.5 */
-  minConfidence?: number;
   /** which face: 'largest' (default) or its index from the left on the first key frame with faces */
   face?: 'largest' | number;
   /** frames read before the first face is found are kept at most this many key-frame intervals; default 10 */
   maxLeadIntervals?: number;
   /** called for every frame in order with its tracked landmarks (undefined before any face was found) */
   onFrame?: (t: number, frame: Image, landmarks: Float32Array | undefined) => void | Promise<void>;
-  /** the detector (default: face-api via detectOnImage); a browser page passes its own */
-  detect?: (img: Image) => Promise<DetectedFace[]>;
+  /** the detector: face/detect.ts's face-api through detectOnImage on node (run/analyzeVideo.ts), the page's own in a browser */
+  detect: (img: Image) => Promise<DetectedFace[]>;
   /**
    * run the full detector on every this many key frames; on the key frames in
    * between only the landmark net runs, on the box predicted from the last
    * landmarks (≈ 15 ms instead of ≈ 500 ms); default 5. 1 = always detect.
-   * Ignored when `detect` is given without `landmarksInBox`.
+   * Ignored without `landmarksInBox`.
    */
   redetectEvery?: number;
   /**
@@ -61,7 +57,7 @@ export interface TrackOptions {
    * Frames are then delivered up to (h + 1) key-frame intervals late.
    */
   smoothKeyFrames?: number;
-  /** landmarks of the face inside a box (default: face-api's landmark net via landmarksInBox) */
+  /** landmarks of the face inside a box (face-api's landmark net through landmarksOnImage); without it every key frame is detected */
   landmarksInBox?: (img: Image, box: FaceBox) => Promise<Float32Array>;
   /** called after each key frame's detection (progress) */
   onKeyFrame?: (t: number, faces: number) => void;
@@ -109,22 +105,22 @@ export function boxFromLandmarks(lm: ArrayLike<number>): FaceBox {
   return { x: b.x + 0.02 * b.width, y: b.y - 0.37 * b.height, width: 0.96 * b.width, height: 1.4 * b.height };
 }
 
-/** detection on 8-bit RGB (faceApiOps.ts's detectWith with a face-api module): node's by default, the page passes its own */
+/** detection on 8-bit RGB (faceApiOps.ts's detectWith with a face-api module): face/detect.ts's detectFaces on node, the page's own */
 export type RgbDetector = (rgb: RgbImage8, opts: DetectOptions) => Promise<DetectedFace[]>;
-/** the landmark net in a box of 8-bit RGB (faceApiOps.ts's landmarksWith) */
+/** the landmark net in a box of 8-bit RGB (faceApiOps.ts's landmarksWith): face/detect.ts's landmarksInBox on node, the page's own */
 export type RgbLandmarker = (rgb: RgbImage8, box: FaceBox) => Promise<Float32Array>;
 
 /**
  * The 68 landmarks of the face in `box` of a float image: the image
  * downscaled to ≤ side and quantised to 8 bits first (toDetectionImage), as
- * for detection, then `landmarker` (default: face-api on node).
+ * for detection, then `landmarker`. This file loads no detector (the page
+ * bundles it): the caller passes face/detect.ts's on node, its own in a browser.
  */
-export async function landmarksOnImage(img: Image, box: FaceBox, side = DEFAULT_DETECT_SIDE, landmarker?: RgbLandmarker): Promise<Float32Array> {
-  const lmRgb = landmarker ?? (await import('./detect.ts')).landmarksInBox;
-  const { rgb, scale } = toDetectionImage(img, side);
+export async function landmarksOnImage(img: Image, box: FaceBox, side: number | undefined, landmarker: RgbLandmarker): Promise<Float32Array> {
+  const { rgb, scale } = toDetectionImage(img, side ?? DEFAULT_DETECT_SIDE);
   const k = 1 / scale;
   const small = { x: (box.x + 0.5) * scale - 0.5, y: (box.y + 0.5) * scale - 0.5, width: box.width * scale, height: box.height * scale };
-  const lm = await lmRgb(rgb, small);
+  const lm = await landmarker(rgb, small);
   return scale === 1 ? lm : Float32Array.from(lm, (v) => (v + 0.5) * k - 0.5);
 }
 
@@ -171,7 +167,13 @@ export function padImage(img: Image, p: number): Image {
   return { width: W2, height: H2, channels: C, data: out };
 }
 
-export interface DetectOnImageOptions extends Pick<TrackOptions, 'detectSide' | 'detector' | 'minConfidence'> {
+export interface DetectOnImageOptions {
+  /** detection input: the longer side is downscaled to at most this; default 640 */
+  detectSide?: number;
+  /** face-api's detector; default 'ssd' */
+  detector?: 'ssd' | 'tiny';
+  /** minimum detection score; default 0.5 */
+  minConfidence?: number;
   /**
    * pad every side by this fraction of the longer side before detecting (edge
    * replicated); default 0. Use ~0.25 on tight face crops (database apex
@@ -208,35 +210,34 @@ const CROP_CONFIDENT = 0.8;
 const CROP_MIN_CONFIDENCE = 0.3;
 
 /** The most confident face over the attempts on a face crop (see CROP_ATTEMPTS), or undefined. */
-export async function detectFaceInCrop(img: Image, opts: Pick<DetectOnImageOptions, 'detector' | 'minConfidence'> = {}): Promise<DetectedFace | undefined> {
+export async function detectFaceInCrop(img: Image, opts: Pick<DetectOnImageOptions, 'detector' | 'minConfidence'>, detector: RgbDetector): Promise<DetectedFace | undefined> {
   let best: DetectedFace | undefined;
   for (const a of CROP_ATTEMPTS) {
-    const faces = (await detectOnImage(img, { minConfidence: CROP_MIN_CONFIDENCE, ...opts, ...a, detectSide: Number.MAX_SAFE_INTEGER })).filter((f) => f.landmarks);
+    const faces = (await detectOnImage(img, { minConfidence: CROP_MIN_CONFIDENCE, ...opts, ...a, detectSide: Number.MAX_SAFE_INTEGER }, detector)).filter((f) => f.landmarks);
     for (const f of faces) if (!best || f.score > best.score) best = f;
     if (best && best.score >= CROP_CONFIDENT) break;
   }
   return best;
 }
 
-/** Detect faces (with landmarks) on a float image, results in its own pixel coordinates. */
-export async function detectOnImage(input: Image, opts: DetectOnImageOptions = {}): Promise<DetectedFace[]> {
+/** Detect faces (with landmarks) on a float image with `detector`, results in its own pixel coordinates. */
+export async function detectOnImage(input: Image, opts: DetectOnImageOptions, detector: RgbDetector): Promise<DetectedFace[]> {
   const p = Math.round((opts.pad ?? 0) * Math.max(input.width, input.height));
   const src = opts.stretch ? stretchContrast(input) : input;
   const img = p > 0 ? padImage(src, p) : src;
   const unpad = (f: DetectedFace): DetectedFace =>
     p > 0 ? { score: f.score, box: { ...f.box, x: f.box.x - p, y: f.box.y - p }, landmarks: f.landmarks ? Float32Array.from(f.landmarks, (v) => v - p) : undefined } : f;
-  return (await detectScaled(img, opts)).map(unpad);
+  return (await detectScaled(img, opts, detector)).map(unpad);
 }
 
 /**
  * Faces on a float image: downscaled to ≤ detectSide and quantised to 8 bits
- * (toDetectionImage), detected with `detector` (default: face-api on
- * node-wasm, loaded only when used), mapped back to the image's pixels.
+ * (toDetectionImage), detected with `detector` (face/detect.ts's face-api
+ * on node-wasm, the page's own in a browser), mapped back to the image's pixels.
  */
-export async function detectScaled(img: Image, opts: Pick<DetectOnImageOptions, 'detectSide' | 'detector' | 'minConfidence'> = {}, detector?: RgbDetector): Promise<DetectedFace[]> {
+export async function detectScaled(img: Image, opts: Pick<DetectOnImageOptions, 'detectSide' | 'detector' | 'minConfidence'>, detector: RgbDetector): Promise<DetectedFace[]> {
   const { rgb, scale } = toDetectionImage(img, opts.detectSide ?? DEFAULT_DETECT_SIDE);
-  const detectRgb = detector ?? (await import('./detect.ts')).detectFaces;
-  const faces = await detectRgb(rgb, { detector: opts.detector ?? 'ssd', minConfidence: opts.minConfidence, withLandmarks: true });
+  const faces = await detector(rgb, { detector: opts.detector ?? 'ssd', minConfidence: opts.minConfidence, withLandmarks: true });
   if (scale === 1) return faces;
   const k = 1 / scale;
   // pixel centres: full = (small + 0.5)·k − 0.5
@@ -267,75 +268,135 @@ export function chooseFace(faces: readonly DetectedFace[], prev: FaceBox | undef
   return withLm[choice];
 }
 
-/** Track one face through frames (see the module comment). */
-export async function trackFace(frames: Iterable<Image> | AsyncIterable<Image>, opts: TrackOptions = {}): Promise<FaceTrack> {
-  const K = opts.keyFrameInterval ?? DEFAULT_KEY_INTERVAL;
-  if (!(Number.isInteger(K) && K >= 1)) throw new MerError('BAD_OPTION', `keyFrameInterval ${K}`, { expected: 'an integer ≥ 1' });
-  const choice = opts.face ?? 'largest';
-  if (choice !== 'largest' && !(Number.isInteger(choice) && choice >= 0)) throw new MerError('BAD_OPTION', `face ${choice}`, { expected: "'largest' or an index ≥ 0" });
-  const maxLead = (opts.maxLeadIntervals ?? DEFAULT_MAX_LEAD) * K;
-  const track: FaceTrack = { frames: 0, width: 0, height: 0, keyFrames: [], facesPerKeyFrame: [], detectedKeyFrames: 0, maxFaces: 0, choice, landmarks: [], boxes: [] };
-  // frames waiting for the next key frame's landmarks
-  let pending: { t: number; frame: Image }[] = [];
-  let lastKey: { t: number; lm: Float32Array } | undefined;
-  let lastBox: FaceBox | undefined;
-  let chosenOnce = false;
+/**
+ * The tracker's state machine (see the module comment): frames go in one at
+ * a time with `push`, `finish` ends the video and returns the track. Frames
+ * wait in `pending` for the next key frame, then in `outQ` until the running
+ * median of their right-hand key frame is known, and leave through `onFrame`.
+ */
+export class FaceTracker {
+  readonly track: FaceTrack;
+  private readonly opts: TrackOptions;
+  private readonly K: number;
+  private readonly maxLead: number;
+  private readonly redetect: number;
+  private readonly lmInBox: TrackOptions['landmarksInBox'];
+  /** half-width of the running median over key frames */
+  private readonly h: number;
+  /** frames waiting for the next key frame's landmarks */
+  private pending: { t: number; frame: Image }[] = [];
+  private lastKey: { t: number; lm: Float32Array } | undefined;
+  private lastBox: FaceBox | undefined;
+  private chosenOnce = false;
+  private sinceDetect = 0;
+  private readonly keys: { t: number; raw: Float32Array; smooth?: Float32Array }[] = [];
+  /** frames waiting for their right-hand key's median */
+  private outQ: { t: number; frame: Image }[] = [];
+  /** first key whose frames are not emitted yet */
+  private nextKey = 0;
+  /** frames pushed so far */
+  private t = 0;
 
-  const emit = async (t: number, frame: Image, lm: Float32Array | undefined) => {
-    track.landmarks[t] = lm;
-    if (opts.onFrame) await opts.onFrame(t, frame, lm);
-  };
+  constructor(opts: TrackOptions) {
+    this.opts = opts;
+    this.K = opts.keyFrameInterval ?? DEFAULT_KEY_INTERVAL;
+    if (!(Number.isInteger(this.K) && this.K >= 1)) throw new MerError('BAD_OPTION', `keyFrameInterval ${this.K}`, { expected: 'an integer ≥ 1' });
+    const choice = opts.face ?? 'largest';
+    if (choice !== 'largest' && !(Number.isInteger(choice) && choice >= 0)) throw new MerError('BAD_OPTION', `face ${choice}`, { expected: "'largest' or an index ≥ 0" });
+    this.maxLead = (opts.maxLeadIntervals ?? DEFAULT_MAX_LEAD) * this.K;
+    this.track = { frames: 0, width: 0, height: 0, keyFrames: [], facesPerKeyFrame: [], detectedKeyFrames: 0, maxFaces: 0, choice, landmarks: [], boxes: [] };
+    this.lmInBox = opts.landmarksInBox;
+    this.redetect = !this.lmInBox ? 1 : (opts.redetectEvery ?? DEFAULT_REDETECT_EVERY);
+    if (!(Number.isInteger(this.redetect) && this.redetect >= 1)) throw new MerError('BAD_OPTION', `redetectEvery ${this.redetect}`, { expected: 'an integer ≥ 1' });
+    // Key-frame landmarks are smoothed by a running median over 2h + 1 key
+    // frames before interpolation, so an expression seen on one key frame (a
+    // micro-expression always; a short macro on one or two) does not move the
+    // track.
+    this.h = opts.smoothKeyFrames ?? DEFAULT_SMOOTH_HALF;
+    if (!(Number.isInteger(this.h) && this.h >= 0)) throw new MerError('BAD_OPTION', `smoothKeyFrames ${this.h}`, { expected: 'an integer ≥ 0' });
+  }
 
-  const redetect = opts.detect && !opts.landmarksInBox ? 1 : (opts.redetectEvery ?? DEFAULT_REDETECT_EVERY);
-  if (!(Number.isInteger(redetect) && redetect >= 1)) throw new MerError('BAD_OPTION', `redetectEvery ${redetect}`, { expected: 'an integer ≥ 1' });
-  const lmInBox = opts.landmarksInBox ?? ((img: Image, box: FaceBox) => landmarksOnImage(img, box, opts.detectSide ?? DEFAULT_DETECT_SIDE));
-  let sinceDetect = 0;
+  /** The next frame of the video. */
+  async push(frame: Image): Promise<void> {
+    const t = this.t;
+    if (t === 0) {
+      this.track.width = frame.width;
+      this.track.height = frame.height;
+    }
+    if (t % this.K === 0) await this.keyFrame(t, frame);
+    else {
+      this.pending.push({ t, frame });
+      if (!this.lastKey && this.pending.length > this.maxLead) {
+        const p = this.pending.shift()!;
+        await this.emit(p.t, p.frame, undefined);
+      }
+    }
+    this.t++;
+  }
 
-  const keyFrame = async (t: number, frame: Image) => {
-    if (lastKey && lastBox && sinceDetect + 1 < redetect) {
+  /** The end of the video: the last frames are handed over and the track returned. */
+  async finish(): Promise<FaceTrack> {
+    const { track, t } = this;
+    track.frames = t;
+    if (t === 0) throw new MerError('BAD_INPUT', 'no frames to track', { expected: 'a video with at least one frame' });
+    if (this.pending.length > 0) {
+      // the last frame becomes a key frame so the tail is interpolated, not extrapolated
+      const tail = this.pending.pop()!;
+      await this.keyFrame(tail.t, tail.frame);
+    }
+    await this.drain(true);
+    for (const q of this.outQ) await this.emit(q.t, q.frame, undefined); // never a face
+    if (track.detectedKeyFrames === 0) {
+      throw new MerError('NOT_FOUND', `no face found in ${track.keyFrames.length} key frame(s) of ${t} frames`, {
+        expected: 'a video showing a face (frontal, at least ~60 px wide after downscaling to the detection size)',
+      });
+    }
+    return track;
+  }
+
+  private async emit(t: number, frame: Image, lm: Float32Array | undefined): Promise<void> {
+    this.track.landmarks[t] = lm;
+    if (this.opts.onFrame) await this.opts.onFrame(t, frame, lm);
+  }
+
+  private async keyFrame(t: number, frame: Image): Promise<void> {
+    const { track, opts } = this;
+    if (this.lmInBox && this.lastKey && this.lastBox && this.sinceDetect + 1 < this.redetect) {
       // follow: landmark net on the box predicted from the last landmarks
-      sinceDetect++;
-      const lm = await lmInBox(frame, boxFromLandmarks(lastKey.lm));
+      this.sinceDetect++;
+      const lm = await this.lmInBox(frame, boxFromLandmarks(this.lastKey.lm));
       track.keyFrames.push(t);
       track.facesPerKeyFrame.push(1);
       opts.onKeyFrame?.(t, 1);
-      lastBox = boxFromLandmarks(lm);
+      this.lastBox = boxFromLandmarks(lm);
       track.detectedKeyFrames++;
-      await flushTo(t, frame, lm);
+      await this.flushTo(t, frame, lm);
       return;
     }
-    sinceDetect = 0;
-    const faces = await (opts.detect ? opts.detect(frame) : detectOnImage(frame, opts));
+    this.sinceDetect = 0;
+    const faces = await opts.detect(frame);
     track.keyFrames.push(t);
     track.facesPerKeyFrame.push(faces.length);
     track.maxFaces = Math.max(track.maxFaces, faces.length);
     opts.onKeyFrame?.(t, faces.length);
-    if (!chosenOnce && choice !== 'largest' && faces.length > 0 && faces.length <= choice) {
+    const choice = track.choice;
+    if (!this.chosenOnce && choice !== 'largest' && faces.length > 0 && faces.length <= choice) {
       throw new MerError('BAD_OPTION', `--face ${choice}: frame ${t} shows ${faces.length} face(s)`, { expected: `an index below ${faces.length} (faces counted from the left, from 0)` });
     }
-    const f = chooseFace(faces, lastBox, choice);
+    const f = chooseFace(faces, this.lastBox, choice);
     let lm: Float32Array | undefined;
     if (f && f.landmarks) {
-      chosenOnce = true;
+      this.chosenOnce = true;
       lm = f.landmarks;
-      lastBox = f.box;
+      this.lastBox = f.box;
       track.detectedKeyFrames++;
       track.boxes.push({ frame: t, box: f.box, score: f.score });
-    } else lm = lastKey?.lm; // a miss: hold the last landmarks
-    await flushTo(t, frame, lm);
-  };
+    } else lm = this.lastKey?.lm; // a miss: hold the last landmarks
+    await this.flushTo(t, frame, lm);
+  }
 
-  // Key-frame landmarks are smoothed by a running median over 2h + 1 key
-  // frames before interpolation, so an expression seen on one key frame (a
-  // micro-expression always; a short macro on one or two) does not move the
-  // track. Frames wait in `outQ` until their right-hand key's median is known.
-  const h = opts.smoothKeyFrames ?? DEFAULT_SMOOTH_HALF;
-  if (!(Number.isInteger(h) && h >= 0)) throw new MerError('BAD_OPTION', `smoothKeyFrames ${h}`, { expected: 'an integer ≥ 0' });
-  const keys: { t: number; raw: Float32Array; smooth?: Float32Array }[] = [];
-  let outQ: { t: number; frame: Image }[] = [];
-  let nextKey = 0; // first key whose frames are not emitted yet
-
-  const smoothAt = (j: number): Float32Array => {
+  private smoothAt(j: number): Float32Array {
+    const { keys, h } = this;
     const lo = Math.max(0, j - h);
     const hi = Math.min(keys.length - 1, j + h);
     const n = hi - lo + 1;
@@ -347,15 +408,16 @@ export async function trackFace(frames: Iterable<Image> | AsyncIterable<Image>, 
       out[i] = n % 2 ? buf[(n - 1) / 2] : 0.5 * (buf[n / 2 - 1] + buf[n / 2]);
     }
     return out;
-  };
+  }
 
-  const drain = async (final: boolean) => {
-    while (nextKey < keys.length && (final || nextKey + h < keys.length)) {
-      const k = keys[nextKey];
-      k.smooth = smoothAt(nextKey);
-      const prev = nextKey > 0 ? keys[nextKey - 1] : undefined;
-      const rest: typeof outQ = [];
-      for (const q of outQ) {
+  private async drain(final: boolean): Promise<void> {
+    const { keys } = this;
+    while (this.nextKey < keys.length && (final || this.nextKey + this.h < keys.length)) {
+      const k = keys[this.nextKey];
+      k.smooth = this.smoothAt(this.nextKey);
+      const prev = this.nextKey > 0 ? keys[this.nextKey - 1] : undefined;
+      const rest: { t: number; frame: Image }[] = [];
+      for (const q of this.outQ) {
         if (q.t > k.t) {
           rest.push(q);
           continue;
@@ -366,61 +428,36 @@ export async function trackFace(frames: Iterable<Image> | AsyncIterable<Image>, 
           lm = new Float32Array(k.smooth.length);
           for (let i = 0; i < lm.length; i++) lm[i] = (1 - w) * prev.smooth[i] + w * k.smooth[i];
         } else lm = k.smooth; // frames before the first face: its landmarks
-        await emit(q.t, q.frame, lm);
+        await this.emit(q.t, q.frame, lm);
       }
-      outQ = rest;
-      nextKey++;
+      this.outQ = rest;
+      this.nextKey++;
     }
-  };
+  }
 
-  // queue the frames up to key frame t and record its landmarks (undefined: no face yet)
-  const flushTo = async (t: number, frame: Image, lm: Float32Array | undefined) => {
+  /** queue the frames up to key frame t and record its landmarks (undefined: no face yet) */
+  private async flushTo(t: number, frame: Image, lm: Float32Array | undefined): Promise<void> {
     if (!lm) {
       // no face found so far: nothing to interpolate from, frames wait (bounded by maxLead)
-      outQ.push(...pending, { t, frame });
-      pending = [];
-      while (outQ.length > maxLead) {
-        const q = outQ.shift()!;
-        await emit(q.t, q.frame, undefined);
+      this.outQ.push(...this.pending, { t, frame });
+      this.pending = [];
+      while (this.outQ.length > this.maxLead) {
+        const q = this.outQ.shift()!;
+        await this.emit(q.t, q.frame, undefined);
       }
       return;
     }
-    outQ.push(...pending, { t, frame });
-    pending = [];
-    keys.push({ t, raw: lm });
-    lastKey = { t, lm };
-    await drain(false);
-  };
+    this.outQ.push(...this.pending, { t, frame });
+    this.pending = [];
+    this.keys.push({ t, raw: lm });
+    this.lastKey = { t, lm };
+    await this.drain(false);
+  }
+}
 
-  let t = 0;
-  for await (const frame of frames as AsyncIterable<Image>) {
-    if (t === 0) {
-      track.width = frame.width;
-      track.height = frame.height;
-    }
-    if (t % K === 0) await keyFrame(t, frame);
-    else {
-      pending.push({ t, frame });
-      if (!lastKey && pending.length > maxLead) {
-        const p = pending.shift()!;
-        await emit(p.t, p.frame, undefined);
-      }
-    }
-    t++;
-  }
-  track.frames = t;
-  if (t === 0) throw new MerError('BAD_INPUT', 'no frames to track', { expected: 'a video with at least one frame' });
-  if (pending.length > 0) {
-    // the last frame becomes a key frame so the tail is interpolated, not extrapolated
-    const tail = pending.pop()!;
-    await keyFrame(tail.t, tail.frame);
-  }
-  await drain(true);
-  for (const q of outQ) await emit(q.t, q.frame, undefined); // never a face
-  if (track.detectedKeyFrames === 0) {
-    throw new MerError('NOT_FOUND', `no face found in ${track.keyFrames.length} key frame(s) of ${t} frames`, {
-      expected: 'a video showing a face (frontal, at least ~60 px wide after downscaling to the detection size)',
-    });
-  }
-  return track;
+/** Track one face through frames (see the module comment). */
+export async function trackFace(frames: Iterable<Image> | AsyncIterable<Image>, opts: TrackOptions): Promise<FaceTrack> {
+  const tracker = new FaceTracker(opts);
+  for await (const frame of frames as AsyncIterable<Image>) await tracker.push(frame);
+  return tracker.finish();
 }

@@ -3,19 +3,19 @@
  * spotting (micro/macro intervals) → recognition of every interval →
  * analysis.json + a self-contained analysis.html.
  *
- * Layers (the web page reuses the core):
+ * Three files (the web page reuses the core, this one):
  * - `analyzeFrames(frames, info, opts)`: the core. Frames in (any
  *   Iterable/AsyncIterable of Images), one pass, bounded memory (only the
  *   aligned faceSize² gray crops are kept: 64 KB a frame at 128²). No node:
- *   imports; the face detector and the classifier are injected (defaults load
- *   face-api / nothing lazily).
- * - `analysisHtml(a, images)`: the report page as a string (pure).
- * - `analyzeVideo(file, opts)`: the node edge (ffmpeg decodes, model folder,
- *   PNG encoding, files written atomically), loaded by dynamic import so the
- *   core stays browser-friendly.
+ *   imports; the face detector and the classifier are injected (face-api
+ *   on node from run/analyzeVideo.ts, the page's own in its worker).
+ * - run/analysisReport.ts: the report page as a string (pure).
+ * - run/analyzeVideo.ts: the node edge (ffmpeg decodes, model folder,
+ *   PNG encoding, files written atomically). This file imports nothing of
+ *   it, so the page's bundle holds no Node-only module.
  *
  * One analysis, two front ends: `merkit analyze` and the page
- * feed analyzeFrames the same frames. ffmpeg (here) and WebCodecs (the
+ * feed analyzeFrames the same frames. ffmpeg (run/analyzeVideo.ts) and WebCodecs (the
  * page's worker, web/webDecode.ts) only decode; both scale and convert the
  * decoded 4:2:0 planes with io/yuv.ts at `analysisSize` (colour from the
  * stream: io/h264.ts), and detect through face/faceApiOps.ts. The same
@@ -40,17 +40,15 @@
 import type { Image, Volume } from '../core/image.ts';
 import { MerError } from '../core/errors.ts';
 import { resizeImage } from '../core/resize.ts';
-import type { DetectedFace, FaceBox } from '../face/detect.ts';
+import type { DetectedFace, FaceBox } from '../face/faceApiOps.ts';
 import { alignLandmarks, alignTransform, applyAlign, relativeTransform, type AlignTransform } from '../face/align.ts';
 import { meanEyeAspectRatio, type BlinkOptions } from '../face/blink.ts';
 import { roiBlocks } from '../face/landmarks.ts';
-import { boxFromLandmarks, detectOnImage, landmarksOnImage, trackFace, type FaceTrack } from '../face/track.ts';
+import { boxFromLandmarks, trackFace, type FaceTrack } from '../face/track.ts';
 import { tvl1Flow } from '../motion/tvl1.ts';
 import { spotIntervals, type SpotOptions, type SpottedInterval } from '../temporal/spot.ts';
 import { spotWithBlinks } from '../temporal/spotBlinks.ts';
-import { yuv420ToRgb, type Yuv420Frame, type YuvColour } from '../io/yuv.ts';
 import type { ProgressSink } from '../core/progress.ts';
-import type { LoadedModel } from './modelFolder.ts';
 
 export interface VideoMeta {
   fps: number;
@@ -77,20 +75,17 @@ export interface AnalyzeOptions {
   margin?: number;
   /** detect every this many frames; default: one per second (round(fps)) */
   keyFrameInterval?: number;
-  /** detection size (longer side); default 640 */
-  detectSide?: number;
-  detector?: 'ssd' | 'tiny';
   face?: 'largest' | number;
   /** see TrackOptions (defaults 5 and 1) */
   redetectEvery?: number;
   smoothKeyFrames?: number;
-  detect?: (img: Image) => Promise<DetectedFace[]>;
+  /** the face detector (face-api: face/track.ts's detectOnImage or detectScaled with a face-api module) */
+  detect: (img: Image) => Promise<DetectedFace[]>;
   /**
    * the 68 landmarks of the face in a box of an image (face-api's landmark
    * net): key frames between full detections, and the eye aspect ratio of
-   * the aligned crops for blinks. Default: face-api on node (with `detect`
-   * injected and no `landmarksInBox`, the tracker detects on every key frame
-   * and blinks are not looked for).
+   * the aligned crops for blinks. Without it the tracker detects on every
+   * key frame and blinks are not looked for.
    */
   landmarksInBox?: (img: Image, box: FaceBox) => Promise<Float32Array>;
   /**
@@ -222,7 +217,7 @@ async function* timedFrames(frames: Iterable<Image> | AsyncIterable<Image>, cloc
 }
 
 /** The analysis core (see the module comment). */
-export async function analyzeFrames(frames: Iterable<Image> | AsyncIterable<Image>, meta: VideoMeta, opts: AnalyzeOptions = {}): Promise<{ analysis: Analysis; overlays: OverlayImages; track: FaceTrack }> {
+export async function analyzeFrames(frames: Iterable<Image> | AsyncIterable<Image>, meta: VideoMeta, opts: AnalyzeOptions): Promise<{ analysis: Analysis; overlays: OverlayImages; track: FaceTrack }> {
   const t0 = performance.now();
   if (!(meta.fps > 0)) throw new MerError('BAD_INPUT', `video fps ${meta.fps}`, { file: meta.file, expected: 'a positive frame rate' });
   const S = opts.faceSize ?? DEFAULT_FACE_SIZE;
@@ -242,17 +237,13 @@ export async function analyzeFrames(frames: Iterable<Image> | AsyncIterable<Imag
       clock.faceNets += (performance.now() - s0) / 1000;
     }
   };
-  // landmarks in a box: injected, or face-api on node unless the caller injected its own detector only
-  const lmRaw = opts.landmarksInBox ?? (opts.detect ? undefined : (img: Image, box: FaceBox) => landmarksOnImage(img, box, opts.detectSide));
-  const lmInBox = lmRaw && timed(lmRaw);
+  const lmInBox = opts.landmarksInBox && timed(opts.landmarksInBox);
   // one gray scratch frame: gray frames only live until they are cropped
   const grayScratch = { data: new Float32Array(0) };
   const track = await trackFace(timedFrames(frames, clock), {
     keyFrameInterval: opts.keyFrameInterval ?? Math.max(1, Math.round(meta.fps)),
-    detectSide: opts.detectSide,
-    detector: opts.detector,
     face: opts.face,
-    detect: timed(opts.detect ?? ((img: Image) => detectOnImage(img, { detectSide: opts.detectSide, detector: opts.detector }))),
+    detect: timed(opts.detect),
     ...(lmInBox ? { landmarksInBox: lmInBox } : {}),
     redetectEvery: opts.redetectEvery,
     smoothKeyFrames: opts.smoothKeyFrames,
@@ -450,89 +441,6 @@ function toGrayImage(img: Image, scratch?: { data: Float32Array }): Image {
   return { width: img.width, height: img.height, channels: 1, data: out };
 }
 
-/* ------------------------------------------------------------------- report */
-
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-
-/** Timeline SVG: the contrast curves with the spotted intervals shaded (micro orange, macro blue) and blinks in their own green lane under the axis. */
-export function timelineSvg(a: Analysis, width = 900, height = 180): string {
-  const T = a.video.frames;
-  const pad = 30;
-  const lane = 12;
-  const x = (t: number) => pad + ((width - 2 * pad) * t) / Math.max(1, T - 1);
-  const curves: [number[], string][] = [[a.motion.micro, '#d35400']];
-  if (a.motion.macro) curves.push([a.motion.macro, '#2471a3']);
-  const max = Math.max(1e-12, ...curves.flatMap(([c]) => c));
-  const base = height - pad - lane;
-  const y = (v: number) => base - ((base - pad) * v) / max;
-  const parts: string[] = [];
-  for (const iv of a.intervals) {
-    const title = `<title>${iv.kind} ${iv.onsetTime.toFixed(2)}–${iv.offsetTime.toFixed(2)} s${iv.class ? ': ' + esc(iv.class.label) : ''}</title>`;
-    const w = Math.max(2, x(iv.offset) - x(iv.onset)).toFixed(1);
-    if (iv.kind === 'blink') parts.push(`<rect x="${x(iv.onset).toFixed(1)}" y="${base + 2}" width="${w}" height="${lane - 4}" fill="#1e8449" opacity="0.7">${title}</rect>`);
-    else parts.push(`<rect x="${x(iv.onset).toFixed(1)}" y="${pad}" width="${w}" height="${base - pad}" fill="${iv.kind === 'micro' ? '#f5b041' : '#85c1e9'}" opacity="0.45">${title}</rect>`);
-  }
-  for (const [c, col] of curves) {
-    const pts = c.map((v, t) => `${x(t).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
-    parts.push(`<polyline fill="none" stroke="${col}" stroke-width="1" points="${pts}"/>`);
-  }
-  const ticks: string[] = [];
-  const dur = a.video.duration;
-  const step = dur > 60 ? 10 : dur > 20 ? 5 : 1;
-  for (let s = 0; s <= dur; s += step) {
-    const tx = x(s * a.video.fps);
-    ticks.push(`<line x1="${tx.toFixed(1)}" x2="${tx.toFixed(1)}" y1="${height - pad}" y2="${height - pad + 4}" stroke="#555"/><text x="${tx.toFixed(1)}" y="${height - pad + 16}" font-size="10" text-anchor="middle">${s}s</text>`);
-  }
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"><rect width="100%" height="100%" fill="#fff"/><line x1="${pad}" x2="${width - pad}" y1="${base}" y2="${base}" stroke="#555"/><text x="${pad - 4}" y="${base + lane - 2}" font-size="9" text-anchor="end" fill="#1e8449">blink</text>${ticks.join('')}${parts.join('')}</svg>`;
-}
-
-/** The self-contained report page; `images` maps interval index → PNG data URI of its apex flow overlay. */
-export function analysisHtml(a: Analysis, images: ReadonlyMap<number, string> = new Map()): string {
-  const rows = a.intervals
-    .map((iv, i) => {
-      const probs = iv.class
-        ? Object.entries(iv.class.scores)
-            .map(([k, v]) => `<div class="bar"><span>${esc(k)}</span><i style="width:${(100 * v).toFixed(1)}%"></i><b>${v.toFixed(2)}</b></div>`)
-            .join('')
-        : iv.kind === 'blink'
-          ? `<em>eye blink (aspect ratio −${Math.round(100 * (iv.blink?.depth ?? 0))} %): not classified</em>`
-          : '<em>no model</em>';
-      const img = images.get(i) ? `<img src="${images.get(i)}" width="128" height="128" alt="apex flow overlay">` : '';
-      return `<tr><td>${i + 1}</td><td>${iv.kind}</td><td>${iv.onsetTime.toFixed(2)} / ${iv.apexTime.toFixed(2)} / ${iv.offsetTime.toFixed(2)} s<br><small>frames ${iv.onset} / ${iv.apex} / ${iv.offset}</small></td><td>${iv.score.toFixed(2)}</td><td>${iv.class ? `<strong>${esc(iv.class.label)}</strong>${iv.class.probabilities ? '' : ' <small>(scores, not probabilities)</small>'}` : ''}${probs}</td><td>${img}</td></tr>`;
-    })
-    .join('\n');
-  const v = a.video;
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>merkit analysis${v.file ? ' — ' + esc(v.file) : ''}</title>
-<style>body{font:14px system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:6px 10px;vertical-align:top;text-align:left}.bar{display:flex;align-items:center;gap:6px;font-size:12px}.bar span{width:90px}.bar i{display:inline-block;height:8px;background:#5dade2;max-width:120px}.bar b{font-weight:normal;color:#555}small{color:#777}</style></head>
-<body><h1>merkit analysis</h1>
-<p>${v.file ? esc(v.file) + ' — ' : ''}${v.frames} frames at ${v.fps} fps (${v.duration.toFixed(1)} s), ${v.sourceWidth ?? v.width}×${v.sourceHeight ?? v.height}${v.sourceWidth ? ` (analysed at ${v.width}×${v.height})` : ''}.
-Face found on ${a.face.detectedKeyFrames} of ${a.face.keyFrames} key frames${a.face.maxFaces > 1 ? `; up to ${a.face.maxFaces} faces seen, followed: ${a.face.choice}` : ''}.
-${a.model ? `Model: ${esc(a.model.recipe)} (${a.model.classes.map(esc).join(', ')}).` : 'No model: intervals are not classified.'}
-Processed in ${a.timing.seconds.toFixed(1)} s (${a.timing.realtimeFactor.toFixed(2)}× real time).</p>
-<h2>Motion timeline</h2>
-<p><small>contrasted feature difference (orange: micro scale, blue: macro scale); shaded: spotted intervals (orange micro ≤ 0.5 s, blue macro); green lane: eye blinks (not expressions)</small></p>
-${timelineSvg(a)}
-<h2>Spotted intervals (${a.intervals.filter((i) => i.kind !== 'blink').length} expressions, ${a.intervals.filter((i) => i.kind === 'blink').length} blinks)</h2>
-<table><tr><th>#</th><th>kind</th><th>onset / apex / offset</th><th>score</th><th>class</th><th>apex + flow</th></tr>
-${rows}
-</table>
-<p><small>Spotting: ${esc(a.spotting.features)} block features, MEGC threshold p = ${a.spotting.p}. Posed or acted expressions are not micro-expressions; treat classes as indications.</small></p>
-</body></html>
-`;
-}
-
-/* ------------------------------------------------------------ the node edge */
-
-export interface AnalyzeVideoOptions extends Omit<AnalyzeOptions, 'classify'> {
-  /** model folder (merkit train --out), or one already loaded; without it intervals are not classified */
-  model?: string | LoadedModel;
-  /** output folder for analysis.json and analysis.html; none = write nothing */
-  out?: string;
-  /** decode so that the longer side is at most this (ffmpeg scales while decoding); default 640 */
-  analysisSide?: number;
-}
-
 /** default analysis size: the longer side of the decoded frames (enough for detection and 128-px face crops) */
 export const ANALYSIS_SIDE = 640;
 
@@ -587,62 +495,4 @@ export function framePool(): FramePool {
       return allocated;
     },
   };
-}
-
-/** Decoded 4:2:0 frames → planar RGB analysis frames (io/yuv.ts: the page's conversion too), in pooled buffers when a pool is given. */
-export async function* framesAtSize(frames: AsyncIterable<Yuv420Frame>, width: number, height: number, colour: YuvColour, pool?: FramePool): AsyncGenerator<Image> {
-  try {
-    for await (const f of frames) yield yuv420ToRgb(f, width, height, colour, pool?.take(3 * width * height));
-  } finally {
-    pool?.close();
-  }
-}
-
-/** Analyse a video file (node): decode once at reduced size, track, spot, classify, write the report. */
-export async function analyzeVideo(file: string, opts: AnalyzeVideoOptions = {}): Promise<{ analysis: Analysis; files?: { json: string; html: string } }> {
-  const { probeVideo, decodeVideoYuv, streamColour } = await import('../io/video.ts');
-  const info = await probeVideo(file);
-  const colour = await streamColour(file, info);
-  const { width: w, height: h } = analysisSize(info.width, info.height, opts.analysisSide);
-  let classify: AnalyzeOptions['classify'];
-  let modelInfo: Analysis['model'];
-  if (opts.model) {
-    const { loadModel, namedPrediction } = await import('./modelFolder.ts');
-    const m = typeof opts.model === 'string' ? await loadModel(opts.model) : opts.model;
-    modelInfo = { recipe: m.meta.recipe, classes: m.meta.classes, ...(typeof opts.model === 'string' ? { dir: opts.model } : {}) };
-    classify = async (clip, apex) => {
-      const x = await m.recipe.extract({
-        dataset: 'video',
-        subject: 'video',
-        clip: `${clip.frames}f`,
-        emotion: '',
-        onset: 0,
-        apex,
-        offset: clip.frames - 1,
-        source: { kind: 'memory', frames: clip.data, width: clip.width, height: clip.height, count: clip.frames },
-      });
-      const p = namedPrediction(m.meta.classes, m.model.predict([x])[0]);
-      return { label: p.label, scores: p.scores, probabilities: p.probabilities };
-    };
-  }
-  // ffmpeg only decodes; scaling and colour are io/yuv.ts's, as in the page (see there)
-  const pool = framePool();
-  const frames = framesAtSize(decodeVideoYuv(file, {}, info), w, h, colour, pool);
-  const { analysis, overlays } = await analyzeFrames(
-    frames,
-    { fps: info.fps, width: w, height: h, frames: info.frames, file, sourceWidth: info.width, sourceHeight: info.height },
-    { ...opts, classify, recycle: pool.recycle },
-  );
-  if (modelInfo) analysis.model = modelInfo;
-  if (!opts.out) return { analysis };
-  const { join } = await import('node:path');
-  const { writeFileAtomic } = await import('../io/atomic.ts');
-  const { encodePng } = await import('../io/image.ts');
-  const uris = new Map<number, string>();
-  for (const [i, img] of overlays) uris.set(i, `data:image/png;base64,${(await encodePng(img)).toString('base64')}`);
-  const json = join(opts.out, 'analysis.json');
-  const html = join(opts.out, 'analysis.html');
-  await writeFileAtomic(json, JSON.stringify(analysis, null, 1) + '\n');
-  await writeFileAtomic(html, analysisHtml(analysis, uris));
-  return { analysis, files: { json, html } };
 }

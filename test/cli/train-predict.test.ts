@@ -101,7 +101,7 @@ test('analyzeVideo on a 6 s synthetic long video with the trained model: analysi
   const model = join(root, 'model');
   if (!existsSync(join(model, MODEL_JSON))) return assert.fail('the first test must have written the model');
   const { writeLongVideo } = await import('../../src/datasets/synthetic/longVideo.ts');
-  const { analyzeVideo } = await import('../../src/run/analyze.ts');
+  const { analyzeVideo } = await import('../../src/run/analyzeVideo.ts');
   const video = join(root, 'long.mp4');
   // a 160-px face (as bench:analyze's): a face filling a 128-px frame scores 0.54 on SSD with ffmpeg's rgb24 and 0.46
   // with merkit's exact BT.601 conversion (ffmpeg's fixed-point tables are ≈ 1.2 levels darker) — either side of the 0.5 threshold

@@ -9,7 +9,7 @@ import { makeImage, type Image } from '../../src/core/image.ts';
 import { MerError } from '../../src/core/errors.ts';
 import { alignFace, alignLandmarks, alignTransform, applyAlign, scaleTransform, EYE_ROW, FACE_WIDTH_IOD } from '../../src/face/align.ts';
 import { eyeCentres, interOcularDistance, roiBlocks, LANDMARK_REGIONS } from '../../src/face/landmarks.ts';
-import { chooseFace, trackFace, toDetectionImage } from '../../src/face/track.ts';
+import { chooseFace, FaceTracker, trackFace, toDetectionImage } from '../../src/face/track.ts';
 import type { DetectedFace } from '../../src/face/detect.ts';
 
 /** 68 landmarks: right eye points around (rx, ry), left eye around (lx, ly), the rest at the mouth (mx, my). */
@@ -113,6 +113,33 @@ test('trackFace: detects on key frames only, interpolates landmarks linearly bet
   const t2 = await trackFace(frames.slice(0, 3), { keyFrameInterval: 2, face: 1, smoothKeyFrames: 0, detect: async () => [face(10, 10, 100), face(200, 10, 40)] });
   assert.ok(Math.abs(eyeCentres(t2.landmarks[1]!).right.x - (200 + 12)) < 1e-4);
   await assert.rejects(trackFace(frames.slice(0, 2), { face: 3, detect: async () => [face(0, 0, 50)] }), (e) => e instanceof MerError && e.code === 'BAD_OPTION');
+});
+
+test('FaceTracker push/finish: each frame handed over in order at most (smoothKeyFrames + 1) × keyFrameInterval frames late, the same track as trackFace', async () => {
+  const K = 4;
+  const h = 1;
+  const frames: Image[] = Array.from({ length: 23 }, () => makeImage(8, 8, 1));
+  const moving = () => {
+    let n = 0;
+    return async () => [face(10 + 8 * n++, 10, 100)];
+  };
+  const handed: { t: number; pushed: number }[] = [];
+  let pushed = 0;
+  const tracker = new FaceTracker({ keyFrameInterval: K, smoothKeyFrames: h, detect: moving(), onFrame: (t) => void handed.push({ t, pushed }) });
+  for (const f of frames) {
+    await tracker.push(f);
+    pushed++;
+  }
+  const track = await tracker.finish();
+  assert.deepEqual(
+    handed.map((x) => x.t),
+    frames.map((_, t) => t),
+  );
+  // before finish, frame t leaves by the push of frame t + (h + 1)·K at the latest
+  for (const { t, pushed: p } of handed) if (p < frames.length) assert.ok(p - 1 - t <= (h + 1) * K, `frame ${t} handed after ${p} pushes`);
+  assert.ok(handed.some((x) => x.pushed < frames.length), 'frames are handed over before finish');
+  const whole = await trackFace(frames, { keyFrameInterval: K, smoothKeyFrames: h, detect: moving() });
+  assert.deepEqual(track, whole);
 });
 
 test('trackFace: no face anywhere is NOT_FOUND; a miss on one key frame holds the last landmarks', async () => {

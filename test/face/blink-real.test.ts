@@ -14,7 +14,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { analyzeVideo } from '../../src/run/analyze.ts';
+import { analyzeVideo } from '../../src/run/analyzeVideo.ts';
 import { intervalIoU } from '../../src/temporal/spotEval.ts';
 import { VIDEO_BLINKS } from '../fixtures/videoBlinks.ts';
 import { skipUnlessShared, SHARED_DATA } from '../helpers/shared.ts';

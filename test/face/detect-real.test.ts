@@ -16,7 +16,7 @@ import { detectFaceInCrop, detectOnImage } from '../../src/face/track.ts';
 import { alignFace } from '../../src/face/align.ts';
 import { eyeCentres } from '../../src/face/landmarks.ts';
 import { samplePhotoDir } from '../../src/datasets/synthetic/faces.ts';
-import type { DetectedFace } from '../../src/face/detect.ts';
+import { detectFaces, type DetectedFace } from '../../src/face/detect.ts';
 import type { Image } from '../../src/core/image.ts';
 import { sharedData, skipUnlessShared } from '../helpers/shared.ts';
 
@@ -37,8 +37,8 @@ function alignedLevel(img: Image, f: DetectedFace, what: string): void {
 
 test('sample photo (CI): sample2.jpg faces detected on the downscaled image, landmarks in full-size pixels, aligned level', async () => {
   const img = await readImage(join(samplePhotoDir(), 'sample2.jpg'), { mode: 'rgb' });
-  const full = await detectOnImage(img, { detectSide: Math.max(img.width, img.height) });
-  const small = await detectOnImage(img, { detectSide: 512 });
+  const full = await detectOnImage(img, { detectSide: Math.max(img.width, img.height) }, detectFaces);
+  const small = await detectOnImage(img, { detectSide: 512 }, detectFaces);
   assert.ok(full.length >= 1);
   assert.equal(small.length, full.length);
   full.forEach((f, i) => {
@@ -53,7 +53,7 @@ test('sample photo (CI): sample2.jpg faces detected on the downscaled image, lan
 async function oneFaceEach(dir: string, files: string[]): Promise<void> {
   for (const f of files) {
     const img = await readImage(join(dir, f), { mode: 'rgb' });
-    const face = await detectFaceInCrop(img);
+    const face = await detectFaceInCrop(img, {}, detectFaces);
     assert.ok(face, `${f}: no face`);
     plausible(face, f);
     alignedLevel(img, face, f);

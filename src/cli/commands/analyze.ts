@@ -19,7 +19,7 @@ export function registerAnalyzeCommand(program: Command): void {
     .action(async (video: string, o) => {
       const face = o.face === 'largest' ? 'largest' : Number(o.face);
       if (face !== 'largest' && !(Number.isInteger(face) && face >= 0)) throw usageError(`--face ${o.face}: expected 'largest' or an index ≥ 0`);
-      const [{ analyzeVideo }, { terminalProgress }] = await Promise.all([import('../../run/analyze.ts'), import('../progressBar.ts')]);
+      const [{ analyzeVideo }, { terminalProgress }] = await Promise.all([import('../../run/analyzeVideo.ts'), import('../progressBar.ts')]);
       const { analysis, files } = await analyzeVideo(video, {
         model: o.model,
         out: o.out,

@@ -26,9 +26,8 @@ function alignSize(m: LoadedModel): number {
 
 /** Align every frame with the transform of the first frame's face (the same for all: motion is preserved). */
 async function alignFrames(frames: Image[], size: number): Promise<Image[]> {
-  const { detectOnImage } = await import('../../face/track.ts');
-  const { alignTransform, applyAlign } = await import('../../face/align.ts');
-  const faces = await detectOnImage(frames[0]);
+  const [{ detectOnImage }, { detectFaces }, { alignTransform, applyAlign }] = await Promise.all([import('../../face/track.ts'), import('../../face/detect.ts'), import('../../face/align.ts')]);
+  const faces = await detectOnImage(frames[0], {}, detectFaces);
   const f = faces.filter((x) => x.landmarks).sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
   if (!f) throw new MerError('NOT_FOUND', 'no face found in the first frame', { expected: '--align only on frames showing a face' });
   const T = alignTransform(f.landmarks!, { size });
@@ -81,7 +80,7 @@ export async function predictInput(m: LoadedModel, input: string, o: PredictInpu
   }
   if (VIDEO_EXT.has(extname(input).toLowerCase())) {
     // the analysis pipeline: track, spot, and classify every interval re-cropped with its onset frame's alignment
-    const { analyzeVideo } = await import('../../run/analyze.ts');
+    const { analyzeVideo } = await import('../../run/analyzeVideo.ts');
     const { analysis } = await analyzeVideo(input, { model: m, overlays: 0 });
     const classified = analysis.intervals.filter((iv) => iv.class);
     if (classified.length === 0) throw new MerError('NOT_FOUND', `no expression interval spotted in the video (${analysis.intervals.length} too short to classify)`, { file: input, expected: 'a visible facial movement' });
