@@ -12,7 +12,7 @@
  */
 import type { Recipe } from './types.ts';
 import { dualInception } from '../nets/dualInception.ts';
-import { flowNetRecipe, type FlowNetParams } from './flowNet.ts';
+import { flowNetParamSpecs, flowNetRecipe, type FlowNetParams } from './flowNet.ts';
 
 /** Share of a fold's training subjects held out to pick the checkpoint (authors' `validate_partion`). */
 export const DUAL_INCEPTION_VALIDATION_FRACTION = 0.2;
@@ -28,6 +28,17 @@ export const DUAL_INCEPTION_DEFAULTS: FlowNetParams = {
   validationFraction: DUAL_INCEPTION_VALIDATION_FRACTION,
 };
 
+const DI_CODE = "authors' code github.com/xly135846/MEGC2019";
+
+export const DUAL_INCEPTION_PARAMS = flowNetParamSpecs(DUAL_INCEPTION_DEFAULTS, {
+  epochs: `${DI_CODE} (40 epochs)`,
+  batchSize: `${DI_CODE} (batch 3)`,
+  optimizer: `${DI_CODE} (Adam)`,
+  lr: `${DI_CODE} (lr 1e-4)`,
+  momentum: 'not in the paper: unused by Adam; 0 keeps the SGD alternative plain',
+  validationFraction: `${DI_CODE} (validate_partion = 0.2, ModelCheckpoint save_best_only); merkit draws them from the fold's training subjects`,
+});
+
 export function dualInceptionRecipe(overrides: Partial<FlowNetParams> = {}): Recipe {
   return flowNetRecipe(
     {
@@ -36,6 +47,7 @@ export function dualInceptionRecipe(overrides: Partial<FlowNetParams> = {}): Rec
       citation: 'Zhou, Mao, Xue, "Dual-Inception network for cross-database micro-expression recognition", FG 2019',
       settings: 'u, v streams: Inception(4×6) → pool2 → Inception(4×16) → pool2; concat → FC1024 → softmax; Adam 1e-4, batch 3, 40 epochs; checkpoint with the best validation loss on 20 % of the training subjects (authors\' code)',
       factory: dualInception,
+      paramSpecs: DUAL_INCEPTION_PARAMS,
     },
     { ...DUAL_INCEPTION_DEFAULTS, ...overrides },
   );

@@ -63,6 +63,7 @@ import type { Network } from '../nets/types.ts';
 import type { FittedModel, Learner, TrainingSet } from '../learn/types.ts';
 import { defaultCacheDir } from '../io/cache.ts';
 import type { Recipe } from './types.ts';
+import { declareParams } from './paramSpec.ts';
 
 export interface EmrParams {
   /** side of a precomputed flow image (flowdir) */
@@ -155,6 +156,52 @@ export const EMR_DEFAULTS: Omit<EmrParams, 'macroDir'> = {
   clipNorm: 1,
   augment: true,
 };
+
+const EMR_MAIN = "authors' code github.com/xiaobaishu0097/MEGC2019 Train/main.py (the paper gives no training settings)";
+const NO_EVM_SETTING = 'not in the paper (§II-D names MIT\'s EVM and gives no setting)';
+
+export const EMR_PARAMS = declareParams(
+  EMR_DEFAULTS,
+  {
+    flowSize: 'MEGC 2019 precomputed flow images (28×28, e.g. megc2019-cde-dev), used as given',
+    frameFlowSize: "merkit: EMR_FRAME_FLOW_SIZE = 112, the flow side for clips with frames; the authors' code feeds 224 px (§II-A/B onset→apex flow of the aligned face)",
+    frameSize: 'not in the paper: merkit computes TV-L1 on the database face crops resized to 128 px',
+    magnify: 'Liu et al. 2019 §II-D: micro-expression magnification by EVM (EMR)',
+    evmAlpha: `${NO_EVM_SETTING}: merkit EVM_ALPHA = 10, MIT EVM's default and the low end of its motion examples' factors`,
+    evmLambdaC: `${NO_EVM_SETTING}: merkit's EVM default cut-off wavelength 16 px (src/temporal/evm.ts)`,
+    evmLowHz: `${NO_EVM_SETTING}: merkit's band low edge 1 Hz (ideal band [1, 8] Hz, clipped to fps/2)`,
+    evmHighHz: `${NO_EVM_SETTING}: merkit's band high edge 8 Hz (raised for very short clips so the first non-DC bin is magnified)`,
+    defaultFps: 'merkit: DEFAULT_FPS = 200, the frame rate of CASME II / SMIC-HS, assumed when a clip gives none',
+    width: "Liu et al. 2019 §II-C and authors' code: a ResNet-18 encoder (width 64)",
+    partHidden: "authors' code (FC_3: Linear(512, 64)): part FC width 64 (src/nets/emr.ts EMR_PART_HIDDEN)",
+    grlHigh: "authors' code (ReverseLayerF ramp, high 1.0; src/nets/emr.ts EMR_GRL)",
+    adversarial: 'Liu et al. 2019 §II-D: adversarial domain adaptation with a macro-expression domain',
+    pretrainMacroEpochs: 'not in the paper (it starts from ImageNet, which cannot be downloaded here): merkit EMR_PRETRAIN_EPOCHS = 20 of CK+ pre-training, ≈ 200 updates',
+    pretrainLr: "not in the paper: merkit EMR_PRETRAIN_LR = the heads' rate 1e-3 for every weight (the encoder starts from He init there)",
+    epochs: `${EMR_MAIN}: 100 epochs`,
+    batchSize: `${EMR_MAIN}: batch 32`,
+    lrBackbone: `${EMR_MAIN}: backbone lr 1e-5`,
+    lrHeads: `${EMR_MAIN}: heads lr 1e-3`,
+    headDecayEvery: `${EMR_MAIN}: heads' lr halved every 10 epochs`,
+    headDecayGamma: `${EMR_MAIN}: heads' lr halved (×0.5)`,
+    headDecayFloor: `${EMR_MAIN}: halved only while above 1e-5`,
+    weightDecay: `${EMR_MAIN}: weight decay 1e-6`,
+    clipNorm: `${EMR_MAIN}: gradient norm clipped to 1 per module`,
+    augment: `${EMR_MAIN}: Resize → RandomRotation(10°) → ColorJitter(0.2) → RandomCrop, on training batches only here`,
+  },
+  {
+    macroDir: {
+      default: null,
+      type: 'string|null',
+      source: 'Liu et al. 2019 §II-D macro-expression domain; merkit: CK+ (ckplus48 layout), ../shared/data/ckplus48 when present, else none',
+    },
+    macroDomain: {
+      default: 'CK+ (macroDir)',
+      source: 'merkit: states whether the CK+ macro domain is used',
+      derived: 'from macroDir, adversarial and the labels: "CK+ (macroDir)" or "off: <why>"',
+    },
+  },
+);
 
 /** The EMR input of a clip: a precomputed flow image as given (flowSize), or the magnified clip's flow image at frameFlowSize. NHWC in [0, 1]. */
 export async function emrInput(clip: ClipRef, p: Pick<EmrParams, 'flowSize' | 'frameFlowSize' | 'frameSize' | 'magnify' | 'evmAlpha' | 'evmLambdaC' | 'evmLowHz' | 'evmHighHz' | 'defaultFps'>): Promise<Float32Array> {
@@ -315,6 +362,7 @@ export function emrRecipe(overrides: Record<string, unknown> = {}): Recipe {
     defaultProtocol: 'loso',
     auditable: true,
     params: { ...p, macroDomain: off ? `off: ${off}` : 'CK+ (macroDir)' },
+    paramSpecs: EMR_PARAMS,
     extractParams: { flowSize: p.flowSize, frameFlowSize: p.frameFlowSize, frameSize: p.frameSize, magnify: p.magnify, evmAlpha: p.evmAlpha, evmLowHz: p.evmLowHz, evmHighHz: p.evmHighHz, evmLambdaC: p.evmLambdaC, defaultFps: p.defaultFps },
     extract: (clip) => emrInput(clip, p),
     learner: () => emrLearner(p),

@@ -10,12 +10,30 @@ import type { Recipe } from './types.ts';
 import { pipeline } from '../learn/pipeline.ts';
 import { standardize } from '../learn/standardize.ts';
 import { svm } from '../learn/svm.ts';
+import { declareParams, type ParamSpecs } from './paramSpec.ts';
 
 export interface FeatureSvmParams {
   kernel: 'linear' | 'rbf';
   C: number;
   gamma?: number | 'scale';
 }
+
+const SVM_C_SOURCE = 'not in a paper (a baseline): libsvm / sklearn default C = 1, not tuned on test subjects';
+const SVM_KERNEL_SOURCE = { source: 'merkit: the kernel the recipe name says (svm-linear / svm-rbf)', derived: 'fixed by the recipe name' };
+
+export const FEATURE_SVM_DEFAULTS: Record<'linear' | 'rbf', FeatureSvmParams> = {
+  linear: { kernel: 'linear', C: 1 },
+  rbf: { kernel: 'rbf', C: 1, gamma: 'scale' },
+};
+
+export const FEATURE_SVM_PARAMS: Record<'linear' | 'rbf', ParamSpecs> = {
+  linear: declareParams(FEATURE_SVM_DEFAULTS.linear, { kernel: SVM_KERNEL_SOURCE, C: SVM_C_SOURCE }),
+  rbf: declareParams(FEATURE_SVM_DEFAULTS.rbf, {
+    kernel: SVM_KERNEL_SOURCE,
+    C: SVM_C_SOURCE,
+    gamma: { source: "not in a paper (a baseline): sklearn's default gamma 'scale' = 1 / (d · var(X)), or a number", type: 'number|string' },
+  }),
+};
 
 export function featureValues(clip: ClipRef): Float32Array {
   if (clip.source.kind !== 'features') {
@@ -28,13 +46,14 @@ export function featureValues(clip: ClipRef): Float32Array {
 }
 
 export function featureSvm(kernel: 'linear' | 'rbf', overrides: Partial<FeatureSvmParams> = {}): Recipe {
-  const params: FeatureSvmParams = kernel === 'linear' ? { kernel, C: 1, ...overrides } : { kernel, C: 1, gamma: 'scale', ...overrides };
+  const params: FeatureSvmParams = { ...FEATURE_SVM_DEFAULTS[kernel], ...overrides };
   return {
     name: `svm-${kernel}`,
     title: `Feature table + standardise + ${kernel === 'linear' ? 'linear' : 'RBF'} SVM (baseline)`,
     accepts: ['features'],
     defaultProtocol: 'loso',
     params: { ...params },
+    paramSpecs: FEATURE_SVM_PARAMS[kernel],
     extractParams: {},
     async extract(clip: ClipRef): Promise<Float32Array> {
       return featureValues(clip);

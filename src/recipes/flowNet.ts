@@ -9,6 +9,7 @@ import { networkLearner } from '../nets/learner.ts';
 import type { OptimizerOptions, TrainOptions } from '../nets/train.ts';
 import type { NetworkFactory } from '../nets/types.ts';
 import { flowNetInput } from '../stages/flowInput.ts';
+import { declareParams, type ParamSource, type ParamSpecs } from './paramSpec.ts';
 
 /** Settings shared by the flow-image network recipes. */
 export interface FlowNetParams {
@@ -52,9 +53,27 @@ export function optimizerOf(p: Pick<FlowNetParams, 'optimizer' | 'lr' | 'momentu
   return p.optimizer === 'sgd' ? { kind: 'sgd', lr: p.lr, momentum: p.momentum } : { kind: 'adam', lr: p.lr };
 }
 
+/** Where the MEGC flow-image input's two sides come from: the same for every flow-image network recipe. */
+const FLOW_INPUT_SOURCES = {
+  flowSize: "MEGC 2019 flow-image convention (28×28 u, v, strain), as STSTNet's authors' code (christy1206/STSTNet) reads it",
+  frameSize: 'not in the paper: merkit computes flow from face crops resized to 128 px when a clip has frames, not a precomputed flow image',
+} as const;
+
+/**
+ * The declarations of a flow-network recipe's params: the flow input's two
+ * sides as every such recipe takes them, the training settings' sources from
+ * the recipe, and the network's build options (`build`) as extra keys.
+ */
+export function flowNetParamSpecs<P extends FlowNetParams>(
+  defaults: P,
+  training: Omit<{ readonly [K in keyof P]: ParamSource }, 'flowSize' | 'frameSize'>,
+): ParamSpecs {
+  return declareParams(defaults, { ...FLOW_INPUT_SOURCES, ...training } as { readonly [K in keyof P]: ParamSource });
+}
+
 /** A flow-image network recipe: extract = the flow image, learner = networkLearner(factory). */
 export function flowNetRecipe(
-  spec: { name: string; title: string; citation: string; settings: string; factory: NetworkFactory; build?: Record<string, unknown> },
+  spec: { name: string; title: string; citation: string; settings: string; factory: NetworkFactory; build?: Record<string, unknown>; paramSpecs: ParamSpecs },
   params: FlowNetParams,
 ): Recipe {
   return {
@@ -65,6 +84,7 @@ export function flowNetRecipe(
     defaultProtocol: 'loso',
     auditable: true,
     params: { ...params, ...(spec.build ?? {}) },
+    paramSpecs: spec.paramSpecs,
     extractParams: { flowSize: params.flowSize, frameSize: params.frameSize },
     extract: (clip) => flowNetInput(clip, params),
     learner() {

@@ -13,6 +13,7 @@ import { pipeline } from '../learn/pipeline.ts';
 import { standardize } from '../learn/standardize.ts';
 import { svm } from '../learn/svm.ts';
 import { clipFlowImageFeatures, flowImageFeatures } from '../stages/flowInput.ts';
+import { declareParams } from './paramSpec.ts';
 
 export interface FlowSvmParams {
   /** side of the flow image; MEGC 2019 / STSTNet convention */
@@ -25,6 +26,13 @@ export interface FlowSvmParams {
 
 export const FLOW_SVM_DEFAULTS: FlowSvmParams = { flowSize: 28, frameSize: 128, C: 1 };
 
+/** A baseline, not a paper: every setting is a convention or a library default. */
+export const FLOW_SVM_PARAMS = declareParams(FLOW_SVM_DEFAULTS, {
+  flowSize: "merkit: the MEGC 2019 / STSTNet flow-image side (28), as the authors' code christy1206/STSTNet reads it",
+  frameSize: 'not in a paper (a baseline): merkit computes flow from face crops resized to 128 px when a clip has frames',
+  C: 'not in a paper (a baseline): libsvm / sklearn default C = 1, not tuned on test subjects',
+});
+
 export function flowSvm(overrides: Partial<FlowSvmParams> = {}): Recipe {
   const params: FlowSvmParams = { ...FLOW_SVM_DEFAULTS, ...overrides };
   return {
@@ -33,6 +41,7 @@ export function flowSvm(overrides: Partial<FlowSvmParams> = {}): Recipe {
     accepts: ['flow', 'frames', 'video', 'memory'],
     defaultProtocol: 'loso',
     params: { ...params },
+    paramSpecs: FLOW_SVM_PARAMS,
     extractParams: { flowSize: params.flowSize, frameSize: params.frameSize },
     async extract(clip: ClipRef): Promise<Float32Array> {
       const id = `${clip.dataset}/${clip.subject}/${clip.clip}`;

@@ -19,7 +19,7 @@
  */
 import type { Recipe } from './types.ts';
 import { fr, FR_LAMBDA } from '../nets/fr.ts';
-import { flowNetRecipe, type FlowNetParams } from './flowNet.ts';
+import { flowNetParamSpecs, flowNetRecipe, type FlowNetParams } from './flowNet.ts';
 
 export interface FrParams extends FlowNetParams {
   setting: 'cde' | 'cdmer';
@@ -50,6 +50,19 @@ export const FR_DEFAULTS: FrParams = {
 };
 const FR_CDMER = { optimizer: 'sgd' as const, lr: 0.0005, momentum: 0.8 };
 
+const FR_CDE = 'Zhou et al. 2022 §6.1.1 (CDE: "without momentum", batch 32, lr 0.001, λ 0.85)';
+
+export const FR_PARAMS = flowNetParamSpecs(FR_DEFAULTS, {
+  epochs: 'not in the paper: merkit FR_EPOCHS = 100, a budget (the kept epoch is chosen on training subjects)',
+  batchSize: `${FR_CDE}; §6.1.3 CDMER also 32`,
+  optimizer: 'Zhou et al. 2022 §6.1.1–6.1.3 (SGD throughout)',
+  lr: `${FR_CDE}; setting 'cdmer' gives 0.0005 (§6.1.3)`,
+  momentum: `${FR_CDE}; setting 'cdmer' gives 0.8 (§6.1.3)`,
+  validationFraction: "not in the paper: authors' code of the same group's Dual-Inception (github.com/xly135846/MEGC2019, validate_partion = 0.2, best validation loss)",
+  setting: "Zhou et al. 2022 §6.1.1 CDE (default) or §6.1.3 CDMER / §6.1.4 single-database ('cdmer')",
+  lambda: `${FR_CDE}; §6.1.3 also 0.85`,
+});
+
 export function frRecipe(overrides: Partial<FrParams> = {}): Recipe {
   const base = overrides.setting === 'cdmer' ? { ...FR_DEFAULTS, ...FR_CDMER } : FR_DEFAULTS;
   const p: FrParams = { ...base, ...overrides };
@@ -61,6 +74,7 @@ export function frRecipe(overrides: Partial<FrParams> = {}): Recipe {
       settings: `two-stream Inception (6, 16) → z (FC 1024); K softmax attentions + sigmoid detectors (FC 128, L_prop); sum fusion → FC 216–dropout 0.5–FC; λ 0.85; optimizer sgd, momentum ${p.momentum}, lr ${p.lr}, batch ${p.batchSize} (CDE: no momentum, lr 0.001; CDMER: momentum 0.8, lr 0.0005); checkpoint with the best validation loss on ${p.validationFraction ?? 0} of the training subjects (authors' code); ${p.epochs} epochs (not stated in the paper)`,
       factory: fr,
       build: { lambda: p.lambda },
+      paramSpecs: FR_PARAMS,
     },
     p,
   );

@@ -29,6 +29,7 @@ import { clipKey } from '../core/clip.ts';
 import { MerError } from '../core/errors.ts';
 import type { Volume } from '../core/image.ts';
 import type { Recipe } from './types.ts';
+import { declareParams } from './paramSpec.ts';
 import { pipeline } from '../learn/pipeline.ts';
 import { standardize } from '../learn/standardize.ts';
 import { svm } from '../learn/svm.ts';
@@ -66,6 +67,18 @@ export const LBPTOP_SVM_DEFAULTS: LbptopSvmParams = {
   frameSize: null,
   C: 1,
 };
+
+const CASME2_BASELINE = 'Yan et al. 2014 (CASME II baseline, PLoS ONE 9(1); not in ../shared/papers)';
+
+export const LBPTOP_SVM_PARAMS = declareParams(LBPTOP_SVM_DEFAULTS, {
+  timFrames: `${CASME2_BASELINE}: TIM to 10 frames`,
+  grid: `${CASME2_BASELINE}: 5×5 blocks`,
+  radii: `${CASME2_BASELINE}: radii (Rx, Ry, Rt) = (1, 1, 4)`,
+  points: `${CASME2_BASELINE}: P = 4 in every plane`,
+  mapping: "the released casme2-lbptop-5x5/features.csv: 4-bit codes in Zhao & Pietikäinen's UniformLBP8 table, as the CASME II baseline script did",
+  frameSize: { source: 'not in the paper: the CASME II release is already cropped to the face, so frames are used at their stored size (null)', type: 'number[]|null' },
+  C: `not in the paper: libsvm default C = 1 for the linear SVM, not tuned on test subjects`,
+});
 
 /** the mapping option lbpTop takes for a mapping name */
 export function lbpTopMapping(name: LbpTopMappingName): LbpMappingKind | LbpMapping {
@@ -107,6 +120,7 @@ export function lbptopSvm(overrides: Partial<LbptopSvmParams> = {}): Recipe {
     accepts: ['frames', 'video', 'memory', 'features'],
     defaultProtocol: 'loso',
     params: { ...params },
+    paramSpecs: LBPTOP_SVM_PARAMS,
     async extract(clip: ClipRef): Promise<Float32Array> {
       if (clip.source.kind === 'features') return clip.source.values;
       const size = params.frameSize ? { width: params.frameSize[0], height: params.frameSize[1] } : undefined;

@@ -24,6 +24,7 @@ import type { ClipRef } from '../core/clip.ts';
 import { clipKey } from '../core/clip.ts';
 import { MerError } from '../core/errors.ts';
 import type { Recipe } from './types.ts';
+import { declareParams } from './paramSpec.ts';
 import { pipeline } from '../learn/pipeline.ts';
 import { svm } from '../learn/svm.ts';
 import { l21Selector } from '../learn/l21Select.ts';
@@ -70,6 +71,19 @@ export const LTOGP_RANKPOOL_DEFAULTS: LtogpRankpoolParams = {
   C: 1,
 };
 
+const LTOGP_EXP = 'ltogp-rank-pooling-l21 paper §4 (Experiments)';
+
+export const LTOGP_RANKPOOL_PARAMS = declareParams(LTOGP_RANKPOOL_DEFAULTS, {
+  frameSize: `${LTOGP_EXP}: "we resize all the frames to 128×128 pixels"`,
+  grid: `${LTOGP_EXP}, Fig. 4: 8×8 blocks best on CASME and CASME II`,
+  rankC: `${LTOGP_EXP}: C in Eq. (3) = 1 in all experiments`,
+  rankMethod: "§3, Eq. (3): pairwise order constraints ('pairwise'); 'svr' = Fernando et al.'s reference code, for comparison",
+  rankSmooth: "not in the paper: Eq. (3) ranks the frame-level feature itself; time-varying mean smoothing (Fernando et al., ref. [15]) is an option, off",
+  gamma: `${LTOGP_EXP}: γ in Eq. (4) = 1 in all experiments`,
+  n: `${LTOGP_EXP}, Fig. 4: N = 450 on CASME II (325 on CASME)`,
+  C: `${LTOGP_EXP}: LIBSVM with the linear kernel; C not stated, LIBSVM's default 1`,
+});
+
 export function ltogpRankpool(overrides: Partial<LtogpRankpoolParams> = {}): Recipe {
   const p: LtogpRankpoolParams = { ...LTOGP_RANKPOOL_DEFAULTS, ...overrides };
   if (!['pairwise', 'svr', 'approx'].includes(p.rankMethod)) {
@@ -89,6 +103,7 @@ export function ltogpRankpool(overrides: Partial<LtogpRankpoolParams> = {}): Rec
     accepts: ['frames', 'video', 'memory', 'features'],
     defaultProtocol: 'loso',
     params: { ...p },
+    paramSpecs: LTOGP_RANKPOOL_PARAMS,
     async extract(clip: ClipRef): Promise<Float32Array> {
       if (clip.source.kind === 'features') return clip.source.values;
       const vol = await loadClipVolume(clip, { size: { width: p.frameSize, height: p.frameSize } });

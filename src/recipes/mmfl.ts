@@ -50,6 +50,7 @@ import { MerError } from '../core/errors.ts';
 import type { Volume } from '../core/image.ts';
 import type { FittedModel, Learner, Prediction, TrainingSet } from '../learn/types.ts';
 import type { Recipe } from './types.ts';
+import { declareParams } from './paramSpec.ts';
 import { mmfl, MMFL_EPSILON, MMFL_STIEFEL_ITER, MMFL_TMAX, type MmflOptions, type MmflScore, type MmflVariant } from '../learn/mmfl.ts';
 import { loadClipVolume, annotatedIndices } from '../io/clip.ts';
 import { tim } from '../temporal/tim.ts';
@@ -153,6 +154,42 @@ export function mmflRecipeParams(overrides: Partial<MmflRecipeParams> = {}): Mmf
     ...overrides,
   };
 }
+
+const HE = 'He et al. 2017';
+const PRESET = "(the 'casme2' preset; 'smic' has its own)";
+
+/** Declarations of the defaults (database 'casme2'). */
+export const MMFL_PARAMS = declareParams(mmflRecipeParams(), {
+  database: `${HE} §4.1.1: CASME2 and SMIC, each with its own settings (MMFL_PRESETS)`,
+  timFrames: `${HE} §4.1.1: TIM to 30 frames on CASME2 (20 on SMIC) ${PRESET}`,
+  grid: `${HE} §4.1.2: 5×4 blocks on CASME2 (5×1 on SMIC) ${PRESET}`,
+  radii: `${HE} §4.1.2: LBP-TOP radii (3, 3, 3) on CASME2 ((4, 4, 2) on SMIC) ${PRESET}`,
+  mopRadii: `${HE} §4.1.2: LBP-MOP(*) radii (1, 1, 3) on CASME2 ((2, 2, 2) on SMIC) ${PRESET}`,
+  nummost: `${HE} §4.1.2: nummost 9 on CASME2 (2 on SMIC) ${PRESET}`,
+  feature: `${HE} §4.1.2: LBP-TOP, LBP-MOP and LBP-MOP* are the three low-level features; merkit's default 'lbp-top'`,
+  frameSize: `${HE} §4.1.1: every clip normalised to 150×120 pixels (bicubic)`,
+  points: 'not stated in §4.1.2: P = 8 per plane, the usual LBP-TOP setting (59 uniform bins per plane)',
+  mapping: 'not stated in §4.1.2: the uniform (u2) mapping, 59 bins for P = 8',
+  sigma: `${HE} §4.1.2: σ = 100`,
+  kInter: `${HE} §4.1.2: k_inter = 15`,
+  kIntra: `${HE} §4.1.2: k_intra = 5`,
+  alpha: `${HE} §4.1.2 and §4.1.3.4: α = 0.001`,
+  hRatio: `${HE} §4.1.2: h = 0.6·d`,
+  tMax: 'not in the paper (Algorithm 1 leaves T_max open): merkit MMFL_TMAX = 10, chosen for time on the training objective (learn/mmfl.ts)',
+  epsilon: 'not in the paper (Algorithm 1 leaves ε open): merkit MMFL_EPSILON = 1e-5, chosen for time on the training objective (learn/mmfl.ts)',
+  stiefelIter: 'not in the paper: merkit MMFL_STIEFEL_ITER = 2 curvilinear-search steps per W_i update, chosen for time on the training objective (learn/mmfl.ts)',
+  rotate: 'not in the paper: merkit\'s closed-form rotation step of each W_i update (the objective is unchanged under W → WQ; learn/mmfl.ts)',
+  variant: `${HE} Tables 1–4 compare 'original', 'nr' (α = 0), 'mmfl' and 'lda'; default 'mmfl', the proposed method`,
+  init: "not in the paper's settings: Algorithm 1 starts from randn ('random'); merkit's default 'eigen' starts W_i at the α = 0 optimum",
+  weighting: `${HE} §3.3: w_no ('none'), 'active', 'balance'; merkit's default 'none'`,
+  svmC: 'not in the paper (it gives no SVM cost): 1, the LIBSVM default',
+  svmClassWeight: "not in the paper: 'none', no class weights",
+  svmGamma: { source: "not in the paper (it gives no RBF γ): 'scale' = 1/(D·var); 'libsvm' = 1/D or a number", type: 'number|string' },
+  svmScore: "the paper's reading: the class with the largest (Platt) probability of the class-wise RBF SVMs",
+  tuneAlpha: { source: 'merkit: no search by default; candidate α values for an inner CV on the training subjects only', type: 'number[]' },
+  tuneC: { source: 'merkit: no search by default; candidate SVM C values for an inner CV on the training subjects only', type: 'number[]' },
+  tuneFolds: 'merkit: 5 subject-grouped inner folds for that search',
+});
 
 /** values per block of an LBP-TOP feature: the three planes' bins */
 export function lbpTopBlockDim(points: readonly number[], mapping: LbpMappingKind): number {
@@ -289,6 +326,7 @@ export function mmflRecipe(overrides: Partial<MmflRecipeParams> = {}): Recipe {
     accepts: ['frames', 'video', 'memory', 'features'],
     defaultProtocol: 'loso',
     params: { ...p },
+    paramSpecs: MMFL_PARAMS,
     // the learner's settings (variant, α, SVM, …) do not change a clip's features
     extractParams: {
       database: p.database,

@@ -31,6 +31,7 @@ import { readPth } from '../nets/pth.ts';
 import { STSTNET_INPUT_SIZE, ststnetNetwork, ststnetPthToWeights } from '../nets/ststnet.ts';
 import { clipFlowImageFeatures, planarRgbToBgr255, readFlowBgr } from '../stages/flowInput.ts';
 import type { Recipe } from './types.ts';
+import { declareParams } from './paramSpec.ts';
 
 export interface StstnetParams {
   /** Adam learning rate (paper: 5e-5) */
@@ -60,6 +61,20 @@ export interface StstnetParams {
 
 export const STSTNET_PAPER: StstnetParams = { lr: 5e-5, batchSize: 256, epochs: 800, dropout: 0.5, frameSize: 128, pretrainedDir: '', init: 'torch', batchOrder: 'by-class' };
 
+const STSTNET_MAIN = "authors' code christy1206/STSTNet main.py";
+const STSTNET_PAPER_REF = 'Liong et al. FG 2019 (the paper is not in ../shared/papers)';
+
+export const STSTNET_PARAMS = declareParams(STSTNET_PAPER, {
+  lr: `${STSTNET_PAPER_REF} and ${STSTNET_MAIN}: Adam lr 5e-5`,
+  batchSize: `${STSTNET_PAPER_REF} and ${STSTNET_MAIN}: batch 256`,
+  epochs: `${STSTNET_PAPER_REF} and ${STSTNET_MAIN}: 800 epochs`,
+  dropout: `${STSTNET_PAPER_REF} and ${STSTNET_MAIN}: dropout 0.5 after each max-pool`,
+  frameSize: 'not in the paper (it reads precomputed 28×28 flow images): merkit computes flow from face crops resized to 128 px for clips with frames',
+  pretrainedDir: "authors' code christy1206/STSTNet (the evaluation loads <test subject>.pth per LOSO fold); merkit: '' = train instead",
+  init: `not in the paper: ${STSTNET_MAIN} (PyTorch's default init, every layer's reset_parameters())`,
+  batchOrder: `not in the paper: ${STSTNET_MAIN} (a DataLoader without shuffling over images read one class folder after another)`,
+});
+
 /** The bare subject name of a subject key ('casme2/sub01' → 'sub01'). */
 function bareSubject(key: string): string {
   return key.slice(key.lastIndexOf('/') + 1);
@@ -83,6 +98,7 @@ export function ststnetRecipe(overrides: Partial<StstnetParams> = {}): Recipe {
     defaultProtocol: 'loso',
     auditable: true,
     params: { ...params },
+    paramSpecs: STSTNET_PARAMS,
     async extract(clip: ClipRef): Promise<Float32Array> {
       const id = `${clip.dataset}/${clip.subject}/${clip.clip}`;
       if (clip.source.kind === 'flow') return readFlowBgr(clip.source.file, id, STSTNET_INPUT_SIZE);

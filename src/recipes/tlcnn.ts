@@ -72,6 +72,7 @@ import { sliceTransform } from '../learn/slice.ts';
 import type { FittedModel, Learner, TrainingSet } from '../learn/types.ts';
 import { fittedPipeline } from '../learn/pipeline.ts';
 import type { Recipe } from './types.ts';
+import { declareParams } from './paramSpec.ts';
 
 export interface TlcnnParams {
   /** frame side (CK+ 48 native) */
@@ -153,6 +154,39 @@ export const TLCNN_DEFAULTS: Omit<TlcnnParams, 'macroDir'> = {
   alignFaces: true,
   alignMargin: TLCNN_ALIGN_MARGIN,
 };
+
+const TL = 'Wang et al. 2018';
+const CPU_EPOCHS = "not in the paper (it runs 10 000 / 20 000 iterations): merkit's CPU default 20 epochs";
+
+export const TLCNN_PARAMS = declareParams(
+  TLCNN_DEFAULTS,
+  {
+    size: "merkit: TLCNN_SIZE = 48, CK+48's native side; the paper's CNN is scaled to 48×48 gray (src/nets/tlcnn.ts)",
+    timFrames: `${TL} §4.2 uses TIM 32 or 64; merkit's CPU default 16 (cost grows linearly; 32/64 accepted)`,
+    apexOnly: 'merkit: flowdir fallback (precomputed flow folders have only the apex face): frame CNN only, no LSTM; not the paper',
+    pretrainEpochs: `${CPU_EPOCHS} of CK+ pre-training (§4.1)`,
+    pretrainLr: 'not in the paper: merkit PRETRAIN_LR = 0.01, chosen on held-out CK+ subjects only (no micro-expression data)',
+    pretrainBatch: 'not in the paper: merkit PRETRAIN_BATCH = 32, chosen on held-out CK+ subjects only (no micro-expression data)',
+    finetuneOn: `${TL} §4.2 fine-tunes on every TIM frame ('tim'); merkit's default 'apex' (the apex frame of each clip, T× cheaper)`,
+    finetuneEpochs: `${CPU_EPOCHS} of fine-tuning (§4.2)`,
+    finetuneLr: `${TL} §4.2: lr 0.001`,
+    finetuneBatch: `${TL} §4.2: batch 224 frames; on apex frames merkit uses APEX_FINETUNE_BATCH = 224 / 32 = 7 clips per update unless given`,
+    seqEpochs: `${CPU_EPOCHS} of the CNN → LSTM stage (§4.2)`,
+    seqLr: `${TL} §4.2: lr 0.01 for the CNN → LSTM stage`,
+    seqBatch: `${TL} §4.2: 16 videos per batch`,
+    momentum: `${TL} §4.2: SGD momentum 0.9`,
+    dropout: `${TL} §3.4: dropout 0.5 after the first and second fully-connected layers`,
+    alignFaces: 'not in the paper: merkit aligns CK+ and micro-expression faces alike by their own landmarks (the databases crop faces differently)',
+    alignMargin: 'merkit: TLCNN_ALIGN_MARGIN = −0.05 face widths, framing CK+ as tightly as the dev set\'s apex crops',
+  },
+  {
+    macroDir: {
+      default: null,
+      type: 'string|null',
+      source: `${TL} §4.1 pre-trains on 3383 macro-expression images of four databases; merkit: CK+ (ckplus48), ../shared/data/ckplus48 when present, else no pre-training`,
+    },
+  },
+);
 
 /** the paper drops the lr ×0.1 once per stage */
 const LR_DROP = 0.1;
@@ -338,6 +372,7 @@ export function tlcnnRecipe(overrides: Record<string, unknown> = {}): Recipe {
     defaultProtocol: 'loso',
     auditable: true,
     params: { ...p },
+    paramSpecs: TLCNN_PARAMS,
     extractParams: { size: p.size, timFrames: p.timFrames, apexOnly: p.apexOnly },
     extract: (clip) => tlcnnInput(clip, p),
     learner: () => tlcnnLearner(p),

@@ -6,6 +6,7 @@
 import type { ClipRef, ClipSource } from '../core/clip.ts';
 import type { Learner } from '../learn/types.ts';
 import type { PaperRef } from '../eval/types.ts';
+import type { ParamSpecs } from './paramSpec.ts';
 
 export interface Recipe {
   /** CLI name, e.g. 'flow-svm' */
@@ -23,6 +24,12 @@ export interface Recipe {
   readonly auditable?: boolean;
   /** every parameter of the recipe (shown in the report) */
   readonly params: Readonly<Record<string, unknown>>;
+  /**
+   * The declaration of every key of `params` (src/recipes/paramSpec.ts):
+   * type, default, paper source. `--param` validates against it; a recipe
+   * without one (a plug-in) has its parameters typed by their values.
+   */
+  readonly paramSpecs?: ParamSpecs;
   /**
    * The parameters that change `extract`'s output: the feature cache key.
    * Default: all of `params`. Recipes whose learner has its own settings
