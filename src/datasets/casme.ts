@@ -6,23 +6,13 @@
  * Emotion). Recorded at 60 fps.
  */
 import type { Dataset } from '../core/clip.ts';
-import { CASME_COLUMNS, casmeSubject, openCodedFrames, type CodedFramesConfig, type CodedFramesOptions } from './codedFrames.ts';
+import { casmeFamilyConfig, openCodedFrames, type CodedFramesConfig, type CodedFramesOptions } from './codedFrames.ts';
 
 /** CASME I camera rate (both sections) */
 export const CASME_FPS = 60;
 
-export const CASME_CONFIG: CodedFramesConfig = {
-  kind: 'casme',
-  dataset: 'casme',
-  database: 'casme',
-  fps: CASME_FPS,
-  subjectDir: /^sub\d+$/i,
-  subjectName: casmeSubject,
-  sheetPattern: /coding.*\.xlsx$/i,
-  sheets: 'all',
-  columns: CASME_COLUMNS,
-  layout: 'a CASME root: subNN/EPxx_y/<numbered frames> and *coding*.xlsx',
-};
+/** both sections' sheets are read ('all') */
+export const CASME_CONFIG: CodedFramesConfig = casmeFamilyConfig('casme', CASME_FPS, 'all', 'a CASME root: subNN/EPxx_y/<numbered frames> and *coding*.xlsx');
 
 export function openCasme(path: string, opts: CodedFramesOptions = {}): Promise<Dataset> {
   return openCodedFrames(path, CASME_CONFIG, opts);

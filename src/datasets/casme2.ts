@@ -8,23 +8,13 @@
  * Recorded at 200 fps.
  */
 import type { Dataset } from '../core/clip.ts';
-import { CASME_COLUMNS, casmeSubject, openCodedFrames, type CodedFramesConfig, type CodedFramesOptions } from './codedFrames.ts';
+import { casmeFamilyConfig, openCodedFrames, type CodedFramesConfig, type CodedFramesOptions } from './codedFrames.ts';
 
 /** CASME II camera rate (Point Grey GRAS-03K2C) */
 export const CASME2_FPS = 200;
 
-export const CASME2_CONFIG: CodedFramesConfig = {
-  kind: 'casme2',
-  dataset: 'casme2',
-  database: 'casme2',
-  fps: CASME2_FPS,
-  subjectDir: /^sub\d+$/i,
-  subjectName: casmeSubject,
-  sheetPattern: /coding.*\.xlsx$/i,
-  sheets: 'newest',
-  columns: CASME_COLUMNS,
-  layout: 'a CASME II root: subNN/EPxx_xx/imgN.jpg and CASME2-coding-*.xlsx',
-};
+/** only the newest coding sheet counts ('newest') */
+export const CASME2_CONFIG: CodedFramesConfig = casmeFamilyConfig('casme2', CASME2_FPS, 'newest', 'a CASME II root: subNN/EPxx_xx/imgN.jpg and CASME2-coding-*.xlsx');
 
 export type Casme2Options = CodedFramesOptions;
 

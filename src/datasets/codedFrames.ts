@@ -173,6 +173,26 @@ export function casmeSubject(cell: string): string {
   return /^\d+$/.test(t) ? `sub${String(Number(t)).padStart(2, '0')}` : t;
 }
 
+/**
+ * A CASME-family release (CASME I, CASME II): subNN folders, `*coding*.xlsx`
+ * sheets in the root with CASME_COLUMNS. The releases differ in their name,
+ * camera rate, which sheets count and the layout the error message names.
+ */
+export function casmeFamilyConfig(name: string, fps: number, sheets: CodedFramesConfig['sheets'], layout: string): CodedFramesConfig {
+  return {
+    kind: name,
+    dataset: name,
+    database: name,
+    fps,
+    subjectDir: /^sub\d+$/i,
+    subjectName: casmeSubject,
+    sheetPattern: /coding.*\.xlsx$/i,
+    sheets,
+    columns: CASME_COLUMNS,
+    layout,
+  };
+}
+
 /** the CASME / CASME II coding-sheet columns, with spellings seen in the releases */
 export const CASME_COLUMNS: CodedColumns = {
   subject: ['Subject'],

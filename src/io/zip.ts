@@ -183,6 +183,23 @@ export function readZip(buf: Uint8Array, file?: string): ZipEntry[] {
 const DOS_DATE_1980 = (0 << 9) | (1 << 5) | 1;
 const DOS_TIME_0 = 0;
 
+/**
+ * The fields a local header (from byte 4) and its central-directory entry
+ * (from byte 6) repeat in the same order: version needed, flags, method,
+ * time, date, CRC-32, compressed and uncompressed size, name length.
+ */
+function setEntryFields(v: DataView, at: number, method: number, crc: number, compressed: number, size: number, nameLength: number): void {
+  v.setUint16(at, VERSION_20, true);
+  v.setUint16(at + 2, FLAG_UTF8, true);
+  v.setUint16(at + 4, method, true);
+  v.setUint16(at + 6, DOS_TIME_0, true);
+  v.setUint16(at + 8, DOS_DATE_1980, true);
+  v.setUint32(at + 10, crc, true);
+  v.setUint32(at + 14, compressed, true);
+  v.setUint32(at + 18, size, true);
+  v.setUint16(at + 22, nameLength, true);
+}
+
 /** Build a zip archive; `compress` deflates entries (like numpy's savez_compressed). */
 export function writeZip(entries: readonly ZipEntry[], opts: { compress?: boolean } = {}): Uint8Array {
   const enc = new TextEncoder();
@@ -198,29 +215,13 @@ export function writeZip(entries: readonly ZipEntry[], opts: { compress?: boolea
     const lh = new Uint8Array(30 + name.length);
     const l = new DataView(lh.buffer);
     l.setUint32(0, SIG_LOCAL, true);
-    l.setUint16(4, VERSION_20, true);
-    l.setUint16(6, FLAG_UTF8, true);
-    l.setUint16(8, method, true);
-    l.setUint16(10, DOS_TIME_0, true);
-    l.setUint16(12, DOS_DATE_1980, true);
-    l.setUint32(14, crc, true);
-    l.setUint32(18, body.length, true);
-    l.setUint32(22, e.data.length, true);
-    l.setUint16(26, name.length, true);
+    setEntryFields(l, 4, method, crc, body.length, e.data.length, name.length);
     lh.set(name, 30);
     const ch = new Uint8Array(46 + name.length);
     const c = new DataView(ch.buffer);
     c.setUint32(0, SIG_CENTRAL, true);
-    c.setUint16(4, VERSION_20, true);
-    c.setUint16(6, VERSION_20, true);
-    c.setUint16(8, FLAG_UTF8, true);
-    c.setUint16(10, method, true);
-    c.setUint16(12, DOS_TIME_0, true);
-    c.setUint16(14, DOS_DATE_1980, true);
-    c.setUint32(16, crc, true);
-    c.setUint32(20, body.length, true);
-    c.setUint32(24, e.data.length, true);
-    c.setUint16(28, name.length, true);
+    c.setUint16(4, VERSION_20, true); // version made by
+    setEntryFields(c, 6, method, crc, body.length, e.data.length, name.length);
     c.setUint32(42, offset, true);
     ch.set(name, 46);
     parts.push(lh, body);

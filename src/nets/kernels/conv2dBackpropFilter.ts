@@ -17,7 +17,7 @@
  * input pixels; those extra entries are ignored.)
  */
 import * as tf from '../tf.ts';
-import { freeInfo, heapF32, registerOnce, runWasmKernel, type WasmBackend } from './wasmCall.ts';
+import { freeInfo, heapF32, registerOnce, runWasmKernel, type WasmBackend, type WasmKernelArgs } from './wasmCall.ts';
 import { SIMD_CHANNELS, simdKernels, type SimdKernels } from './simd.ts';
 import { copyPadded } from './conv2d.ts';
 
@@ -166,11 +166,7 @@ interface Conv2DBackpropFilterAttrs {
   filterShape: [number, number, number, number];
 }
 
-export function conv2DBackpropFilterWasm(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
+export function conv2DBackpropFilterWasm(args: WasmKernelArgs): tf.TensorInfo {
   const backend = args.backend as WasmBackend;
   const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs as unknown as Conv2DBackpropFilterAttrs;

@@ -5,17 +5,13 @@
  * df[a, b, c, m] = Σ_{n, i, j} x[n, i·sh + a·dh − pt, j·sw + b·dw − pl, c] · dy[n, i, j, c·M + m]
  */
 import * as tf from '../tf.ts';
-import { depthwiseGeometry, heapF32, registerOnce, type DepthwiseAttrs, type WasmBackend } from './wasmCall.ts';
+import { depthwiseGeometry, heapF32, registerOnce, type DepthwiseAttrs, type WasmBackend, type WasmKernelArgs } from './wasmCall.ts';
 
 interface DepthwiseBackpropFilterAttrs extends DepthwiseAttrs {
   filterShape: [number, number, number, number];
 }
 
-export function depthwiseConv2dNativeBackpropFilterWasm(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
+export function depthwiseConv2dNativeBackpropFilterWasm(args: WasmKernelArgs): tf.TensorInfo {
   const backend = args.backend as WasmBackend;
   const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const attrs = args.attrs as unknown as DepthwiseBackpropFilterAttrs;

@@ -6,17 +6,13 @@
  * backward dx[n, y, x, c] = Σ over every (i, j, a, b, m) that reads (y, x) of dy[n, i, j, c·M + m] · f[a, b, c, m]
  */
 import * as tf from '../tf.ts';
-import { depthwiseGeometry, heapF32, registerOnce, type DepthwiseAttrs, type WasmBackend } from './wasmCall.ts';
+import { depthwiseGeometry, heapF32, registerOnce, type DepthwiseAttrs, type WasmBackend, type WasmKernelArgs } from './wasmCall.ts';
 
 interface DepthwiseBackpropInputAttrs extends DepthwiseAttrs {
   inputShape: [number, number, number, number];
 }
 
-export function depthwiseConv2dNativeBackpropInputWasm(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
+export function depthwiseConv2dNativeBackpropInputWasm(args: WasmKernelArgs): tf.TensorInfo {
   const backend = args.backend as WasmBackend;
   const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
   const attrs = args.attrs as unknown as DepthwiseBackpropInputAttrs;

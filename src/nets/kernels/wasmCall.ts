@@ -37,6 +37,13 @@ export function freeInfo(backend: WasmBackend, t: tf.TensorInfo): void {
 }
 
 /** A kernel function as the wasm backend calls it. */
+/** what tfjs passes a kernel function (attrs optional, as tf.KernelFunc has it) */
+export interface WasmKernelArgs {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}
+
 export type WasmKernelFn = (args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.NamedAttrMap }) => tf.TensorInfo;
 
 /**
