@@ -87,63 +87,47 @@ export interface StstnetOptions {
 // ---------------------------------------------------------------------------
 // Custom layers
 
-interface PaddedMaxPoolConfig {
-  poolSize: number;
-  strides: number;
-  pad: number;
-  name?: string;
+/**
+ * A layer whose whole serialised state is its config object: getConfig()
+ * returns it (name aside, which the base layer records), so a saved model
+ * rebuilds the layer from exactly what it was built with.
+ */
+abstract class ConfigLayer<C extends { name?: string }> extends tf.layers.Layer {
+  protected readonly cfg: Omit<C, 'name'>;
+
+  constructor(config: C) {
+    super({ name: config.name });
+    const { name: _name, ...rest } = config;
+    this.cfg = rest;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), ...(this.cfg as tf.serialization.ConfigDict) };
+  }
 }
 
 /** Max-pool with symmetric numeric padding that never wins (PyTorch nn.MaxPool2d semantics, floor mode). */
-export class PaddedMaxPool2D extends tf.layers.Layer {
+export class PaddedMaxPool2D extends ConfigLayer<{ poolSize: number; strides: number; pad: number; name?: string }> {
   static className = 'MerkitPaddedMaxPool2D';
-  readonly poolSize: number;
-  readonly strides: number;
-  readonly pad: number;
-
-  constructor(config: PaddedMaxPoolConfig) {
-    super({ name: config.name });
-    this.poolSize = config.poolSize;
-    this.strides = config.strides;
-    this.pad = config.pad;
-  }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const { poolSize, strides, pad } = this.cfg;
     const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
-    const side = (n: number | null) => (n === null ? null : Math.floor((n + 2 * this.pad - this.poolSize) / this.strides) + 1);
+    const side = (n: number | null) => (n === null ? null : Math.floor((n + 2 * pad - poolSize) / strides) + 1);
     return [s[0], side(s[1]), side(s[2]), s[3]];
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
-    return tf.maxPool(x, this.poolSize, this.strides, this.pad);
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), poolSize: this.poolSize, strides: this.strides, pad: this.pad };
+    return tf.maxPool(x, this.cfg.poolSize, this.cfg.strides, this.cfg.pad);
   }
 }
 tf.serialization.registerClass(PaddedMaxPool2D);
 
-interface SeededDropoutConfig {
-  rate: number;
-  seed: number;
-  name?: string;
-}
-
 /** Element-wise dropout (nn.Dropout), active only in training; masks seeded from an Rng. */
-export class SeededDropout extends tf.layers.Layer {
+export class SeededDropout extends ConfigLayer<{ rate: number; seed: number; name?: string }> {
   static className = 'MerkitSeededDropout';
-  readonly rate: number;
-  readonly seed: number;
-  private rng: Rng;
-
-  constructor(config: SeededDropoutConfig) {
-    super({ name: config.name });
-    this.rate = config.rate;
-    this.seed = config.seed;
-    this.rng = new Rng(config.seed);
-  }
+  private rng = new Rng(this.cfg.seed);
 
   /** restart the mask sequence (e.g. at the start of a reproducible run) */
   reseed(seed: number): void {
@@ -152,12 +136,8 @@ export class SeededDropout extends tf.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
-    if (kwargs['training'] !== true || this.rate <= 0) return x;
-    return tf.dropout(x, this.rate, undefined, this.rng.nextUint32());
-  }
-
-  override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), rate: this.rate, seed: this.seed };
+    if (kwargs['training'] !== true || this.cfg.rate <= 0) return x;
+    return tf.dropout(x, this.cfg.rate, undefined, this.rng.nextUint32());
   }
 }
 tf.serialization.registerClass(SeededDropout);
