@@ -137,14 +137,24 @@ async function fitPredict(params: Record<string, unknown>) {
 }
 
 test('emr fits and predicts with the adversarial CK+ branch (and macro pre-training), deterministically', async () => {
-  const a = await fitPredict({ macroDir: ckDir, pretrainMacroEpochs: 1 });
-  const b = await fitPredict({ macroDir: ckDir, pretrainMacroEpochs: 1 });
+  const a = await fitPredict({ macroDir: ckDir, pretrainMacroEpochs: 1, adversarial: true });
+  const b = await fitPredict({ macroDir: ckDir, pretrainMacroEpochs: 1, adversarial: true });
   assert.equal(a.info.adversarial, true);
   assert.match(String(a.info.macro), /CK\+ 3 within-sequence flows \(megc3; 0 skipped\), in the training rows with the adversarial branch/);
   assert.match(String(a.info.pretrain), /encoder pre-trained on CK\+ 3 flows \(megc3\), 1 epochs/);
   assert.equal(a.preds.length, 3);
   for (const p of a.preds) assert.ok(Math.abs(p.scores.reduce((s, v) => s + v, 0) - 1) < 1e-5);
   assert.deepEqual(a.preds, b.preds);
+});
+
+test('emr by default: CK+ pre-training but no adversarial branch (worse on held-out training subjects), and the report says so', async () => {
+  assert.equal(emrRecipe().params.adversarial, false);
+  assert.match(String(emrRecipe().paper?.settings), /adversarial macro branch off \(worse on held-out training subjects/);
+  assert.match(String(emrRecipe({ adversarial: true }).paper?.settings), /L_adv through gradient reversal/);
+  const a = await fitPredict({ macroDir: ckDir, pretrainMacroEpochs: 1 });
+  assert.equal(a.info.adversarial, false);
+  assert.match(String(a.info.macro), /not in the training rows \(adversarial = false\)/);
+  assert.match(String(a.info.pretrain), /encoder pre-trained on CK\+ 3 flows/);
 });
 
 test('emr without a CK+ folder trains without the adversarial branch and says so', async () => {
