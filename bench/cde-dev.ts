@@ -34,7 +34,6 @@
  */
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { evaluate } from '../src/run/evaluate.ts';
 import { getRecipe } from '../src/recipes/index.ts';
@@ -43,15 +42,12 @@ import { silentProgress, type ProgressSink } from '../src/core/progress.ts';
 import type { Results } from '../src/eval/results.ts';
 import { PUBLISHED } from './lib/published.ts';
 import { meanSd, runIdFor } from './lib/runs.ts';
+import { argValue, devSetOrSkip } from './lib/args.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
-const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
-const data = join(ROOT, '..', 'shared', 'data', 'megc2019-cde-dev');
-if (!existsSync(data)) {
-  console.log(`skipped: ${data} is absent (licensed data is read from ../shared/data)`);
-  process.exit(0);
-}
+const arg = argValue;
+const data = devSetOrSkip();
 const names = (arg('--recipes') ?? Object.keys(PUBLISHED).join(',')).split(',').filter(Boolean);
 /** `--epochs N` (every recipe) or `--epochs fr=20,emr=12` (per recipe) */
 function epochsFor(name: string): number | undefined {

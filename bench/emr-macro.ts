@@ -15,9 +15,6 @@
  * shortens EMR for the CPU (said in the output: the choice is then made at
  * those settings).
  */
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { existsSync } from 'node:fs';
 import { openDataset } from '../src/datasets/index.ts';
 import { applyLabels, getLabelScheme } from '../src/datasets/labelSchemes.ts';
 import { clipKey, subjectKey } from '../src/core/clip.ts';
@@ -26,14 +23,10 @@ import { computeMetrics } from '../src/eval/metrics.ts';
 import { getRecipe } from '../src/recipes/index.ts';
 import { splitSubjects } from '../src/nets/train.ts';
 import { foldRng, sharedRunRng } from '../src/run/tasks.ts';
+import { argValue, devSetOrSkip } from './lib/args.ts';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const data = join(HERE, '..', '..', 'shared', 'data', 'megc2019-cde-dev');
-if (!existsSync(data)) {
-  console.log(`skipped: ${data} is absent (licensed data is read from ../shared/data)`);
-  process.exit(0);
-}
-const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+const data = devSetOrSkip();
+const arg = argValue;
 /** share of a fold's training subjects held out to compare the two settings */
 const VALIDATION_FRACTION = 0.2;
 const seed = Number(arg('--seed') ?? 1);

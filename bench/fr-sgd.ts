@@ -20,9 +20,6 @@
  *
  *   node --import tsx bench/fr-sgd.ts [--epochs 1000] [--every 25] [--seed 1] [--net-seed S] [--fold casme2/sub01]
  */
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { openDataset } from '../src/datasets/index.ts';
 import { applyLabels, getLabelScheme } from '../src/datasets/labelSchemes.ts';
@@ -35,14 +32,10 @@ import { fr } from '../src/nets/fr.ts';
 import { dualInception } from '../src/nets/dualInception.ts';
 import { splitSubjects, trainNetwork } from '../src/nets/train.ts';
 import { Rng } from '../src/core/rng.ts';
+import { argValue, devSetOrSkip } from './lib/args.ts';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const data = join(HERE, '..', '..', 'shared', 'data', 'megc2019-cde-dev');
-if (!existsSync(data)) {
-  console.log(`skipped: ${data} is absent (licensed data is read from ../shared/data)`);
-  process.exit(0);
-}
-const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+const data = devSetOrSkip();
+const arg = argValue;
 const epochs = Number(arg('--epochs') ?? 0);
 const every = Number(arg('--every') ?? 25);
 const seed = Number(arg('--seed') ?? 1);
