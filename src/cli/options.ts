@@ -28,6 +28,18 @@ export function numberOption(name: string, integer = false): (v: string) => numb
   };
 }
 
+/** two numbers `min,max` with 0 < min ≤ max (e.g. a range in pixels) */
+export function numberPairOption(name: string): (v: string) => [number, number] {
+  return (v: string) => {
+    const parts = v.split(',').map((s) => s.trim());
+    const [a, b] = parts.map(Number);
+    if (parts.length !== 2 || parts.some((s) => s === '') || !Number.isFinite(a) || !Number.isFinite(b) || !(a > 0 && b >= a)) {
+      throw new InvalidArgumentError(`${name} must be two numbers min,max with 0 < min ≤ max`);
+    }
+    return [a, b];
+  };
+}
+
 /** A usage error found inside an action (e.g. two options that cannot go together): exit code 1, like commander's own. */
 export function usageError(message: string): InvalidArgumentError {
   return new InvalidArgumentError(message);

@@ -160,3 +160,17 @@ test('inspect counts classes and subjects and lists problems', () => {
   assert.match(r.out, /sub6/);
   assert.match(r.out, /EPbad/);
 });
+
+test('synth --amplitude min,max: every clip\'s apex magnitude is drawn in that range; a bad range is a usage error', () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'merkit-synth-')), 'ds');
+  const r = merkit(['synth', '--out', out, '--subjects', '1', '--clips-per-class', '1', '--amplitude', '3,6', '--seed', '4']);
+  assert.equal(r.code, 0, r.err);
+  const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { clips: { amplitudePx: number }[] };
+  assert.equal(m.clips.length, 5);
+  for (const c of m.clips) assert.ok(c.amplitudePx >= 3 && c.amplitudePx <= 6, `amplitude ${c.amplitudePx}`);
+  for (const bad of ['6,3', '0,1', '2', 'a,b']) {
+    const e = merkit(['synth', '--out', out, '--amplitude', bad]);
+    assert.equal(e.code, 1, `--amplitude ${bad}`);
+    assert.match(e.err, /--amplitude must be two numbers min,max/);
+  }
+});
