@@ -42,11 +42,10 @@ import { silentProgress, type ProgressSink } from '../src/core/progress.ts';
 import type { Results } from '../src/eval/results.ts';
 import { PUBLISHED } from './lib/published.ts';
 import { meanSd, runIdFor } from './lib/runs.ts';
-import { argValue, devSetOrSkip } from './lib/args.ts';
+import { argValue as arg, devSetOrSkip } from './lib/args.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
-const arg = argValue;
 const data = devSetOrSkip();
 const names = (arg('--recipes') ?? Object.keys(PUBLISHED).join(',')).split(',').filter(Boolean);
 /** `--epochs N` (every recipe) or `--epochs fr=20,emr=12` (per recipe) */

@@ -23,10 +23,9 @@ import { computeMetrics } from '../src/eval/metrics.ts';
 import { getRecipe } from '../src/recipes/index.ts';
 import { splitSubjects } from '../src/nets/train.ts';
 import { foldRng, sharedRunRng } from '../src/run/tasks.ts';
-import { argValue, devSetOrSkip } from './lib/args.ts';
+import { argValue as arg, devSetOrSkip } from './lib/args.ts';
 
 const data = devSetOrSkip();
-const arg = argValue;
 /** share of a fold's training subjects held out to compare the two settings */
 const VALIDATION_FRACTION = 0.2;
 const seed = Number(arg('--seed') ?? 1);

@@ -4,7 +4,7 @@
  * LOSO with a linear SVM (C = 1, raw and standardised; everything fitted on
  * the training subjects only), per clip:
  *   - apex − onset LTOGP at the annotated apex (a best case: it uses the apex),
- *   - the rank-pooled LTOGP (the recipe's clip feature, Eq. 3, no ℓ2,1),
+ *   - the rank-pooled LTOGP (the recipe's clip feature at its settings, Eq. 3, no ℓ2,1),
  *   - apex − onset of the raw pixels (does the set carry the motion at all?).
  * Make the set with `merkit synth` (e.g. `--amplitude 3,6 --seed 2 --subjects
  * 12 --clips-per-class 2`); `grid` is the LTOGP block grid side (default 8,
@@ -15,6 +15,7 @@ import { applyLabels, getLabelScheme } from '../src/datasets/labelSchemes.ts';
 import { loadClipVolume } from '../src/io/clip.ts';
 import { ltogpVolume } from '../src/features/ltogp.ts';
 import { rankPool } from '../src/features/rankPool.ts';
+import { LTOGP_RANKPOOL_DEFAULTS as PAPER } from '../src/recipes/ltogpRankpool.ts';
 import { losoFolds } from '../src/eval/protocols.ts';
 import { computeMetrics } from '../src/eval/metrics.ts';
 import { svm } from '../src/learn/svm.ts';
@@ -28,8 +29,8 @@ if (!dir) {
   process.exit(2);
 }
 const G = Number(gridArg ?? 8);
-/** the paper's frame side (ltogp-rank-pooling-l21 §4: 128×128) */
-const FRAME = 128;
+/** the recipe's frame side (the paper's 128×128) */
+const FRAME = PAPER.frameSize;
 const ds = applyLabels(await openDataset(`synthetic:${dir}`), getLabelScheme('casme2-5'));
 const feats: Record<string, Float32Array[]> = { 'LTOGP apex − onset': [], 'LTOGP rank-pooled (Eq. 3)': [], 'pixels apex − onset': [] };
 for (const c of ds.clips) {
@@ -40,7 +41,7 @@ for (const c of ds.clips) {
   const px = vol.data.subarray(a * FRAME * FRAME, (a + 1) * FRAME * FRAME);
   const p0 = vol.data.subarray(0, FRAME * FRAME);
   feats['LTOGP apex − onset'].push(f[a].map((v, i) => v - f[0][i]));
-  feats['LTOGP rank-pooled (Eq. 3)'].push(rankPool(f, { C: 1, method: 'pairwise', smooth: false }));
+  feats['LTOGP rank-pooled (Eq. 3)'].push(rankPool(f, { C: PAPER.rankC, method: PAPER.rankMethod, smooth: PAPER.rankSmooth }));
   feats['pixels apex − onset'].push(Float32Array.from(px, (v, i) => v - p0[i]));
 }
 const folds = losoFolds(ds.clips);
