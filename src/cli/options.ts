@@ -40,6 +40,15 @@ export function numberPairOption(name: string): (v: string) => [number, number] 
   };
 }
 
+/** a number in 0..1 (a fraction, e.g. a darkening) */
+export function unitFractionOption(name: string): (v: string) => number {
+  return (v: string) => {
+    const n = Number(v);
+    if (v.trim() === '' || !(n >= 0 && n <= 1)) throw new InvalidArgumentError(`${name} must be a number in 0..1`);
+    return n;
+  };
+}
+
 /** A usage error found inside an action (e.g. two options that cannot go together): exit code 1, like commander's own. */
 export function usageError(message: string): InvalidArgumentError {
   return new InvalidArgumentError(message);

@@ -174,3 +174,16 @@ test('synth --amplitude min,max: every clip\'s apex magnitude is drawn in that r
     assert.match(e.err, /--amplitude must be two numbers min,max/);
   }
 });
+
+test('synth --wrinkles depth: recorded in the manifest (default 0); a depth outside 0..1 is a usage error', () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'merkit-synth-')), 'ds');
+  const r = merkit(['synth', '--out', out, '--subjects', '1', '--clips-per-class', '1', '--wrinkles', '0.2', '--seed', '4']);
+  assert.equal(r.code, 0, r.err);
+  const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { options: { wrinkles: number } };
+  assert.equal(m.options.wrinkles, 0.2);
+  for (const bad of ['1.5', '-0.1', 'deep', '']) {
+    const e = merkit(['synth', '--out', out, '--wrinkles', bad]);
+    assert.equal(e.code, 1, `--wrinkles ${bad}`);
+    assert.match(e.err, /--wrinkles must be a number in 0\.\.1/);
+  }
+});

@@ -94,6 +94,12 @@ export interface SyntheticOptions {
   /** per-frame brightness gain sd; default 0.004 */
   flicker?: number;
   /**
+   * depth of the skin folds (wrinkle lines) where an action unit compresses
+   * the skin, as a fraction of the intensity (render.ts); default 0 = off,
+   * the AUs are then pure warps
+   */
+  wrinkles?: number;
+  /**
    * faces are warped (bicubic) at size × supersample then box-averaged down;
    * default 1: the crop is Lanczos-resampled to size first, so bicubic warping is
    * already sub-pixel accurate, and 2 costs ~2.7× the time (measured 2.5 vs 6.5 ms/frame)
@@ -185,6 +191,7 @@ export function resolveSyntheticOptions(opts: SyntheticOptions): ResolvedSynthet
     noiseSd: opts.noiseSd ?? RENDER_DEFAULTS.noiseSd,
     headMotionPx: opts.headMotionPx ?? RENDER_DEFAULTS.headMotionPx,
     flicker: opts.flicker ?? RENDER_DEFAULTS.flicker,
+    wrinkles: opts.wrinkles ?? RENDER_DEFAULTS.wrinkles,
     supersample: opts.supersample ?? 1,
     jitter: { ...DEFAULT_JITTER, ...opts.jitter },
   };
@@ -199,6 +206,7 @@ export function resolveSyntheticOptions(opts: SyntheticOptions): ResolvedSynthet
   }
   if (!(r.amplitude[0] > 0 && r.amplitude[1] >= r.amplitude[0])) bad(`amplitude ${r.amplitude.join('..')}`, '0 < min ≤ max (pixels)');
   if (!(r.noiseSd >= 0 && r.flicker >= 0 && r.headMotionPx >= 0)) bad('noiseSd/flicker/headMotionPx', 'values ≥ 0');
+  if (!(r.wrinkles >= 0 && r.wrinkles <= 1)) bad(`wrinkles ${r.wrinkles}`, 'a darkening in 0..1 (0 = off)');
   if (!(Number.isInteger(r.supersample) && r.supersample >= 1 && r.supersample <= 4)) bad(`supersample ${r.supersample}`, 'an integer in 1..4');
   for (const c of r.classes) if (!CLASS_VARIANTS[c]) bad(`class '${c}'`, `one of ${SYNTHETIC_CLASSES.join(', ')}`);
   if (new Set(r.classes).size !== r.classes.length) bad('classes (duplicates)', 'distinct class names');
@@ -295,11 +303,15 @@ export interface RenderedSyntheticClip {
 }
 
 /** Render a planned clip's frames and ground-truth flow (deterministic). */
-export function renderPlannedClip(p: PlannedClip, o: Pick<ResolvedSyntheticOptions, 'noiseSd' | 'flicker' | 'headMotionPx'>): RenderedSyntheticClip {
+export function renderPlannedClip(
+  p: PlannedClip,
+  o: Pick<ResolvedSyntheticOptions, 'noiseSd' | 'flicker' | 'headMotionPx'> & { wrinkles?: number },
+): RenderedSyntheticClip {
   const r = renderClipFrames(p.face, p.events, p.meta.frames, new Rng(p.renderSeed), {
     noiseSd: o.noiseSd,
     flicker: o.flicker,
     headMotionPx: o.headMotionPx,
+    wrinkles: o.wrinkles ?? 0,
   });
   const ev = p.events[0];
   const gt = groundTruthFlow(p.events, r.headX, r.headY, ev.onset, ev.apex, p.face.size);

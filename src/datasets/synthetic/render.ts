@@ -12,6 +12,22 @@
  * brightness flicker gain and n_t Gaussian sensor noise. Everything random is
  * drawn from the caller's Rng, so a seed fixes every byte.
  *
+ * Optionally (`wrinkles` > 0, off by default) the skin also *folds* where an
+ * action unit compresses it, as FACS describes the AUs' appearance changes
+ * (AU4's vertical lines between the brows, AU1+2's forehead lines, AU6's
+ * crow's feet, AU9's nose wrinkles). The warped face is multiplied by
+ * 1 − W_t(x), a pattern of dark lines
+ *
+ *   W_t(x) = wrinkles · Σ_e p_e(t) · min(1, s_e(x) / WRINKLE_FULL_STRAIN) · ½(1 + cos(2π n_e(x)·(x − d_t(x)) / λ))
+ *
+ * where s_e = max(0, −div D_e) is the compressive strain of the event's apex
+ * field, n_e = D_e/|D_e| the direction the skin moves (the lines run across
+ * it) and λ = WRINKLE_PERIOD_PX; the phase is taken in skin coordinates
+ * x − d_t(x), so the lines travel with the skin. A warp alone moves texture
+ * without changing it, so purely appearance-based frame descriptors (LTOGP
+ * histograms) barely see it; wrinkles are the appearance change they were
+ * designed for. Wrinkles change brightness, never the ground-truth flow.
+ *
  * The same renderer serves the long-video mode (a neutral face for N frames
  * with events inserted at known times): pass several events.
  */
@@ -68,9 +84,93 @@ export interface RenderOptions {
   flicker?: number;
   /** largest head drift over the clip, pixels; default 0.3 */
   headMotionPx?: number;
+  /** darkening of the wrinkle lines at full fold (fraction of the intensity, 0..1); default 0 = no wrinkles */
+  wrinkles?: number;
 }
 
-export const RENDER_DEFAULTS: Required<RenderOptions> = { noiseSd: 0.006, flicker: 0.004, headMotionPx: 0.3 };
+export const RENDER_DEFAULTS: Required<RenderOptions> = { noiseSd: 0.006, flicker: 0.004, headMotionPx: 0.3, wrinkles: 0 };
+
+/**
+ * Period of the wrinkle lines, output pixels. Facial fine lines lie roughly
+ * 2–4 mm apart; a face about 140 mm wide filling a 128 px crop is ≈ 0.9 px/mm,
+ * so ≈ 3 px.
+ */
+export const WRINKLE_PERIOD_PX = 3;
+/**
+ * Compressive strain at which the skin is fully folded (W reaches `wrinkles`).
+ * The synthetic AU fields at the default apex amplitudes (0.3–1.5 px) reach
+ * peak strains of 0.03–0.35, median 0.10 (seed 2, 120 clips; measured with
+ * tmp code over eventField), so the median micro-expression folds fully at
+ * its most compressed point and faint ones show faint lines.
+ */
+export const WRINKLE_FULL_STRAIN = 0.1;
+
+/** Where and how an event's field folds the skin: fold weight min(1, strain/full) and the motion direction, per pixel. */
+export interface WrinkleMap {
+  width: number;
+  height: number;
+  /** min(1, max(0, −div D) / WRINKLE_FULL_STRAIN), 0 where the skin is not compressed */
+  weight: Float32Array;
+  /** unit direction of D (0, 0 where D vanishes) */
+  nx: Float32Array;
+  ny: Float32Array;
+}
+
+/**
+ * The fold map of one apex displacement field (any grid; `scale` = grid
+ * pixels per output pixel, so strain stays dimensionless and the caller's
+ * period is scaled by the same factor).
+ */
+export function wrinkleMap(f: FlowField, fullStrain = WRINKLE_FULL_STRAIN): WrinkleMap {
+  const { width: W, height: H, u, v } = f;
+  const weight = new Float32Array(W * H);
+  const nx = new Float32Array(W * H);
+  const ny = new Float32Array(W * H);
+  for (let j = 0; j < H; j++) {
+    for (let i = 0; i < W; i++) {
+      const p = j * W + i;
+      const il = i > 0 ? p - 1 : p, ir = i < W - 1 ? p + 1 : p;
+      const ju = j > 0 ? p - W : p, jd = j < H - 1 ? p + W : p;
+      const dudx = (u[ir] - u[il]) / Math.max(1, (i < W - 1 ? 1 : 0) + (i > 0 ? 1 : 0));
+      const dvdy = (v[jd] - v[ju]) / Math.max(1, (j < H - 1 ? 1 : 0) + (j > 0 ? 1 : 0));
+      const strain = -(dudx + dvdy);
+      const m = Math.hypot(u[p], v[p]);
+      if (strain > 0 && m > 0) {
+        weight[p] = Math.min(1, strain / fullStrain);
+        nx[p] = u[p] / m;
+        ny[p] = v[p] / m;
+      }
+    }
+  }
+  return { width: W, height: H, weight, nx, ny };
+}
+
+/**
+ * Darken `img` (any channels, the size of the maps) in place by the wrinkle
+ * lines of frame t: img ·= 1 − depth · Σ_e p_e · weight_e · ½(1 + cos(2π n_e·(x − d)/period)).
+ * `d` is the frame's backward displacement on the same grid; `period` in grid pixels.
+ */
+export function applyWrinkles(img: Image, maps: readonly WrinkleMap[], profile: readonly number[], d: FlowField, depth: number, period: number): void {
+  const { width: W, height: H, channels: C } = img;
+  const n = W * H;
+  const k = (2 * Math.PI) / period;
+  for (let e = 0; e < maps.length; e++) {
+    const pe = profile[e];
+    if (!(pe > 0)) continue;
+    const m = maps[e];
+    if (m.width !== W || m.height !== H) throw new MerError('INTERNAL', `wrinkles: map ${m.width}×${m.height} vs image ${W}×${H}`);
+    for (let j = 0; j < H; j++) {
+      for (let i = 0; i < W; i++) {
+        const p = j * W + i;
+        const w = m.weight[p];
+        if (w === 0) continue;
+        const phase = k * (m.nx[p] * (i - d.u[p]) + m.ny[p] * (j - d.v[p]));
+        const g = 1 - depth * pe * w * 0.5 * (1 + Math.cos(phase));
+        for (let c = 0; c < C; c++) img.data[c * n + p] *= g;
+      }
+    }
+  }
+}
 
 export interface RenderedClip {
   /** planar RGB frames in [0, 1], size×size */
@@ -266,6 +366,9 @@ export function createClipRenderer(
   const table = new Float32Array(NOISE_TABLE);
   for (let i = 0; i < NOISE_TABLE; i++) table[i] = rng.normal(0, o.noiseSd);
   const fields = events.map((ev) => eventField(ev, size, ss));
+  if (!(o.wrinkles >= 0 && o.wrinkles <= 1)) throw new MerError('BAD_OPTION', `wrinkles ${o.wrinkles}`, { expected: 'a darkening in 0..1 (0 = off)' });
+  // strain is scale-free: a field on the ss× finer grid holds fine pixels per fine pixel
+  const folds = o.wrinkles > 0 ? fields.map((f) => wrinkleMap(f)) : [];
   let t = 0;
   const next = (): Image => {
     if (t >= nFrames) throw new MerError('INTERNAL', `renderer: all ${nFrames} frames already produced`);
@@ -276,7 +379,11 @@ export function createClipRenderer(
       d.u.fill(head.x[t] * ss);
       d.v.fill(head.y[t] * ss);
     }
-    const img = boxDownsample(warpBackward(face.image, d), ss);
+    const warped = warpBackward(face.image, d);
+    if (folds.length) {
+      applyWrinkles(warped, folds, events.map((ev) => intensityProfile(t, ev)), d, o.wrinkles, WRINKLE_PERIOD_PX * ss);
+    }
+    const img = boxDownsample(warped, ss);
     const px = img.data;
     const g = gain[t];
     const noisy = o.noiseSd > 0;
