@@ -131,8 +131,9 @@ export function wrinkleMap(f: FlowField, fullStrain = WRINKLE_FULL_STRAIN): Wrin
       const p = j * W + i;
       const il = i > 0 ? p - 1 : p, ir = i < W - 1 ? p + 1 : p;
       const ju = j > 0 ? p - W : p, jd = j < H - 1 ? p + W : p;
-      const dudx = (u[ir] - u[il]) / Math.max(1, (i < W - 1 ? 1 : 0) + (i > 0 ? 1 : 0));
-      const dvdy = (v[jd] - v[ju]) / Math.max(1, (j < H - 1 ? 1 : 0) + (j > 0 ? 1 : 0));
+      // central differences inside, one-sided at the border (spans of 2 or 1 pixels)
+      const dudx = (u[ir] - u[il]) / Math.max(1, ir - il);
+      const dvdy = (v[jd] - v[ju]) / Math.max(1, (jd - ju) / W);
       const strain = -(dudx + dvdy);
       const m = Math.hypot(u[p], v[p]);
       if (strain > 0 && m > 0) {
