@@ -99,9 +99,10 @@ export const WRINKLE_PERIOD_PX = 3;
 /**
  * Compressive strain at which the skin is fully folded (W reaches `wrinkles`).
  * The synthetic AU fields at the default apex amplitudes (0.3–1.5 px) reach
- * peak strains of 0.03–0.35, median 0.10 (seed 2, 120 clips; measured with
- * tmp code over eventField), so the median micro-expression folds fully at
- * its most compressed point and faint ones show faint lines.
+ * peak strains of 0.03–0.35, median 0.10 (the largest −div of eventField(…, 1)
+ * per clip, central differences, over the 120 clips of `merkit synth --seed 2
+ * --subjects 12 --clips-per-class 2`), so the median micro-expression folds
+ * fully at its most compressed point and faint ones show faint lines.
  */
 export const WRINKLE_FULL_STRAIN = 0.1;
 
@@ -117,9 +118,9 @@ export interface WrinkleMap {
 }
 
 /**
- * The fold map of one apex displacement field (any grid; `scale` = grid
- * pixels per output pixel, so strain stays dimensionless and the caller's
- * period is scaled by the same factor).
+ * The fold map of one apex displacement field, on the field's own grid.
+ * Strain is dimensionless, so a field on a finer grid (values in fine pixels)
+ * gives the same weights; only the caller's line period scales with the grid.
  */
 export function wrinkleMap(f: FlowField, fullStrain = WRINKLE_FULL_STRAIN): WrinkleMap {
   const { width: W, height: H, u, v } = f;
