@@ -10,10 +10,17 @@
  * run, and which is better; the recipe's default follows it.
  *
  *   node --import tsx bench/emr-macro.ts [--folds 8] [--set width=16,epochs=12] [--seed 1]
+ *       [--out bench/runs/emr-macro/<name>.jsonl] [--shard k/n] [--report]
  *
  * `--folds K` runs every (40/K)-th fold (spread over both parts); `--set`
  * shortens EMR for the CPU (said in the output: the choice is then made at
- * those settings).
+ * those settings). With `--out`, each (fold, setting) result is appended as
+ * one JSON line as soon as it is trained and the ones already there are
+ * read back, not retrained: a full-width comparison continues across
+ * sittings. `--shard k/n` trains only this process's share (k = 0…n−1; on
+ * and off of one fold go to different shards), so n processes share the
+ * work. `--report` trains nothing and prints the comparison stored in `--out`.
+ * Only folds with both settings done are compared.
  */
 import { openDataset } from '../src/datasets/index.ts';
 import { applyLabels, getLabelScheme } from '../src/datasets/labelSchemes.ts';
@@ -24,6 +31,9 @@ import { getRecipe } from '../src/recipes/index.ts';
 import { splitSubjects } from '../src/nets/train.ts';
 import { foldRng, sharedRunRng } from '../src/run/tasks.ts';
 import { argValue as arg, devSetOrSkip } from './lib/args.ts';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { compareMacro, MACRO_SETTINGS, readMacroRecords, settingsKey, shardOf, type MacroRecord } from './lib/macroCompare.ts';
 
 const data = devSetOrSkip();
 /** share of a fold's training subjects held out to compare the two settings */
@@ -35,42 +45,74 @@ for (const kv of (arg('--set') ?? '').split(',').filter(Boolean)) {
   sets[k] = v === 'true' ? true : v === 'false' ? false : Number(v);
 }
 
+const out = arg('--out');
+const report = process.argv.includes('--report');
+const [shard, shards] = (arg('--shard') ?? '0/1').split('/').map(Number);
+if (!(Number.isInteger(shard) && Number.isInteger(shards) && shards >= 1 && shard >= 0 && shard < shards)) {
+  console.error(`--shard ${arg('--shard')}: expected k/n with 0 ≤ k < n`);
+  process.exit(2);
+}
+if (report && !out) {
+  console.error('--report reads the results stored by --out <file.jsonl>: give --out');
+  process.exit(2);
+}
+const key = settingsKey({ sets, seed });
+const stored = out ? readMacroRecords(out).filter((r) => settingsKey(r) === key) : [];
+const have = new Set(stored.map((r) => `${r.fold}\0${r.setting}`));
+
 const ds = applyLabels(await openDataset(`flowdir:${data}`), getLabelScheme('megc3'));
-const base = await getRecipe('emr', sets);
-const X = await Promise.all(ds.clips.map((c) => base.extract(c)));
 const folds = cdeFolds(ds.clips);
 const every = Math.max(1, Math.floor(folds.length / Number(arg('--folds') ?? folds.length)));
 const chosen = folds.filter((_, i) => i % every === 0);
-console.log(`emr macro domain on/off, validation on ${VALIDATION_FRACTION} of each fold's training subjects; ${chosen.length} of ${folds.length} folds; settings ${JSON.stringify(sets)} (recipe defaults otherwise)`);
+console.log(`emr macro domain on/off, validation on ${VALIDATION_FRACTION} of each fold's training subjects; ${chosen.length} of ${folds.length} folds; settings ${JSON.stringify(sets)} (recipe defaults otherwise)${out ? `; results in ${out} (${stored.length} stored)` : ''}${shards > 1 ? `; shard ${shard} of ${shards}` : ''}`);
 
-const pooled: Record<'on' | 'off', { y: number[]; pred: number[] }> = { on: { y: [], pred: [] }, off: { y: [], pred: [] } };
-for (const fold of chosen) {
+const records: MacroRecord[] = [...stored];
+const printRecord = (r: MacroRecord) => {
+  const m = computeMetrics(r.y, r.pred, ds.classes);
+  console.log(`fold ${r.fold.padEnd(14)} macro ${r.setting.padEnd(3)} validation (${r.valSubjects.length} training subjects, ${r.y.length} clips): UF1 ${m.uf1.toFixed(4)} UAR ${m.uar.toFixed(4)}${have.has(`${r.fold}\0${r.setting}`) ? ' (stored)' : ` (${Math.round(r.seconds)} s)`}`);
+};
+for (const r of stored) printRecord(r);
+const todo = report ? [] : chosen.flatMap((fold, fi) => MACRO_SETTINGS.filter((s) => shardOf(fi, s, shards) === shard && !have.has(`${fold.name}\0${s}`)).map((setting) => ({ fold, setting })));
+const base = await getRecipe('emr', sets);
+const X = todo.length > 0 ? await Promise.all(ds.clips.map((c) => base.extract(c))) : [];
+for (const { fold, setting } of todo) {
   const trainIdx = fold.train;
   const subjects = trainIdx.map((i) => subjectKey(ds.clips[i]));
   const { val } = splitSubjects(subjects, VALIDATION_FRACTION, foldRng(seed, `${fold.name}/macro-validation`));
   const vs = new Set(val);
   const fit = trainIdx.filter((i) => !vs.has(subjectKey(ds.clips[i])));
   const hold = trainIdx.filter((i) => vs.has(subjectKey(ds.clips[i])));
-  for (const setting of ['on', 'off'] as const) {
-    const recipe = await getRecipe('emr', { ...sets, adversarial: setting === 'on' });
-    const model = await recipe.learner().fit({
-      X: fit.map((i) => X[i]),
-      y: fit.map((i) => ds.clips[i].y),
-      ids: fit.map((i) => clipKey(ds.clips[i])),
-      subjects: fit.map((i) => subjectKey(ds.clips[i])),
-      classes: ds.classes,
-      rng: foldRng(seed, fold.name),
-      sharedRng: sharedRunRng(seed),
-    });
-    const preds = model.predict(hold.map((i) => X[i]));
-    model.dispose?.();
-    pooled[setting].y.push(...hold.map((i) => ds.clips[i].y));
-    pooled[setting].pred.push(...preds.map((p) => p.pred));
-    const m = computeMetrics(hold.map((i) => ds.clips[i].y), preds.map((p) => p.pred), ds.classes);
-    console.log(`fold ${fold.name.padEnd(14)} macro ${setting.padEnd(3)} validation (${val.length} training subjects, ${hold.length} clips): UF1 ${m.uf1.toFixed(4)} UAR ${m.uar.toFixed(4)}`);
+  const t0 = performance.now();
+  const recipe = await getRecipe('emr', { ...sets, adversarial: setting === 'on' });
+  const model = await recipe.learner().fit({
+    X: fit.map((i) => X[i]),
+    y: fit.map((i) => ds.clips[i].y),
+    ids: fit.map((i) => clipKey(ds.clips[i])),
+    subjects: fit.map((i) => subjectKey(ds.clips[i])),
+    classes: ds.classes,
+    rng: foldRng(seed, fold.name),
+    sharedRng: sharedRunRng(seed),
+  });
+  const preds = model.predict(hold.map((i) => X[i]));
+  model.dispose?.();
+  const r: MacroRecord = {
+    fold: fold.name, setting, sets, seed, valSubjects: [...val],
+    ids: hold.map((i) => clipKey(ds.clips[i])),
+    y: hold.map((i) => ds.clips[i].y),
+    pred: preds.map((p) => p.pred),
+    seconds: (performance.now() - t0) / 1000,
+  };
+  records.push(r);
+  printRecord(r);
+  if (out) {
+    mkdirSync(dirname(out), { recursive: true });
+    appendFileSync(out, `${JSON.stringify(r)}\n`);
   }
 }
-const on = computeMetrics(pooled.on.y, pooled.on.pred, ds.classes);
-const off = computeMetrics(pooled.off.y, pooled.off.pred, ds.classes);
-console.log(`\npooled validation (training subjects only): macro on UF1 ${on.uf1.toFixed(4)} UAR ${on.uar.toFixed(4)} | macro off UF1 ${off.uf1.toFixed(4)} UAR ${off.uar.toFixed(4)}`);
-console.log(`better on the training subjects' validation: macro ${on.uf1 >= off.uf1 ? 'on' : 'off'}`);
+const cmp = compareMacro(records, ds.classes, key);
+if (!cmp) {
+  console.log('\nno fold has both settings done yet: nothing to compare');
+} else {
+  console.log(`\npooled validation (training subjects only, the ${cmp.folds.length} fold${cmp.folds.length === 1 ? '' : 's'} with both settings): macro on UF1 ${cmp.on.uf1.toFixed(4)} UAR ${cmp.on.uar.toFixed(4)} | macro off UF1 ${cmp.off.uf1.toFixed(4)} UAR ${cmp.off.uar.toFixed(4)}`);
+  console.log(`on better in ${cmp.onWins} of ${cmp.folds.length} folds; better on the training subjects' validation: macro ${cmp.better}`);
+}

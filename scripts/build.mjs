@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run build` (and `npm pack`'s prepack): what the npm package ships.
-// 1. src/ → dist/ with tsc (tsconfig.build.json): JavaScript, .d.ts, and
-//    declaration and source maps; relative '.ts' imports become '.js'.
+// 1. src/ → dist/ with tsc (tsconfig.build.json): JavaScript, .d.ts and
+//    source maps (no declaration maps: they would point into src/, which
+//    the package does not ship); relative '.ts' imports become '.js'.
 // 2. web/ → dist/page/ with Vite: the prebuilt page `merkit serve` serves
 //    from an installed package (which has no vite).
 // Each step is skipped when its output is newer than every input, so a
@@ -36,7 +37,7 @@ const newest = (ps) => Math.max(0, ...ps.map(mtime));
 /** the outputs tsc writes for src/<rel>.ts */
 function outputsOf(src) {
   const base = join(DIST, relative(join(ROOT, 'src'), src)).replace(/\.ts$/, '');
-  return [`${base}.js`, `${base}.js.map`, `${base}.d.ts`, `${base}.d.ts.map`];
+  return [`${base}.js`, `${base}.js.map`, `${base}.d.ts`];
 }
 
 function compileStale() {

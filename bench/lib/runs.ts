@@ -3,7 +3,8 @@
  * src/run/runStore.ts), generated from the fold files alone: a run in
  * progress shows "k of N folds" and the metrics of its finished folds
  * marked partial; runs that differ only in their seed are pooled into
- * mean ± sd once every seed has finished.
+ * mean ± sd over the seeds that have finished (at least two), and the row
+ * names any seed still running, which is never pooled.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { getRecipe } from '../../src/recipes/index.ts';
@@ -82,11 +83,15 @@ export async function runsTable(root: string): Promise<string> {
   }
   for (const [key, group] of groups) {
     const complete = group.filter((g) => g.folds.length === g.manifest.folds.length);
-    if (group.length < 2 || complete.length !== group.length) continue;
+    if (complete.length < 2) continue;
     const res = complete.map((g) => resultsOfRun(g));
     const [recipe, base] = key.split('\0');
+    const unfinished = group.filter((g) => !complete.includes(g)).map((g) => g.dir.split(/[\\/]/).slice(-1)[0]);
+    const label = unfinished.length === 0
+      ? `mean ± sd of ${complete.length} seeds`
+      : `mean ± sd of the ${complete.length} complete seeds (${unfinished.join(', ')} unfinished, not pooled)`;
     lines.push(
-      `| \`${recipe}\` | ${base}, mean ± sd of ${group.length} seeds | ${await settingsOf(group[0])} | ${group.length} × ${group[0].manifest.folds.length} | ${pairSd(res.map((r) => r.metrics))} | ${pairSd(res.map((r) => r.metrics.perPart.casme2).filter(Boolean))} | ${pairSd(res.map((r) => r.metrics.perPart.smic).filter(Boolean))} | | | |`,
+      `| \`${recipe}\` | ${base}, ${label} | ${await settingsOf(complete[0])} | ${complete.length} × ${complete[0].manifest.folds.length} | ${pairSd(res.map((r) => r.metrics))} | ${pairSd(res.map((r) => r.metrics.perPart.casme2).filter(Boolean))} | ${pairSd(res.map((r) => r.metrics.perPart.smic).filter(Boolean))} | | | |`,
     );
   }
   return lines.join('\n');

@@ -52,13 +52,15 @@ function inApp(cmd: string, args: string[], env: Record<string, string> = {}) {
 }
 const merkitBin = () => join(app, 'node_modules', '.bin', 'merkit');
 
-test('the tarball ships dist (JS, .d.ts, declaration maps), the prebuilt page, bin, assets and LICENSE, not the sources', { skip }, () => {
+test('the tarball ships dist (JS, .d.ts, source maps), the prebuilt page, bin, assets and LICENSE, not the sources', { skip }, () => {
   const f = new Set(packed.files);
-  for (const p of ['dist/index.js', 'dist/index.d.ts', 'dist/index.d.ts.map', 'dist/cli/main.js', 'dist/run/worker.js', 'dist/run/bullmqProcessor.js', 'dist/page/index.html', 'bin/merkit.js', 'assets/synthetic-faces.json', 'LICENSE', 'package.json']) {
+  for (const p of ['dist/index.js', 'dist/index.d.ts', 'dist/index.js.map', 'dist/cli/main.js', 'dist/run/worker.js', 'dist/run/bullmqProcessor.js', 'dist/page/index.html', 'bin/merkit.js', 'assets/synthetic-faces.json', 'LICENSE', 'package.json']) {
     assert.ok(f.has(p), `${p} is in the tarball`);
   }
   const leaked = packed.files.filter((p) => /^(src|test|bench|web|scripts)\//.test(p) || p.endsWith('.ts') && !p.endsWith('.d.ts'));
   assert.deepEqual(leaked, [], 'no source files');
+  // a declaration map sends an editor's go-to-definition into src/, which is not shipped
+  assert.deepEqual(packed.files.filter((p) => p.endsWith('.d.ts.map')), [], 'no declaration maps');
   const pkg = JSON.parse(readFileSync(join(app, 'node_modules', 'merkit', 'package.json'), 'utf8'));
   assert.equal(pkg.exports['.'].import, './dist/index.js');
   assert.ok(!('./*' in pkg.exports), 'no catch-all subpath');

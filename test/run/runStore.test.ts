@@ -171,7 +171,11 @@ test('the run table: "k of N folds" while a run is in progress, metrics and seed
   rmSync(join(run.dir, foldFileName(run.manifest.folds[0].name)));
   const partial = await runsTable(root);
   assert.match(partial, /\| t-s2 \| recipe defaults \| \*\*4 of 5\*\* \|.*\(partial: 4 folds\)/);
-  assert.doesNotMatch(partial, /mean ± sd/);
+  assert.doesNotMatch(partial, /mean ± sd/, 'one complete seed is not a mean ± sd');
+  // A third, complete seed: the two complete seeds are pooled, the unfinished one is named and left out.
+  await evaluate({ dataset: `features:${table}`, recipe: 'svm-linear', workers: 1, cache: false, seed: 3, runDir: join(root, 'svm-linear', 't-s3') });
+  const three = await runsTable(root);
+  assert.match(three, /t, mean ± sd of the 2 complete seeds \(t-s2 unfinished, not pooled\) \| recipe defaults \| 2 × 5 \|/);
 });
 
 test('the README\'s run table is generated from bench/runs and is current', async () => {
