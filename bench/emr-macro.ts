@@ -66,15 +66,17 @@ const every = Math.max(1, Math.floor(folds.length / Number(arg('--folds') ?? fol
 const chosen = folds.filter((_, i) => i % every === 0);
 console.log(`emr macro domain on/off, validation on ${VALIDATION_FRACTION} of each fold's training subjects; ${chosen.length} of ${folds.length} folds; settings ${JSON.stringify(sets)} (recipe defaults otherwise)${out ? `; results in ${out} (${stored.length} stored)` : ''}${shards > 1 ? `; shard ${shard} of ${shards}` : ''}`);
 
-const records: MacroRecord[] = [...stored];
+// stored results of folds this --folds does not choose are left out of the printout and the comparison
+const chosenNames = new Set(chosen.map((f) => f.name));
+const records: MacroRecord[] = stored.filter((r) => chosenNames.has(r.fold));
 const printRecord = (r: MacroRecord) => {
   const m = computeMetrics(r.y, r.pred, ds.classes);
   console.log(`fold ${r.fold.padEnd(14)} macro ${r.setting.padEnd(3)} validation (${r.valSubjects.length} training subjects, ${r.y.length} clips): UF1 ${m.uf1.toFixed(4)} UAR ${m.uar.toFixed(4)}${have.has(`${r.fold}\0${r.setting}`) ? ' (stored)' : ` (${Math.round(r.seconds)} s)`}`);
 };
-for (const r of stored) printRecord(r);
+for (const r of records) printRecord(r);
 const todo = report ? [] : chosen.flatMap((fold, fi) => MACRO_SETTINGS.filter((s) => shardOf(fi, s, shards) === shard && !have.has(`${fold.name}\0${s}`)).map((setting) => ({ fold, setting })));
-const base = await getRecipe('emr', sets);
-const X = todo.length > 0 ? await Promise.all(ds.clips.map((c) => base.extract(c))) : [];
+const base = todo.length > 0 ? await getRecipe('emr', sets) : undefined;
+const X = base ? await Promise.all(ds.clips.map((c) => base.extract(c))) : [];
 for (const { fold, setting } of todo) {
   const trainIdx = fold.train;
   const subjects = trainIdx.map((i) => subjectKey(ds.clips[i]));
