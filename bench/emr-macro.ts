@@ -58,7 +58,9 @@ if (report && !out) {
 }
 const key = settingsKey({ sets, seed });
 const stored = out ? readMacroRecords(out).filter((r) => settingsKey(r) === key) : [];
-const have = new Set(stored.map((r) => `${r.fold}\0${r.setting}`));
+/** a (fold, setting) job's name in `have` */
+const jobKey = (fold: string, setting: string) => `${fold}\0${setting}`;
+const have = new Set(stored.map((r) => jobKey(r.fold, r.setting)));
 
 const ds = applyLabels(await openDataset(`flowdir:${data}`), getLabelScheme('megc3'));
 const folds = cdeFolds(ds.clips);
@@ -71,10 +73,10 @@ const chosenNames = new Set(chosen.map((f) => f.name));
 const records: MacroRecord[] = stored.filter((r) => chosenNames.has(r.fold));
 const printRecord = (r: MacroRecord) => {
   const m = computeMetrics(r.y, r.pred, ds.classes);
-  console.log(`fold ${r.fold.padEnd(14)} macro ${r.setting.padEnd(3)} validation (${r.valSubjects.length} training subjects, ${r.y.length} clips): UF1 ${m.uf1.toFixed(4)} UAR ${m.uar.toFixed(4)}${have.has(`${r.fold}\0${r.setting}`) ? ' (stored)' : ` (${Math.round(r.seconds)} s)`}`);
+  console.log(`fold ${r.fold.padEnd(14)} macro ${r.setting.padEnd(3)} validation (${r.valSubjects.length} training subjects, ${r.y.length} clips): UF1 ${m.uf1.toFixed(4)} UAR ${m.uar.toFixed(4)}${have.has(jobKey(r.fold, r.setting)) ? ' (stored)' : ` (${Math.round(r.seconds)} s)`}`);
 };
 for (const r of records) printRecord(r);
-const todo = report ? [] : chosen.flatMap((fold, fi) => MACRO_SETTINGS.filter((s) => shardOf(fi, s, shards) === shard && !have.has(`${fold.name}\0${s}`)).map((setting) => ({ fold, setting })));
+const todo = report ? [] : chosen.flatMap((fold, fi) => MACRO_SETTINGS.filter((s) => shardOf(fi, s, shards) === shard && !have.has(jobKey(fold.name, s))).map((setting) => ({ fold, setting })));
 const base = todo.length > 0 ? await getRecipe('emr', sets) : undefined;
 const X = base ? await Promise.all(ds.clips.map((c) => base.extract(c))) : [];
 for (const { fold, setting } of todo) {

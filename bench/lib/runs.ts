@@ -7,6 +7,7 @@
  * names any seed still running, which is never pooled.
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { getRecipe } from '../../src/recipes/index.ts';
 import { listRuns, readRun, type StoredRun } from '../../src/run/runStore.ts';
 import { resultsOfRun } from '../../src/run/runResults.ts';
@@ -74,7 +75,7 @@ export async function runsTable(root: string): Promise<string> {
     const total = m.folds.length;
     const r = done > 0 ? resultsOfRun(run) : undefined;
     const partial = done < total ? ` (partial: ${done} fold${done === 1 ? '' : 's'})` : '';
-    const runName = run.dir.split(/[\\/]/).slice(-1)[0];
+    const runName = basename(run.dir);
     lines.push(
       `| \`${m.recipe}\` | ${runName} | ${await settingsOf(run)} | ${done === total ? `${total} of ${total}` : `**${done} of ${total}**`} | ${r ? pair(r.metrics) + partial : '–'} | ${r ? pair(r.metrics.perPart.casme2) : '–'} (${pub?.casme2 ? pair({ uf1: pub.casme2[0], uar: pub.casme2[1] }) : '–'}) | ${r ? pair(r.metrics.perPart.smic) : '–'} (${pub?.smic ? pair({ uf1: pub.smic[0], uar: pub.smic[1] }) : '–'}) | ${pub?.overall ? pair({ uf1: pub.overall[0], uar: pub.overall[1] }) : '–'} | ${done > 0 ? selectionOf(run) : '–'} | ${pub?.differs ?? ''} |`,
     );
@@ -86,7 +87,7 @@ export async function runsTable(root: string): Promise<string> {
     if (complete.length < 2) continue;
     const res = complete.map((g) => resultsOfRun(g));
     const [recipe, base] = key.split('\0');
-    const unfinished = group.filter((g) => !complete.includes(g)).map((g) => g.dir.split(/[\\/]/).slice(-1)[0]);
+    const unfinished = group.filter((g) => !complete.includes(g)).map((g) => basename(g.dir));
     const label = unfinished.length === 0
       ? `mean ± sd of ${complete.length} seeds`
       : `mean ± sd of the ${complete.length} complete seeds (${unfinished.join(', ')} unfinished, not pooled)`;
