@@ -113,7 +113,9 @@ for (const { fold, setting } of todo) {
     appendFileSync(out, `${JSON.stringify(r)}\n`);
   }
 }
-const cmp = compareMacro(records, ds.classes, key);
+// other shards append to the same file while this one trains: compare over everything stored by now
+const final = out && todo.length > 0 ? readMacroRecords(out).filter((r) => chosenNames.has(r.fold)) : records;
+const cmp = compareMacro(final, ds.classes, key);
 if (!cmp) {
   console.log('\nno fold has both settings done yet: nothing to compare');
 } else {
