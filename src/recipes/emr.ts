@@ -24,8 +24,9 @@
  *   within one sequence (src/stages/macroDomain.ts), relabelled to the run's
  *   classes (megc3 or casme2-5), mixed into the training rows as the
  *   authors' loader does (tag 1 = macro) when `adversarial`. Auxiliary
- *   TRAINING data from other people: never leakage. `adversarial` is OFF by
- *   default: EMR_ADVERSARIAL_DEFAULT (measured on held-out training subjects).
+ *   TRAINING data from other people: never leakage. `adversarial` is ON by
+ *   default, as in the paper: EMR_ADVERSARIAL_DEFAULT (decided on held-out
+ *   training subjects).
  * - Start: ImageNet weights cannot be downloaded here. Instead the encoder is
  *   pre-trained on the CK+ macro-expression task (`pretrainMacroEpochs`,
  *   default EMR_PRETRAIN_EPOCHS), once per run (it uses no fold data); each
@@ -86,7 +87,7 @@ export interface EmrParams {
   partHidden: number;
   /** top value of the gradient-reversal ramp */
   grlHigh: number;
-  /** CK+ rows in the training set with the adversarial domain branch (the paper's §II-D; off by default: EMR_ADVERSARIAL_DEFAULT) */
+  /** CK+ rows in the training set with the adversarial domain branch (the paper's §II-D; on by default: EMR_ADVERSARIAL_DEFAULT) */
   adversarial: boolean;
   /** CK+ folder (ckplus48 layout); null = none */
   macroDir: string | null;
@@ -132,18 +133,22 @@ export const EMR_FRAME_FLOW_SIZE = 112;
 
 /**
  * The paper's adversarial macro domain (§II-D), kept or not by the rule of
- * issue 14: whichever is better on held-out TRAINING subjects. `npm run
- * bench:emr-macro -- --folds 8 --set width=16,epochs=12` (8 of the 40 CDE
- * folds of megc2019-cde-dev; in each, 20 % of the fold's training subjects
- * held out; the test subject never used): pooled validation UF1 / UAR 0.4470
- * / 0.4751 with the branch, 0.5579 / 0.5425 without, and without was better
- * in 7 of the 8 folds. So off, with two caveats the report states: it was
- * measured at a shortened EMR (a quarter width, 12 of 100 epochs), because a
- * full-width comparison costs more CPU than a sitting here has; and the
- * encoder's CK+ pre-training stays on either way. `--param adversarial=true`
- * gives the paper's branch.
+ * issue 14: whichever is better on held-out TRAINING subjects, by the pooled
+ * validation UF1 over the 8 compared folds (the rule fixed before the run).
+ * At the recipe's own settings (width 64, 100 epochs, CK+ pre-training):
+ * `npm run bench:emr-macro -- --folds 8 --out
+ * bench/runs/emr-macro/paper-s1.jsonl` (8 of the 40 CDE folds of
+ * megc2019-cde-dev; in each, 20 % of the fold's training subjects held out;
+ * the test subject never used) gave pooled validation UF1 / UAR 0.6084 /
+ * 0.5987 with the branch and 0.6064 / 0.6013 without; with was better in 5
+ * of the 8 folds. So ON, the paper's setting, by a margin (0.002 UF1) that
+ * is well inside fold-to-fold noise, and UAR leans the other way: the report
+ * states both. (A shortened comparison, a quarter width and 12 of 100
+ * epochs, had chosen off: UF1 0.4470 with, 0.5579 without.)
+ * `--param adversarial=false` trains without the branch; the encoder's CK+
+ * pre-training stays on either way.
  */
-export const EMR_ADVERSARIAL_DEFAULT = false;
+export const EMR_ADVERSARIAL_DEFAULT = true;
 
 export const EMR_DEFAULTS: Omit<EmrParams, 'macroDir'> = {
   flowSize: 28,
@@ -191,7 +196,7 @@ export const EMR_PARAMS = declareParams(
     width: "Liu et al. 2019 §II-C and authors' code: a ResNet-18 encoder (width 64)",
     partHidden: "authors' code (FC_3: Linear(512, 64)): part FC width 64 (src/nets/emr.ts EMR_PART_HIDDEN)",
     grlHigh: "authors' code (ReverseLayerF ramp, high 1.0; src/nets/emr.ts EMR_GRL)",
-    adversarial: 'Liu et al. 2019 §II-D: adversarial domain adaptation with a macro-expression domain; off by default: worse on held-out training subjects (bench:emr-macro, width 16, 12 epochs, 8 folds: UF1 0.4470 on, 0.5579 off; EMR_ADVERSARIAL_DEFAULT)',
+    adversarial: 'Liu et al. 2019 §II-D: adversarial domain adaptation with a macro-expression domain; on by default: better on held-out training subjects at the recipe\'s settings, by a small margin (bench:emr-macro, width 64, 100 epochs, 8 folds: pooled validation UF1 0.6084 on, 0.6064 off; UAR 0.5987 / 0.6013; EMR_ADVERSARIAL_DEFAULT)',
     pretrainMacroEpochs: 'not in the paper (it starts from ImageNet, which cannot be downloaded here): merkit EMR_PRETRAIN_EPOCHS = 20 of CK+ pre-training, ≈ 200 updates',
     pretrainLr: "not in the paper: merkit EMR_PRETRAIN_LR = the heads' rate 1e-3 for every weight (the encoder starts from He init there)",
     epochs: `${EMR_MAIN}: 100 epochs`,
@@ -372,7 +377,7 @@ export function emrRecipe(overrides: Record<string, unknown> = {}): Recipe {
     title: 'EMR: part-based ResNet-18 on magnified onset→apex flow, CK+ adversarial domain adaptation',
     paper: {
       citation: 'Liu, Du, Zheng, Gedeon, "A neural micro-expression recognizer", IEEE FG 2019 (MEGC 2019)',
-      settings: `ResNet-18 flow encoder (width ${p.width}; pre-trained ${p.pretrainMacroEpochs} epochs on CK+ flows instead of ImageNet, which cannot be downloaded), top/bottom part FC 64 tanh, ${p.adversarial ? 'L_t + L_b + L_c + L_adv through gradient reversal on the DANN ramp; CK+ within-sequence flows as the macro domain (the paper\'s adversarial branch)' : 'L_t + L_b + L_c; the paper\'s adversarial macro branch off (worse on held-out training subjects at a shortened EMR, bench:emr-macro; --param adversarial=true turns it on)'}; EVM α ${p.evmAlpha} on frame clips, flow at ${p.frameFlowSize} px (precomputed 28×28 flow images: as given, 64 inside); Adam, batch ${p.batchSize}, ${p.epochs} epochs, encoder lr ${p.lrBackbone}, heads ${p.lrHeads} halved every ${p.headDecayEvery} epochs, weight decay ${p.weightDecay}, gradient clip ${p.clipNorm}, rotation/crop/jitter augmentation on training batches (authors' code); last epoch kept`,
+      settings: `ResNet-18 flow encoder (width ${p.width}; pre-trained ${p.pretrainMacroEpochs} epochs on CK+ flows instead of ImageNet, which cannot be downloaded), top/bottom part FC 64 tanh, ${p.adversarial ? 'L_t + L_b + L_c + L_adv through gradient reversal on the DANN ramp; CK+ within-sequence flows as the macro domain (the paper\'s adversarial branch, kept: better on held-out training subjects by pooled validation UF1 0.6084 against 0.6064, bench:emr-macro)' : 'L_t + L_b + L_c; the paper\'s adversarial macro branch off (--param adversarial=false; the default has it on, chosen on held-out training subjects, bench:emr-macro)'}; EVM α ${p.evmAlpha} on frame clips, flow at ${p.frameFlowSize} px (precomputed 28×28 flow images: as given, 64 inside); Adam, batch ${p.batchSize}, ${p.epochs} epochs, encoder lr ${p.lrBackbone}, heads ${p.lrHeads} halved every ${p.headDecayEvery} epochs, weight decay ${p.weightDecay}, gradient clip ${p.clipNorm}, rotation/crop/jitter augmentation on training batches (authors' code); last epoch kept`,
     },
     accepts: ['flow', 'frames', 'video', 'memory'],
     defaultProtocol: 'loso',

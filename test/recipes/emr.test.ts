@@ -147,14 +147,17 @@ test('emr fits and predicts with the adversarial CK+ branch (and macro pre-train
   assert.deepEqual(a.preds, b.preds);
 });
 
-test('emr by default: CK+ pre-training but no adversarial branch (worse on held-out training subjects), and the report says so', async () => {
-  assert.equal(emrRecipe().params.adversarial, false);
-  assert.match(String(emrRecipe().paper?.settings), /adversarial macro branch off \(worse on held-out training subjects/);
-  assert.match(String(emrRecipe({ adversarial: true }).paper?.settings), /L_adv through gradient reversal/);
+test('emr by default: CK+ pre-training and the adversarial branch (chosen on held-out training subjects); adversarial=false drops the branch only, and the report says which', async () => {
+  assert.equal(emrRecipe().params.adversarial, true);
+  assert.match(String(emrRecipe().paper?.settings), /L_adv through gradient reversal .*better on held-out training subjects/);
+  assert.match(String(emrRecipe({ adversarial: false }).paper?.settings), /adversarial macro branch off \(--param adversarial=false/);
   const a = await fitPredict({ macroDir: ckDir, pretrainMacroEpochs: 1 });
-  assert.equal(a.info.adversarial, false);
-  assert.match(String(a.info.macro), /not in the training rows \(adversarial = false\)/);
-  assert.match(String(a.info.pretrain), /encoder pre-trained on CK\+ 3 flows/);
+  assert.equal(a.info.adversarial, true);
+  assert.match(String(a.info.macro), /in the training rows with the adversarial branch/);
+  const off = await fitPredict({ macroDir: ckDir, pretrainMacroEpochs: 1, adversarial: false });
+  assert.equal(off.info.adversarial, false);
+  assert.match(String(off.info.macro), /not in the training rows \(adversarial = false\)/);
+  assert.match(String(off.info.pretrain), /encoder pre-trained on CK\+ 3 flows/);
 });
 
 test('emr without a CK+ folder trains without the adversarial branch and says so', async () => {
