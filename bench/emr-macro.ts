@@ -57,20 +57,19 @@ if (report && !out) {
   process.exit(2);
 }
 const key = settingsKey({ sets, seed });
-const stored = out ? readMacroRecords(out).filter((r) => settingsKey(r) === key) : [];
-/** a (fold, setting) job's name in `have` */
-const jobKey = (fold: string, setting: string) => `${fold}\0${setting}`;
-const have = new Set(stored.map((r) => jobKey(r.fold, r.setting)));
 
 const ds = applyLabels(await openDataset(`flowdir:${data}`), getLabelScheme('megc3'));
 const folds = cdeFolds(ds.clips);
 const every = Math.max(1, Math.floor(folds.length / Number(arg('--folds') ?? folds.length)));
 const chosen = folds.filter((_, i) => i % every === 0);
-console.log(`emr macro domain on/off, validation on ${VALIDATION_FRACTION} of each fold's training subjects; ${chosen.length} of ${folds.length} folds; settings ${JSON.stringify(sets)} (recipe defaults otherwise)${out ? `; results in ${out} (${stored.length} stored)` : ''}${shards > 1 ? `; shard ${shard} of ${shards}` : ''}`);
-
-// stored results of folds this --folds does not choose are left out of the printout and the comparison
+// stored results at these settings; those of folds this --folds does not choose are left out of the printout and the comparison
 const chosenNames = new Set(chosen.map((f) => f.name));
-const records: MacroRecord[] = stored.filter((r) => chosenNames.has(r.fold));
+const readStored = (): MacroRecord[] => (out ? readMacroRecords(out).filter((r) => settingsKey(r) === key && chosenNames.has(r.fold)) : []);
+const records = readStored();
+/** a (fold, setting) job's name in `have` */
+const jobKey = (fold: string, setting: string) => `${fold}\0${setting}`;
+const have = new Set(records.map((r) => jobKey(r.fold, r.setting)));
+console.log(`emr macro domain on/off, validation on ${VALIDATION_FRACTION} of each fold's training subjects; ${chosen.length} of ${folds.length} folds; settings ${JSON.stringify(sets)} (recipe defaults otherwise)${out ? `; results in ${out} (${records.length} stored)` : ''}${shards > 1 ? `; shard ${shard} of ${shards}` : ''}`);
 const printRecord = (r: MacroRecord) => {
   const m = computeMetrics(r.y, r.pred, ds.classes);
   console.log(`fold ${r.fold.padEnd(14)} macro ${r.setting.padEnd(3)} validation (${r.valSubjects.length} training subjects, ${r.y.length} clips): UF1 ${m.uf1.toFixed(4)} UAR ${m.uar.toFixed(4)}${have.has(jobKey(r.fold, r.setting)) ? ' (stored)' : ` (${Math.round(r.seconds)} s)`}`);
@@ -114,8 +113,7 @@ for (const { fold, setting } of todo) {
   }
 }
 // other shards append to the same file while this one trains: compare over everything stored by now
-const final = out && todo.length > 0 ? readMacroRecords(out).filter((r) => chosenNames.has(r.fold)) : records;
-const cmp = compareMacro(final, ds.classes, key);
+const cmp = compareMacro(todo.length > 0 && out ? readStored() : records, ds.classes, key);
 if (!cmp) {
   console.log('\nno fold has both settings done yet: nothing to compare');
 } else {
