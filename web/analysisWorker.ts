@@ -79,7 +79,7 @@ const api = faceapi as unknown as FaceApiModule;
 /** the 68 landmarks in a box, as the CLI finds them (track.ts) */
 const landmarksInBox = (img: Image, box: FaceBox) => landmarksOnImage(img, box, DETECT_SIDE, (rgb, b) => landmarksWith(api, rgb, b));
 
-/** the page's model, fetched once per URL (the webcam sends a window every few seconds) */
+/** the page's model, fetched once per URL (a file's analysis and every webcam window use it) */
 const classifiers = new Map<string, Promise<{ classify: NonNullable<AnalyzeOptions['classify']>; model: NonNullable<Analysis['model']> }>>();
 function modelAt(url: string) {
   let c = classifiers.get(url);
@@ -90,6 +90,7 @@ function modelAt(url: string) {
       return { classify: intervalClassify(k), model: { recipe: k.recipe, classes: [...k.classes] } };
     })();
     classifiers.set(url, c);
+    c.catch(() => classifiers.delete(url)); // a failed fetch is tried again next time
   }
   return c;
 }
@@ -146,14 +147,7 @@ async function analyse(file: File, modelUrl: string | undefined, side: number | 
   }
   const backend = await initFaces();
   post({ type: 'backend', backend });
-  let classify;
-  let model: Analysis['model'];
-  if (modelUrl) {
-    const { meta, saved } = await fetchModel(modelUrl);
-    const c = await classifierFromModel(meta, saved);
-    classify = intervalClassify(c);
-    model = { recipe: c.recipe, classes: [...c.classes] };
-  }
+  const c = modelUrl ? await modelAt(modelUrl) : undefined;
   const { analysis, overlays } = await analyzeFrames(
     video.images,
     { fps: video.fps, width: video.width, height: video.height, frames: video.frames, file: file.name, sourceWidth: video.track.width, sourceHeight: video.track.height },
@@ -163,7 +157,7 @@ async function analyse(file: File, modelUrl: string | undefined, side: number | 
       landmarksInBox,
       overlays: ALL_OVERLAYS,
       recycle: pool.recycle,
-      ...(classify ? { classify } : {}),
+      ...(c ? { classify: c.classify } : {}),
       progress: {
         begin: (stage, total) => post({ type: 'progress', stage, done: 0, total }),
         tick: (() => {
@@ -183,7 +177,7 @@ async function analyse(file: File, modelUrl: string | undefined, side: number | 
       },
     },
   );
-  if (model) analysis.model = model;
+  if (c) analysis.model = c.model;
   postDone(analysis, overlays);
 }
 
