@@ -8,8 +8,9 @@
  * - the same micro-expression is found again one loop (the video's length)
  *   later, and the macro-expression follows it by the video's own gap: no
  *   frames went missing while a window was being analysed (analysed on the
- *   page's thread, a 20-s window took seconds and its frames were never
- *   taken, so a loop came out 14 frames short);
+ *   page's thread, a window took seconds and their frames were never taken:
+ *   in a probe one loop came out 14 frames short, and here the old page's
+ *   micro-expression had no repeat at all);
  * - the frames taken on time are counted, the late ones reported.
  *
  * Skips with a reason when /usr/bin/chromium is absent.
