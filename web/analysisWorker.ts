@@ -7,17 +7,20 @@
  * gets progress messages and the finished analysis; it stays responsive.
  *
  * Messages in:  { type: 'analyse', file: File, model?: string (URL of a model folder), side?: number } ·
- *               { type: 'decode', file: File, count: number } (the first frames as decoded: for the browser test)
- * Messages out: { type: 'progress', stage, done, total } · { type: 'done', analysis, overlays } ·
+ *               { type: 'decode', file: File, count: number } (the first frames as decoded: for the browser test) ·
+ *               { type: 'window', id, frames: Float32Array[], size, fps, landmarks, model? } (the webcam's
+ *               recent aligned crops, all aligned by one transform, and that transform's landmarks:
+ *               analysed here so that the page keeps taking frames meanwhile)
+ * Messages out: { type: 'progress', stage, done, total } · { type: 'done', analysis, overlays, id? } ·
  *               { type: 'unsupported', message } (the page falls back to its own decoding) ·
  *               { type: 'error', message, noFace?: { keyFrames } }
  */
 import * as faceapi from '@vladmandic/face-api/dist/face-api.esm.js';
 import type { Image } from '../src/core/image.ts';
 import { isMerError } from '../src/core/errors.ts';
-import { detectWith, landmarksWith, type FaceApiModule } from '../src/face/faceApiOps.ts';
+import { detectWith, landmarksWith, type FaceApiModule, type FaceBox } from '../src/face/faceApiOps.ts';
 import { detectScaled, landmarksOnImage } from '../src/face/track.ts';
-import { analyzeFrames, framePool, type Analysis } from '../src/run/analyze.ts';
+import { analyzeFrames, framePool, type Analysis, type AnalyzeOptions } from '../src/run/analyze.ts';
 import { classifierFromModel, fetchModel, intervalClassify } from '../src/web/modelClient.ts';
 import { openDecodedVideo } from './webDecode.ts';
 
@@ -73,9 +76,67 @@ function initFaces(): Promise<string> {
 }
 
 const api = faceapi as unknown as FaceApiModule;
+/** the 68 landmarks in a box, as the CLI finds them (track.ts) */
+const landmarksInBox = (img: Image, box: FaceBox) => landmarksOnImage(img, box, DETECT_SIDE, (rgb, b) => landmarksWith(api, rgb, b));
+
+/** the page's model, fetched once per URL (a file's analysis and every webcam window use it) */
+const classifiers = new Map<string, Promise<{ classify: NonNullable<AnalyzeOptions['classify']>; model: NonNullable<Analysis['model']> }>>();
+function modelAt(url: string) {
+  let c = classifiers.get(url);
+  if (!c) {
+    c = (async () => {
+      const { meta, saved } = await fetchModel(url);
+      const k = await classifierFromModel(meta, saved);
+      return { classify: intervalClassify(k), model: { recipe: k.recipe, classes: [...k.classes] } };
+    })();
+    classifiers.set(url, c);
+    c.catch(() => classifiers.delete(url)); // a failed fetch is tried again next time
+  }
+  return c;
+}
+
+const post = (m: unknown, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
+function postDone(analysis: Analysis, overlays: Map<number, Image>, id?: number): void {
+  const list = [...overlays].map(([i, img]) => [i, { width: img.width, height: img.height, channels: img.channels, data: img.data }] as const);
+  post({ type: 'done', analysis, overlays: list, ...(id !== undefined ? { id } : {}) }, list.map(([, img]) => img.data.buffer));
+}
+
+export interface WindowMessage {
+  type: 'window';
+  id: number;
+  /** gray aligned crops, size × size each, oldest first */
+  frames: Float32Array[];
+  size: number;
+  fps: number;
+  /** the 68 landmarks of the one alignment, in crop pixels */
+  landmarks: Float32Array;
+  model?: string;
+}
+
+/**
+ * The webcam's window: crops that one transform already aligned, so the
+ * "detector" returns the aligned landmarks on every key frame and the
+ * landmark net runs only for the blinks (run/analyze.ts, as the CLI).
+ */
+async function analyseWindow(m: WindowMessage): Promise<void> {
+  await initFaces();
+  const still = [{ score: 1, box: { x: 0, y: 0, width: m.size, height: m.size }, landmarks: m.landmarks }];
+  const c = m.model ? await modelAt(m.model) : undefined;
+  const crops = m.frames.map((data) => ({ width: m.size, height: m.size, channels: 1 as const, data }));
+  const { analysis, overlays } = await analyzeFrames(crops, { fps: m.fps, width: m.size, height: m.size, file: 'webcam' }, {
+    faceSize: m.size,
+    keyFrameInterval: Math.max(1, Math.round(m.fps)),
+    detect: async () => still,
+    landmarksInBox,
+    redetectEvery: 1,
+    overlays: ALL_OVERLAYS,
+    ...(c ? { classify: c.classify } : {}),
+  });
+  if (c) analysis.model = c.model;
+  postDone(analysis, overlays, m.id);
+}
 
 async function analyse(file: File, modelUrl: string | undefined, side: number | undefined): Promise<void> {
-  const post = (m: unknown, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
   let video;
   const pool = framePool();
   try {
@@ -86,24 +147,17 @@ async function analyse(file: File, modelUrl: string | undefined, side: number | 
   }
   const backend = await initFaces();
   post({ type: 'backend', backend });
-  let classify;
-  let model: Analysis['model'];
-  if (modelUrl) {
-    const { meta, saved } = await fetchModel(modelUrl);
-    const c = await classifierFromModel(meta, saved);
-    classify = intervalClassify(c);
-    model = { recipe: c.recipe, classes: [...c.classes] };
-  }
+  const c = modelUrl ? await modelAt(modelUrl) : undefined;
   const { analysis, overlays } = await analyzeFrames(
     video.images,
     { fps: video.fps, width: video.width, height: video.height, frames: video.frames, file: file.name, sourceWidth: video.track.width, sourceHeight: video.track.height },
     {
       faceSize: ALIGN_SIZE,
       detect: (img: Image) => detectScaled(img, { detectSide: DETECT_SIDE }, (rgb, o) => detectWith(api, rgb, o)),
-      landmarksInBox: (img, box) => landmarksOnImage(img, box, DETECT_SIDE, (rgb, b) => landmarksWith(api, rgb, b)),
+      landmarksInBox,
       overlays: ALL_OVERLAYS,
       recycle: pool.recycle,
-      ...(classify ? { classify } : {}),
+      ...(c ? { classify: c.classify } : {}),
       progress: {
         begin: (stage, total) => post({ type: 'progress', stage, done: 0, total }),
         tick: (() => {
@@ -123,9 +177,8 @@ async function analyse(file: File, modelUrl: string | undefined, side: number | 
       },
     },
   );
-  if (model) analysis.model = model;
-  const list = [...overlays].map(([i, img]) => [i, { width: img.width, height: img.height, channels: img.channels, data: img.data }] as const);
-  post({ type: 'done', analysis, overlays: list }, list.map(([, img]) => img.data.buffer));
+  if (c) analysis.model = c.model;
+  postDone(analysis, overlays);
 }
 
 /** the first `count` analysis frames of a file (planar RGB floats), as analyse() feeds them to analyzeFrames */
@@ -139,9 +192,10 @@ async function decodeFirst(file: File, count: number): Promise<void> {
   (self as unknown as Worker).postMessage({ type: 'decoded', frames, colour: video.colour }, frames.map((f) => f.data.buffer));
 }
 
-self.onmessage = (e: MessageEvent<{ type: 'analyse' | 'decode'; file: File; model?: string; side?: number; count?: number }>) => {
-  if (e.data?.type !== 'analyse' && e.data?.type !== 'decode') return;
-  (e.data.type === 'decode' ? decodeFirst(e.data.file, e.data.count ?? 1) : analyse(e.data.file, e.data.model, e.data.side)).catch((err: unknown) => {
+self.onmessage = (e: MessageEvent<{ type: 'analyse' | 'decode'; file: File; model?: string; side?: number; count?: number } | WindowMessage>) => {
+  const m = e.data;
+  if (m?.type !== 'analyse' && m?.type !== 'decode' && m?.type !== 'window') return;
+  (m.type === 'window' ? analyseWindow(m) : m.type === 'decode' ? decodeFirst(m.file, m.count ?? 1) : analyse(m.file, m.model, m.side)).catch((err: unknown) => {
     const message = isMerError(err) ? err.describe() : err instanceof Error ? err.message : String(err);
     const noFace = isMerError(err) && err.code === 'NOT_FOUND' && /no face found/.test(err.message) ? { keyFrames: Number(/(\d+) key frame/.exec(err.message)?.[1] ?? 0) } : undefined;
     (self as unknown as Worker).postMessage({ type: 'error', message, ...(noFace ? { noFace } : {}) });

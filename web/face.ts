@@ -6,10 +6,6 @@
  * tarball), never from a CDN.
  */
 import * as faceapi from '@vladmandic/face-api/dist/face-api.esm.js';
-import type { Image } from '../src/core/image.ts';
-import type { FaceBox } from '../src/face/faceApiOps.ts';
-import { landmarksWith, type FaceApiModule } from '../src/face/faceApiOps.ts';
-import { landmarksOnImage } from '../src/face/track.ts';
 
 export interface PageFace {
   box: { x: number; y: number; width: number; height: number };
@@ -103,10 +99,4 @@ export async function detectAll(canvas: HTMLCanvasElement): Promise<PageFace[]> 
 /** The largest face on a canvas, or undefined when there is none. */
 export async function detectLargestFace(canvas: HTMLCanvasElement): Promise<PageFace | undefined> {
   return (await detectAll(canvas))[0];
-}
-
-/** The 68 landmarks in a box of an image (the CLI's path: track.ts's landmarksOnImage with this page's face-api): blinks in webcam mode. */
-export async function landmarksInBox(img: Image, box: FaceBox): Promise<Float32Array> {
-  await initFaces();
-  return landmarksOnImage(img, box, undefined, (rgb, b) => landmarksWith(faceapi as unknown as FaceApiModule, rgb, b));
 }

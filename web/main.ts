@@ -10,7 +10,7 @@ import { isMerError } from '../src/core/errors.ts';
 import type { DetectedFace } from '../src/face/faceApiOps.ts';
 import type { ProgressSink } from '../src/core/progress.ts';
 import { classifierFromModel, fetchModel, intervalClassify, type IntervalClassifier } from '../src/web/modelClient.ts';
-import { detectAll, detectLargestFace, initFaces, landmarksInBox } from './face.ts';
+import { detectAll, detectLargestFace, initFaces } from './face.ts';
 import { canvasGray, drawFrameAt, imageToCanvas, openVideoFile, scaledSize } from './frames.ts';
 import { analysisSize, analyzeFrames, type Analysis, type AnalyzeOptions, type OverlayImages } from '../src/run/analyze.ts';
 import { drawApex, drawTimeline, escapeHtml, renderProbabilities, type TimelineData } from './draw.ts';
@@ -374,6 +374,35 @@ fileLabel.addEventListener('keydown', (e) => {
 el.file.tabIndex = -1;
 
 /* ----------------------------------------------------------------- webcam */
+/** the webcam's analysis worker (its own: a file's analysis may not share it) */
+let camWorker: Worker | undefined;
+let windowId = 0;
+
+/** Analyse the webcam's recent aligned crops in the worker (analysisWorker.ts 'window'): the page keeps taking frames meanwhile. */
+function analyseWindowInWorker(frames: Float32Array[], size: number, fps: number, landmarks: Float32Array): Promise<Outcome> {
+  camWorker ??= new Worker(new URL('./analysisWorker.ts', import.meta.url), { type: 'module' });
+  const w = camWorker;
+  const id = ++windowId;
+  return new Promise((resolve, reject) => {
+    w.onmessage = (e: MessageEvent) => {
+      const m = e.data as { type: string; id?: number; [k: string]: unknown };
+      if (m.type === 'done' && m.id === id) resolve({ analysis: m.analysis as Analysis, overlays: new Map((m.overlays as [number, Image][]).map(([i, img]) => [i, img])) });
+      else if (m.type === 'error') reject(new Error(String(m.message)));
+    };
+    w.onerror = (e) => reject(new Error(`the analysis worker failed: ${e.message}`));
+    w.postMessage({ type: 'window', id, frames, size, fps, landmarks, ...(modelBase && classifier ? { model: modelBase } : {}) }, frames.map((f) => f.buffer));
+  });
+}
+
+/**
+ * The webcam: take a frame every 1/fps s, align it with the transform of
+ * the first face found, keep the last WEBCAM_WINDOW_SECONDS, and every
+ * WEBCAM_ANALYSE_SECONDS analyse a copy of them in the worker while this
+ * thread goes on taking frames (analysed here, a 20-s window took seconds
+ * and the frames of those seconds were never taken). A frame that cannot be
+ * taken on time (the tab was busy) is counted as dropped and not made up
+ * with a copy of the next one. Stopping analyses the whole window once more.
+ */
 async function startWebcam(): Promise<void> {
   if (busy) return;
   reset();
@@ -391,6 +420,7 @@ async function startWebcam(): Promise<void> {
     return fail(`The webcam could not be started: ${message(e)}`);
   }
   busy = true;
+  document.body.dataset.state = 'webcam';
   webcam = { stream, stop: false };
   el.webcam.textContent = 'Stop webcam';
   const video = el.video;
@@ -408,6 +438,12 @@ async function startWebcam(): Promise<void> {
   let T: AlignTransform | undefined;
   let alignedLm: Float32Array | undefined;
   let lastAnalyse = performance.now();
+  let inFlight: Promise<void> | undefined;
+  const stats = { taken: 0, dropped: 0 };
+  const analyseNow = (): Promise<void> =>
+    analyseWindowInWorker(frames.map((f) => f.slice()), faceSize, fps, alignedLm!)
+      .then((r) => render(r.analysis, r.overlays))
+      .catch((e: unknown) => fail(message(e)));
   const period = 1000 / fps;
   let next = performance.now();
   while (webcam && !webcam.stop) {
@@ -416,7 +452,8 @@ async function startWebcam(): Promise<void> {
       await new Promise((r) => setTimeout(r, next - now));
       continue;
     }
-    next += period;
+    const late = Math.floor((now - next) / period);
+    next += (late + 1) * period;
     ctx.drawImage(video, 0, 0, size.width, size.height);
     if (!T) {
       const f = await detectLargestFace(canvas);
@@ -428,29 +465,30 @@ async function startWebcam(): Promise<void> {
       T = alignTransform(f.landmarks, { size: faceSize });
       alignedLm = alignLandmarks(f.landmarks, T);
       say('Face found: recording. Keep your head still; the timeline updates every few seconds.');
-    }
+      next = performance.now() + period;
+    } else stats.dropped += late;
     frames.push(applyAlign(canvasGray(ctx, size.width, size.height), T).data);
+    stats.taken++;
     if (frames.length > cap) frames.shift();
-    if (performance.now() - lastAnalyse > WEBCAM_ANALYSE_SECONDS * 1000 && frames.length >= MIN_ANALYSIS_FRAMES * 4) {
+    document.body.dataset.webcamTaken = String(stats.taken);
+    document.body.dataset.webcamDropped = String(stats.dropped);
+    if (!inFlight && performance.now() - lastAnalyse > WEBCAM_ANALYSE_SECONDS * 1000 && frames.length >= MIN_ANALYSIS_FRAMES * 4) {
       lastAnalyse = performance.now();
-      // the window's crops are already aligned with one transform: the "detector" returns the aligned landmarks
-      const still: DetectedFace[] = [{ score: 1, box: { x: 0, y: 0, width: faceSize, height: faceSize }, landmarks: alignedLm! }];
-      const crops = frames.map((data) => ({ width: faceSize, height: faceSize, channels: 1 as const, data }));
-      try {
-        const r = await analyzeFrames(crops, { fps, width: faceSize, height: faceSize, file: 'webcam' }, { ...analyzeOptions(fps, async () => still), faceSize, landmarksInBox, redetectEvery: 1 }); // the landmark net only for blinks: the crops keep their one alignment
-        modelInfo(r.analysis);
-        render(r.analysis, r.overlays);
-      } catch (e) {
-        fail(message(e));
-      }
-      next = performance.now();
+      inFlight = analyseNow().finally(() => (inFlight = undefined));
     }
   }
   stream.getTracks().forEach((t) => t.stop());
   video.srcObject = null;
   el.webcam.textContent = 'Start webcam';
+  await inFlight;
+  if (T && frames.length >= MIN_ANALYSIS_FRAMES) {
+    say('Webcam stopped: analysing the last frames…');
+    await analyseNow();
+  }
   busy = false;
-  say('Webcam stopped. The last analysis stays on screen; export it with “Export analysis.json”.');
+  const droppedMsg = stats.dropped > 0 ? ` ${stats.dropped} of ${stats.taken + stats.dropped} frames could not be taken on time and were left out.` : '';
+  say(`Webcam stopped after ${stats.taken} frames. The last analysis stays on screen; export it with “Export analysis.json”.${droppedMsg}`);
+  document.body.dataset.state = 'webcam-stopped';
 }
 el.webcam.addEventListener('click', () => {
   if (webcam && !webcam.stop) webcam.stop = true;

@@ -29,10 +29,10 @@ export interface PageSession {
   close(): Promise<void>;
 }
 
-export async function openPage(opts: { dist: string; model?: string; reports?: string }): Promise<PageSession> {
+export async function openPage(opts: { dist: string; model?: string; reports?: string; /** more chromium flags (e.g. a fake camera) */ args?: string[] }): Promise<PageSession> {
   const server = await startServer({ distDir: opts.dist, port: 0, model: opts.model, reports: opts.reports });
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...(opts.args ?? [])] });
   const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
   await page.goto(server.url);
   await page.waitForFunction(() => document.getElementById('model')!.textContent!.length > 0);

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { evaluate } from '../../src/run/evaluate.ts';
 import { resultsFromRunDir } from '../../src/run/runResults.ts';
@@ -19,7 +19,8 @@ import { registerRecipe, recipeNames } from '../../src/recipes/index.ts';
 import { featureSvm } from '../../src/recipes/featureSvm.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { MerError } from '../../src/core/errors.ts';
-import { runsTable, TABLE_BEGIN, TABLE_END, withTable } from '../../bench/lib/runs.ts';
+import { expectedRunId, runIdFor, runsTable, TABLE_BEGIN, TABLE_END, withTable } from '../../bench/lib/runs.ts';
+import { listRuns } from '../../src/run/runStore.ts';
 import { writeLearnableTable } from './fixtures/table.ts';
 import { merkit } from './helpers.ts';
 
@@ -182,4 +183,28 @@ test('the README\'s run table is generated from bench/runs and is current', asyn
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   assert.ok(readme.includes(TABLE_BEGIN) && readme.includes(TABLE_END), 'README lacks the run-table markers');
   assert.equal(withTable(readme, await runsTable(join(ROOT, 'bench', 'runs'))), readme, 'README run table is out of date: run `npm run runs:table`');
+});
+
+test('a run folder\'s name says its settings: "paper" for the recipe\'s defaults, else the changes', async (t) => {
+  assert.equal(runIdFor({}, {}), 'cde-dev-paper');
+  assert.equal(runIdFor({ apexOnly: true }, { apexOnly: true }), 'cde-dev-paper', 'the benchmark\'s fixed settings are not a change');
+  assert.equal(runIdFor({ width: 16, epochs: 20 }, {}), runIdFor({ epochs: 20, width: 16 }, {}), 'the order the changes were given in does not matter');
+  const dir = tmp(t);
+  const table = writeLearnableTable(dir, 4, 3);
+  const runDir = join(dir, 'runs', 'svm-linear', 'x-s2');
+  await evaluate({ dataset: `features:${table}`, recipe: 'svm-linear', recipeParams: { C: 10 }, workers: 1, cache: false, seed: 2, runDir });
+  assert.equal(await expectedRunId(await readRun(runDir)), 'cde-dev-C10-s2');
+});
+
+test('every stored run in bench/runs is in the folder bench:cde-dev gives its settings today', async () => {
+  // A recipe default changed after a run was stored (EMR's adversarial
+  // branch) leaves a folder called "paper" holding other settings: the
+  // default command then finds it and refuses, and the run table's name
+  // misleads. Rename the folder to what this says.
+  const dirs = await listRuns(join(ROOT, 'bench', 'runs'));
+  assert.ok(dirs.length > 0, 'bench/runs holds stored runs');
+  for (const d of dirs) {
+    const run = await readRun(d);
+    assert.equal(basename(d), await expectedRunId(run), `${d}: the folder's name does not match its settings`);
+  }
 });
