@@ -247,12 +247,15 @@ export async function readRun(dir: string): Promise<StoredRun> {
   return { dir, manifest, folds };
 }
 
-/** Every run folder (a folder holding run.json) under `root`, two levels down (<recipe>/<run-id>), sorted. */
+/** Names in natural order, digit runs compared as numbers: seed s2 before s10. */
+const byNaturalName = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true });
+
+/** Every run folder (a folder holding run.json) under `root`, two levels down (<recipe>/<run-id>), in natural order (s9 before s10). */
 export async function listRuns(root: string): Promise<string[]> {
   if (!existsSync(root)) return [];
   const out: string[] = [];
-  for (const recipe of (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
-    for (const run of (await readdir(join(root, recipe), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
+  for (const recipe of (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort(byNaturalName)) {
+    for (const run of (await readdir(join(root, recipe), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort(byNaturalName)) {
       if (existsSync(join(root, recipe, run, RUN_MANIFEST))) out.push(join(root, recipe, run));
     }
   }

@@ -208,3 +208,13 @@ test('every stored run in bench/runs is in the folder bench:cde-dev gives its se
     assert.equal(basename(d), await expectedRunId(run), `${d}: the folder's name does not match its settings`);
   }
 });
+
+test('run folders are listed in natural order: seed s9 before s10', async (t) => {
+  const dir = tmp(t);
+  for (const run of ['cde-dev-paper-s10', 'cde-dev-paper-s2', 'cde-dev-paper-s1', 'cde-dev-adversarialfalse-s1']) {
+    mkdirSync(join(dir, 'fr', run), { recursive: true });
+    writeFileSync(join(dir, 'fr', run, 'run.json'), '{}');
+  }
+  mkdirSync(join(dir, 'fr', 'no-manifest'), { recursive: true });
+  assert.deepEqual((await listRuns(dir)).map((d) => basename(d)), ['cde-dev-adversarialfalse-s1', 'cde-dev-paper-s1', 'cde-dev-paper-s2', 'cde-dev-paper-s10']);
+});
