@@ -23,6 +23,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
 import { MerError } from '../core/errors.ts';
+import { naturalCompare } from '../datasets/common.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { MERKIT_VERSION } from '../version.ts';
 import { stableStringify } from '../io/cache.ts';
@@ -247,15 +248,12 @@ export async function readRun(dir: string): Promise<StoredRun> {
   return { dir, manifest, folds };
 }
 
-/** Names in natural order, digit runs compared as numbers: seed s2 before s10. */
-const byNaturalName = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true });
-
 /** Every run folder (a folder holding run.json) under `root`, two levels down (<recipe>/<run-id>), in natural order (s9 before s10). */
 export async function listRuns(root: string): Promise<string[]> {
   if (!existsSync(root)) return [];
   const out: string[] = [];
-  for (const recipe of (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort(byNaturalName)) {
-    for (const run of (await readdir(join(root, recipe), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort(byNaturalName)) {
+  for (const recipe of (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort(naturalCompare)) {
+    for (const run of (await readdir(join(root, recipe), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort(naturalCompare)) {
       if (existsSync(join(root, recipe, run, RUN_MANIFEST))) out.push(join(root, recipe, run));
     }
   }
