@@ -86,6 +86,24 @@ const pairSd = (xs: { uf1: number; uar: number }[]) => {
   return `${n4(u.mean)} ± ${u.sd.toFixed(4)} / ${n4(a.mean)} ± ${a.sd.toFixed(4)}`;
 };
 
+const isComplete = (r: StoredRun) => r.folds.length === r.manifest.folds.length;
+
+/**
+ * A partial run's metrics cover only its finished folds, so they cannot be
+ * set beside a complete run's 40-fold number. This gives, for each complete
+ * run of the same recipe, seed, data, labels and protocol but other
+ * settings, its metrics on exactly the partial run's finished folds: the
+ * like-for-like comparison while the run is going.
+ */
+export function onSameFolds(run: StoredRun, all: readonly StoredRun[]): string {
+  const m = run.manifest;
+  const done = new Set(run.folds.map((f) => f.fold));
+  if (done.size === 0) return '';
+  const twins = all.filter((o) => o !== run && isComplete(o) && o.manifest.recipe === m.recipe && o.manifest.seed === m.seed
+    && o.manifest.dataHash === m.dataHash && o.manifest.labels === m.labels && o.manifest.protocol === m.protocol);
+  return twins.map((o) => `; on the same folds ${basename(o.dir)}: ${pair(resultsOfRun({ ...o, folds: o.folds.filter((f) => done.has(f.fold)) }).metrics)}`).join('');
+}
+
 /** The markdown table of every run under `root`. */
 export async function runsTable(root: string): Promise<string> {
   const runs = await Promise.all((await listRuns(root)).map(readRun));
@@ -101,7 +119,7 @@ export async function runsTable(root: string): Promise<string> {
     const done = run.folds.length;
     const total = m.folds.length;
     const r = done > 0 ? resultsOfRun(run) : undefined;
-    const partial = done < total ? ` (partial: ${done} fold${done === 1 ? '' : 's'})` : '';
+    const partial = done < total ? ` (partial: ${done} fold${done === 1 ? '' : 's'}${onSameFolds(run, runs)})` : '';
     const runName = basename(run.dir);
     lines.push(
       `| \`${m.recipe}\` | ${runName} | ${await settingsOf(run)} | ${done === total ? `${total} of ${total}` : `**${done} of ${total}**`} | ${r ? pair(r.metrics) + partial : '–'} | ${r ? pair(r.metrics.perPart.casme2) : '–'} (${pub?.casme2 ? pair({ uf1: pub.casme2[0], uar: pub.casme2[1] }) : '–'}) | ${r ? pair(r.metrics.perPart.smic) : '–'} (${pub?.smic ? pair({ uf1: pub.smic[0], uar: pub.smic[1] }) : '–'}) | ${pub?.overall ? pair({ uf1: pub.overall[0], uar: pub.overall[1] }) : '–'} | ${done > 0 ? selectionOf(run) : '–'} | ${pub?.differs ?? ''} |`,
@@ -110,7 +128,7 @@ export async function runsTable(root: string): Promise<string> {
     groups.set(key, [...(groups.get(key) ?? []), run]);
   }
   for (const [key, group] of groups) {
-    const complete = group.filter((g) => g.folds.length === g.manifest.folds.length);
+    const complete = group.filter(isComplete);
     if (complete.length < 2) continue;
     const res = complete.map((g) => resultsOfRun(g));
     const [recipe, base] = key.split('\0');

@@ -179,6 +179,32 @@ test('the run table: "k of N folds" while a run is in progress, metrics and seed
   assert.match(three, /t, mean ± sd of the 2 complete seeds \(t-s2 unfinished, not pooled\) \| recipe defaults \| 2 × 5 \|/);
 });
 
+test('a partial run\'s row gives each complete run of other settings (same seed, data, protocol) on the same folds', async (t) => {
+  const dir = tmp(t);
+  const table = writeLearnableTable(dir, 5, 3);
+  const root = join(dir, 'runs');
+  const other = join(root, 'svm-linear', 'c-s1');
+  await evaluate({ dataset: `features:${table}`, recipe: 'svm-linear', workers: 1, cache: false, seed: 1, runDir: join(root, 'svm-linear', 'p-s1') });
+  await evaluate({ dataset: `features:${table}`, recipe: 'svm-linear', recipeParams: { C: 0.001 }, workers: 1, cache: false, seed: 1, runDir: other });
+  await evaluate({ dataset: `features:${table}`, recipe: 'svm-linear', recipeParams: { C: 0.001 }, workers: 1, cache: false, seed: 2, runDir: join(root, 'svm-linear', 'c-s2') });
+  const complete = await runsTable(root);
+  assert.doesNotMatch(complete, /on the same folds/, 'complete runs need no like-for-like line');
+  // Two folds of p-s1 lost: its row names c-s1's metrics on the three folds it has, computed from
+  // a copy of c-s1 that lacks the same two folds; c-s2 (another seed) is not set beside it.
+  const run = await readRun(join(root, 'svm-linear', 'p-s1'));
+  const lost = run.manifest.folds.slice(0, 2).map((f) => foldFileName(f.name));
+  for (const f of lost) rmSync(join(run.dir, f));
+  const cut = join(dir, 'cut', 'c-s1');
+  mkdirSync(cut, { recursive: true });
+  for (const f of readdirSync(other)) if (!lost.includes(f)) writeFileSync(join(cut, f), readFileSync(join(other, f)));
+  const expected = (await resultsFromRunDir(cut)).metrics;
+  assert.equal((await resultsFromRunDir(cut)).run.done, 3);
+  const row = (await runsTable(root)).split('\n').find((l) => l.includes('| p-s1 |'));
+  assert.ok(row, 'the partial run has a row');
+  assert.ok(row.includes(`(partial: 3 folds; on the same folds c-s1: ${expected.uf1.toFixed(4)} / ${expected.uar.toFixed(4)})`), row);
+  assert.doesNotMatch(row, /c-s2/);
+});
+
 test('the README\'s run table is generated from bench/runs and is current', async () => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   assert.ok(readme.includes(TABLE_BEGIN) && readme.includes(TABLE_END), 'README lacks the run-table markers');
