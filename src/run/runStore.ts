@@ -252,8 +252,9 @@ export async function readRun(dir: string): Promise<StoredRun> {
 export async function listRuns(root: string): Promise<string[]> {
   if (!existsSync(root)) return [];
   const out: string[] = [];
-  for (const recipe of (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort(naturalCompare)) {
-    for (const run of (await readdir(join(root, recipe), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort(naturalCompare)) {
+  const subfolders = async (dir: string) => (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort(naturalCompare);
+  for (const recipe of await subfolders(root)) {
+    for (const run of await subfolders(join(root, recipe))) {
       if (existsSync(join(root, recipe, run, RUN_MANIFEST))) out.push(join(root, recipe, run));
     }
   }

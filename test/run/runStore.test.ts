@@ -197,8 +197,9 @@ test('a partial run\'s row gives each complete run of other settings (same seed,
   const cut = join(dir, 'cut', 'c-s1');
   mkdirSync(cut, { recursive: true });
   for (const f of readdirSync(other)) if (!lost.includes(f)) writeFileSync(join(cut, f), readFileSync(join(other, f)));
-  const expected = (await resultsFromRunDir(cut)).metrics;
-  assert.equal((await resultsFromRunDir(cut)).run.done, 3);
+  const cutResults = await resultsFromRunDir(cut);
+  assert.equal(cutResults.run.done, 3);
+  const expected = cutResults.metrics;
   const row = (await runsTable(root)).split('\n').find((l) => l.includes('| p-s1 |'));
   assert.ok(row, 'the partial run has a row');
   assert.ok(row.includes(`(partial: 3 folds; on the same folds c-s1: ${expected.uf1.toFixed(4)} / ${expected.uar.toFixed(4)})`), row);
